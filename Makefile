@@ -1,0 +1,57 @@
+# Core Group: `make run` sets everything up from nothing and serves the app; `make test` runs
+# the whole suite. Both work on a fresh clone with Python 3.11, Node.js and npm installed.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app app
+DIST := coregroup/static/dist
+GOVUK := node_modules/govuk-frontend/dist/govuk
+
+.PHONY: install assets translations run serve test lint format bench clean
+
+$(BIN)/.installed: pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is needed"'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+$(DIST)/app.css: node_modules/.installed assets/scss/app.scss
+	mkdir -p $(DIST)
+	npx --no-install sass --no-source-map --style=compressed --quiet-deps \
+		--load-path=node_modules assets/scss/app.scss $(DIST)/app.css
+	cp $(GOVUK)/govuk-frontend.min.js $(DIST)/govuk-frontend.min.js
+	cp node_modules/govuk-frontend/package.json $(DIST)/govuk-frontend-package.json
+
+assets: $(DIST)/app.css
+
+translations: $(BIN)/.installed
+	@if ls translations/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then \
+		$(BIN)/pybabel compile -d translations; fi
+
+install: $(BIN)/.installed assets translations
+
+run: install
+	$(FLASK) db upgrade
+	$(FLASK) demo
+	@echo "Core Group is at http://127.0.0.1:5000 (sign in with one of the demo accounts above)."
+	$(FLASK) run --host 127.0.0.1 --port 5000
+
+lint: $(BIN)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(BIN)/.installed
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+test: install lint
+	$(BIN)/pytest
+
+clean:
+	rm -rf $(VENV) node_modules $(DIST) .pytest_cache

@@ -1,0 +1,115 @@
+"""Core Group: a child's core group writes, follows and reviews a child protection plan together."""
+
+from __future__ import annotations
+
+import os
+import secrets
+
+from flask import Flask, g, request, session
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from coregroup.config import CONFIGS, ROOT, finalise
+from coregroup.extensions import babel, csrf, db, login_manager, migrate
+
+
+def get_locale() -> str:
+    """The language to use, in order: an explicit choice, the saved one, the browser's, English."""
+    from flask import current_app
+    from flask_login import current_user
+
+    supported = current_app.config["LANGUAGES"]
+    chosen = request.args.get("lang")
+    if chosen in supported:
+        session["lang"] = chosen
+        return chosen
+    if session.get("lang") in supported:
+        return session["lang"]
+    if (
+        current_user
+        and current_user.is_authenticated
+        and current_user.preferred_language in (supported)
+    ):
+        return current_user.preferred_language
+    return request.accept_languages.best_match(supported) or supported[0]
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record):
+    """WAL and a busy timeout for SQLite, so readers never block the one writer."""
+    module = type(dbapi_connection).__module__
+    if module.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+
+def create_app(config_name: str | None = None, **overrides) -> Flask:
+    """Build the application: configuration, extensions, schemas and flows, blueprints."""
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder="static",
+        instance_path=str(ROOT / "instance"),
+    )
+    config_name = config_name or os.environ.get("COREGROUP_ENV", "development")
+    app.config.from_object(CONFIGS[config_name])
+    app.config.update(overrides)
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(ROOT / "translations")
+    finalise(app.config)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
+        os.makedirs(app.instance_path, exist_ok=True)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=get_locale)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None
+
+    from coregroup.flows import load_flows
+    from coregroup.schema import SchemaRegistry
+
+    schemas = SchemaRegistry()
+    app.extensions["coregroup.schemas"] = schemas
+    app.extensions["coregroup.flows"] = load_flows(schemas)
+
+    from coregroup import auth, cli, errors, main, templating
+    from coregroup.api.views import bp as api_bp
+    from coregroup.cases.views import bp as cases_bp
+    from coregroup.plans.views import bp as plans_bp
+
+    for blueprint in (main.bp, auth.bp, cases_bp, plans_bp, api_bp):
+        app.register_blueprint(blueprint)
+    errors.register(app)
+    templating.register(app)
+    cli.register(app)
+
+    @app.before_request
+    def _nonce():
+        g.csp_nonce = secrets.token_urlsafe(16)
+
+    app.after_request(_security_headers)
+    return app
+
+
+def _security_headers(response):
+    nonce = getattr(g, "csp_nonce", "")
+    response.headers["Content-Security-Policy"] = (
+        "default-src 'self'; "
+        f"script-src 'self' 'nonce-{nonce}'; "
+        "style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; "
+        "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "same-origin"
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
+    if request.is_secure:
+        response.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+    if not request.path.startswith("/static/"):
+        response.headers.setdefault("Cache-Control", "no-store")
+    return response

@@ -1,0 +1,89 @@
+"""Command-line tools: `flask --app app demo | users create | export`."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from coregroup.extensions import db
+from coregroup.models import Case, User
+
+users = AppGroup("users", help="Manage accounts.")
+
+
+def register(app) -> None:
+    app.cli.add_command(demo)
+    app.cli.add_command(users)
+    app.cli.add_command(export)
+
+
+@click.command("demo")
+def demo():
+    """Load the demo case (once) and write its sign-ins to instance/demo-credentials.txt."""
+    from coregroup.demo import load_demo
+
+    credentials = load_demo()
+    path = Path(current_app.instance_path) / "demo-credentials.txt"
+    if credentials is None:
+        click.echo("The demo case is already loaded.")
+    else:
+        lines = [f"{email}  {password}" for email, password in credentials.items()]
+        path.write_text("\n".join(lines) + "\n")
+        path.chmod(0o600)
+        click.echo(f"Demo case loaded. Sign-ins written to {path}.")
+    if path.exists():
+        click.echo("Demo sign-ins (email, password):")
+        click.echo(path.read_text().rstrip())
+
+
+@users.command("create")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option("--admin", is_flag=True, help="An administrator, who manages accounts.")
+@click.password_option(envvar="COREGROUP_NEW_PASSWORD")
+def create_user(email: str, name: str, admin: bool, password: str):
+    """Create an account that can sign in."""
+    from coregroup.auth import find_user, hash_password
+
+    if find_user(email):
+        raise click.ClickException(f"An account with the email {email} already exists.")
+    if len(password) < 10:
+        raise click.ClickException("Use a password of at least 10 characters.")
+    db.session.add(
+        User(email=email, name=name, is_admin=admin, password_hash=hash_password(password))
+    )
+    db.session.commit()
+    click.echo(f"Created {email}.")
+
+
+@click.command("export")
+@click.option("--case", "case_id", type=int, required=True, help="The case's id.")
+@click.option("--version", type=int, help="A plan version number (default: the latest).")
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Write to this file instead of standard output.",
+)
+def export(case_id: int, version: int | None, output: str | None):
+    """Write a case's plan as JSON that validates against the plan schema."""
+    from coregroup.api.views import plan_export
+    from coregroup.plans import services
+
+    case = db.session.get(Case, case_id)
+    if case is None:
+        raise click.ClickException(f"There is no case {case_id}.")
+    found = services.get_version(case, version) if version else services.latest_version(case)
+    if found is None:
+        raise click.ClickException("That case has no such plan version.")
+    body = json.dumps(plan_export(found), ensure_ascii=False, sort_keys=True, indent=2) + "\n"
+    schema = current_app.extensions["coregroup.schemas"]["child-protection-plan"]
+    assert schema.is_valid(found.document), "stored plans are validated before they are written"
+    if output:
+        Path(output).write_text(body, encoding="utf-8")
+    else:
+        sys.stdout.write(body)

@@ -1,0 +1,78 @@
+"""Configuration classes, read from the environment with safe defaults for the embedded run."""
+
+import os
+import secrets
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+INSTANCE = Path(os.environ.get("COREGROUP_INSTANCE", ROOT / "instance"))
+
+
+def _local_secret_key() -> str:
+    """A random key kept in instance/, so the embedded run needs no configuration."""
+    INSTANCE.mkdir(parents=True, exist_ok=True)
+    path = INSTANCE / "secret-key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+class Config:
+    ENV_NAME = "development"
+    SECRET_KEY = os.environ.get("SECRET_KEY")
+    SQLALCHEMY_DATABASE_URI = os.environ.get(
+        "DATABASE_URL", f"sqlite:///{INSTANCE / 'coregroup.sqlite'}"
+    )
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    COREGROUP_JURISDICTION = os.environ.get("COREGROUP_JURISDICTION", "guernsey")
+    # A plan page or an import is far smaller than this; anything larger is refused with 413.
+    MAX_CONTENT_LENGTH = int(os.environ.get("COREGROUP_MAX_CONTENT_LENGTH", 1024 * 1024))
+    # CSRF tokens live as long as the session, so a long edit is never lost to token expiry.
+    WTF_CSRF_TIME_LIMIT = None
+    WTF_I18N_ENABLED = True
+    BABEL_DEFAULT_LOCALE = "en_GB"
+    BABEL_DEFAULT_TIMEZONE = "Europe/London"
+    LANGUAGES = ["en_GB"]
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = os.environ.get("COREGROUP_SECURE_COOKIES", "0") == "1"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    SERVICE_NAME = "Core Group"
+
+
+class DevelopmentConfig(Config):
+    pass
+
+
+class TestConfig(Config):
+    ENV_NAME = "test"
+    TESTING = True
+    SECRET_KEY = "test-only-secret-key"
+    WTF_CSRF_ENABLED = False
+    SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
+
+
+class ProductionConfig(Config):
+    ENV_NAME = "production"
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "test": TestConfig,
+    "production": ProductionConfig,
+}
+
+
+def finalise(config: dict) -> None:
+    """Fill in derived values and refuse an unsafe production configuration."""
+    if config["ENV_NAME"] == "production":
+        if not config.get("SECRET_KEY") or len(config["SECRET_KEY"]) < 32:
+            raise RuntimeError("SECRET_KEY must be set to a random value of 32+ characters.")
+        if not config.get("SESSION_COOKIE_SECURE"):
+            raise RuntimeError("Production needs HTTPS-only cookies (SESSION_COOKIE_SECURE).")
+    elif not config.get("SECRET_KEY"):
+        config["SECRET_KEY"] = _local_secret_key()

@@ -1,0 +1,215 @@
+"""A realistic demo case: two siblings, their core group, and a plan with needs and actions."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+
+from sqlalchemy import select
+
+from coregroup.auth import hash_password
+from coregroup.extensions import db
+from coregroup.models import Case, Child, Member, User
+from coregroup.plans.services import empty_document, write_version
+
+DEMO_DOMAIN = "demo.coregroup.example"
+
+PEOPLE = [
+    # (key, name, role, organisation, language)
+    ("sam", "Sam Okafor", "lead-social-worker", "Children's Services", "en"),
+    ("priya", "Priya Shah", "health-visitor", "Health Visiting Team", "en"),
+    ("owen", "Owen Le Page", "teacher", "St Anne's Primary School", "en"),
+    ("ruth", "Dr Ruth Mahy", "gp", "Queen's Road Surgery", "en"),
+    ("layla", "Layla Hassan", "parent", None, "ar"),
+    ("daniel", "Daniel Hassan", "parent", None, "en"),
+]
+
+
+def _plan(ref: dict[str, str], conference: dt.date) -> dict:
+    def due(days: int) -> str:
+        return (conference + dt.timedelta(days=days)).isoformat()
+
+    document = empty_document()
+    document.update(
+        {
+            "aims": (
+                "Amira and Yusuf are safe at home, go to school and nursery every day, "
+                "and have a parent who can look after them when things are hard."
+            ),
+            "concerns": {
+                "summary": (
+                    "The children were left alone at night more than once. Yusuf has missed "
+                    "health checks. There has been shouting and pushing between the adults "
+                    "in front of the children."
+                ),
+                "categories": ["neglect", "emotional"],
+            },
+            "needs": [
+                {
+                    "id": "need-supervision",
+                    "side": "care",
+                    "area": "keeping-me-safe",
+                    "whatMustChange": "An adult is always at home with the children at night.",
+                    "why": "The children were found alone at night twice in October.",
+                    "intendedOutcome": "The children are never left alone at home.",
+                    "howMeasured": "Unannounced visits find an adult at home; the children say so.",
+                    "actions": [
+                        {
+                            "id": "act-childcare",
+                            "what": "Agree a plan for who looks after the children at night.",
+                            "how": "Family meeting with Layla, Daniel and grandmother.",
+                            "who": [ref["sam"], ref["layla"], ref["daniel"]],
+                            "byWhen": due(14),
+                            "status": "in-progress",
+                        },
+                        {
+                            "id": "act-visits",
+                            "what": "Visit at different times, including evenings.",
+                            "who": [ref["sam"]],
+                            "byWhen": due(28),
+                            "status": "not-started",
+                        },
+                    ],
+                },
+                {
+                    "id": "need-health",
+                    "side": "grow",
+                    "area": "being-healthy",
+                    "whatMustChange": "Yusuf goes to all his health checks and vaccinations.",
+                    "why": "He has missed his 3-year review and two vaccinations.",
+                    "intendedOutcome": "Yusuf's health checks and vaccinations are up to date.",
+                    "howMeasured": "The health visitor's records.",
+                    "actions": [
+                        {
+                            "id": "act-review",
+                            "what": "Book and go to Yusuf's development review.",
+                            "who": [ref["layla"], ref["priya"]],
+                            "byWhen": due(21),
+                            "status": "not-started",
+                        },
+                        {
+                            "id": "act-vaccines",
+                            "what": "Catch up on missed vaccinations.",
+                            "who": [ref["ruth"], ref["layla"]],
+                            "byWhen": due(42),
+                            "status": "not-started",
+                        },
+                    ],
+                },
+                {
+                    "id": "need-school",
+                    "side": "world",
+                    "area": "school",
+                    "whatMustChange": "Amira gets to school on time every day.",
+                    "intendedOutcome": "Amira's attendance is above 95%.",
+                    "howMeasured": "The school's weekly attendance figures.",
+                    "actions": [
+                        {
+                            "id": "act-attendance",
+                            "what": "Share attendance with the core group every week.",
+                            "who": [ref["owen"]],
+                            "byWhen": due(28),
+                            "status": "in-progress",
+                        }
+                    ],
+                },
+                {
+                    "id": "need-calm-home",
+                    "side": "care",
+                    "area": "being-there-for-me",
+                    "whatMustChange": "The adults stop fighting in front of the children.",
+                    "intendedOutcome": "The children feel calm and safe at home.",
+                    "actions": [
+                        {
+                            "id": "act-support",
+                            "what": "Go to the domestic abuse support programme.",
+                            "who": [ref["daniel"]],
+                            "byWhen": due(56),
+                            "status": "not-started",
+                        }
+                    ],
+                },
+            ],
+            "roles": [
+                {
+                    "id": "role-sam",
+                    "member": ref["sam"],
+                    "responsibilities": "Leads the plan, visits the family, chairs nothing alone.",
+                },
+                {
+                    "id": "role-layla",
+                    "member": ref["layla"],
+                    "responsibilities": "Makes sure Yusuf gets to his appointments.",
+                },
+            ],
+            "contacts": [
+                {
+                    "id": "contact-sam",
+                    "member": ref["sam"],
+                    "sees": "child-and-family",
+                    "howOften": "Every week, sometimes in the evening",
+                    "why": "To see that the children are safe at home at night.",
+                },
+                {
+                    "id": "contact-priya",
+                    "member": ref["priya"],
+                    "sees": "child",
+                    "howOften": "Every two weeks",
+                    "why": "To check Yusuf's health and development.",
+                },
+            ],
+            "contingency": (
+                "If the children are found alone at night again, we will call a "
+                "child protection conference straight away."
+            ),
+            "childViews": "Amira says she gets scared when it is dark and nobody is home.",
+            "schedule": {
+                "coreGroupEveryWeeks": 4,
+                "nextCoreGroup": due(10),
+                "reviewConference": due(91),
+            },
+        }
+    )
+    return document
+
+
+def load_demo(today: dt.date | None = None) -> dict[str, str] | None:
+    """Create the demo case once; return each demo sign-in's password, or None if it exists."""
+    if db.session.scalar(select(Case).where(Case.reference == "DEMO-0001")):
+        return None
+    today = today or dt.date.today()
+    conference = today - dt.timedelta(days=7)
+    case = Case(reference="DEMO-0001", jurisdiction="guernsey", initial_conference=conference)
+    case.children = [
+        Child(name="Amira Hassan", date_of_birth=dt.date(today.year - 8, 3, 14)),
+        Child(name="Yusuf Hassan", date_of_birth=dt.date(today.year - 3, 9, 2)),
+    ]
+    credentials = {}
+    refs = {}
+    for key, name, role, organisation, language in PEOPLE:
+        email = f"{key}@{DEMO_DOMAIN}"
+        password = secrets.token_urlsafe(9)
+        user = User(
+            email=email,
+            name=name,
+            password_hash=hash_password(password),
+            preferred_language=language,
+        )
+        member = Member(
+            name=name,
+            role=role,
+            organisation=organisation,
+            email=email,
+            language=language,
+            joined_on=conference,
+            user=user,
+        )
+        case.members.append(member)
+        credentials[email] = password
+    db.session.add(case)
+    db.session.flush()
+    refs = {key: m.ref for (key, *_), m in zip(PEOPLE, case.members, strict=True)}
+    author = case.members[0].user
+    write_version(case, author, _plan(refs, conference), note="Agreed at the initial conference")
+    db.session.commit()
+    return credentials

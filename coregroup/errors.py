@@ -1,0 +1,76 @@
+"""Error pages in the Design System's words, and JSON errors for the API."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+
+from flask import jsonify, render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from coregroup.extensions import login_manager
+
+log = logging.getLogger(__name__)
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def _page(status: int, title: str, body: str):
+    if _wants_json():
+        return jsonify(error=title, message=body, status=status), status
+    return render_template("errors/error.html", title=title, body=body, status=status), status
+
+
+def register(app) -> None:
+    @app.errorhandler(CSRFError)
+    def _csrf(error):
+        return _page(
+            400,
+            _("Your session has ended"),
+            _("For your security, the form could not be sent. Go back, and send it again."),
+        )
+
+    @app.errorhandler(HTTPException)
+    def _http(error: HTTPException):
+        titles = {
+            400: (_("Something in the request was not right"), _("Go back and try again.")),
+            404: (
+                _("Page not found"),
+                _(
+                    "If you typed the web address, check it is correct. "
+                    "If you followed a link, you may not have access to it."
+                ),
+            ),
+            405: (_("That cannot be done here"), _("Go back and try again.")),
+            413: (
+                _("What you sent is too large"),
+                _("Send less at once, or split it into smaller parts."),
+            ),
+        }
+        title, body = titles.get(error.code, (error.name, error.description))
+        return _page(error.code, title, body)
+
+    @app.errorhandler(InternalServerError)
+    def _server(error):
+        request_id = secrets.token_hex(6)
+        log.exception("request %s failed", request_id, exc_info=error.original_exception)
+        return _page(
+            500,
+            _("Sorry, there is a problem with the service"),
+            _(
+                "Try again later. If you contact support, give them this reference: %(id)s",
+                id=request_id,
+            ),
+        )
+
+    @login_manager.unauthorized_handler
+    def _unauthorised():
+        from flask import redirect, url_for
+
+        if _wants_json():
+            return jsonify(error="unauthorised", message="Sign in first."), 401
+        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))

@@ -1,0 +1,294 @@
+"""Turn a page of a flow into a WTForms form, and move answers between forms and documents.
+
+Labels, hints, choices and validation all come from the JSON Schema; the flow only says which
+fields a page asks. One dispatch table, TYPE_BUILDERS, builds a field for each kind of schema.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import Field, IntegerField, RadioField, SelectMultipleField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.utils import unset_value
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
+
+from coregroup.flows import MEMBER_PLACEHOLDER, Page
+from coregroup.plans.document import get_path
+from coregroup.schema import GENERIC_MESSAGES, Schema, SchemaError, message_for
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """One question on a page: where its answer lives and the schema that governs it."""
+
+    name: str  # the HTML name and id
+    path: str  # slash path within the page's scope, placeholders filled in
+    schema: dict
+    required: bool
+    kind: str
+    label: str
+    hint: str | None = None
+
+    def error_anchor(self) -> str:
+        return f"{self.name}-day" if self.kind == "date" else self.name
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a page needs beyond the schema: the case's members and the item being edited."""
+
+    members: tuple[tuple[str, str], ...] = ()
+    member_ref: str | None = None
+    item: dict | None = None
+
+
+def kind_of(field_schema: dict) -> str:
+    """The builder key for a field: (type, format), then (type, widget), then type."""
+    type_ = field_schema.get("type", "string")
+    for key in ((type_, field_schema.get("format")), (type_, field_schema.get("x-widget")), type_):
+        if key in TYPE_BUILDERS:
+            return key if isinstance(key, str) else "-".join(key)
+    raise KeyError(f"no form builder for schema type {type_!r}")
+
+
+def _required_message(spec: FieldSpec) -> str:
+    return message_for(spec.schema, SchemaError("", "required"))
+
+
+def _common_validators(spec: FieldSpec) -> list:
+    if spec.required:
+        return [InputRequired(message=_required_message(spec))]
+    return [Optional()]
+
+
+def _choices(spec: FieldSpec, ctx: Context) -> list[SelectChoice]:
+    schema = spec.schema
+    if schema.get("x-options") == "members":
+        return [SelectChoice(ref, label) for ref, label in ctx.members]
+    enum = schema.get("enum") or schema.get("items", {}).get("enum", [])
+    labels = schema.get("x-enum-labels") or schema.get("items", {}).get("x-enum-labels", {})
+    return [SelectChoice(value, _(labels.get(value, value))) for value in enum]
+
+
+class DateInputField(Field):
+    """A date asked as day, month and year boxes (the GOV.UK date input), stored as ISO 8601."""
+
+    parts = ("day", "month", "year")
+
+    def process(self, formdata, data=unset_value, extra_filters=None):
+        self.process_errors = []
+        if data is unset_value:
+            data = self.default
+        self.object_data = data
+        self.data = data
+        self.raw_parts = dict(zip(self.parts, _iso_parts(data), strict=True))
+        if formdata is None:
+            return
+        self.raw_parts = {p: formdata.get(f"{self.name}-{p}", "").strip() for p in self.parts}
+        self.raw_data = [v for v in self.raw_parts.values() if v]
+        self.data = None
+        if not self.raw_data:
+            return
+        missing = [p for p in self.parts if not self.raw_parts[p]]
+        if missing:
+            self.process_errors.append(_date_missing_message(missing))
+            return
+        try:
+            day, month, year = (int(self.raw_parts[p]) for p in self.parts)
+            if year < 1000:
+                raise ValueError
+            self.data = dt.date(year, month, day).isoformat()
+        except ValueError:
+            self.process_errors.append(_("The date must be a real date, like 27 3 2027"))
+
+    def _value(self):
+        return self.data or ""
+
+
+def _iso_parts(value) -> tuple[str, str, str]:
+    if not value:
+        return ("", "", "")
+    day = dt.date.fromisoformat(value)
+    return (str(day.day), str(day.month), str(day.year))
+
+
+def _date_missing_message(missing: list[str]) -> str:
+    words = {"day": _l("a day"), "month": _l("a month"), "year": _l("a year")}
+    return _(
+        "The date must include %(parts)s", parts=_(" and ").join(str(words[m]) for m in missing)
+    )
+
+
+class WholeNumberField(IntegerField):
+    """An integer field whose 'not a number' wording comes from the schema."""
+
+    def __init__(self, *args, type_message: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.type_message = type_message
+
+    def process_formdata(self, valuelist):
+        if not valuelist or not valuelist[0].strip():
+            self.data = None
+            return
+        try:
+            self.data = int(valuelist[0].strip())
+        except ValueError as exc:
+            self.data = None
+            raise ValueError(self.type_message) from exc
+
+
+class MinItems:
+    def __init__(self, minimum: int, message: str):
+        self.minimum, self.message = minimum, message
+
+    def __call__(self, form, field):
+        if len(field.data or []) < self.minimum:
+            raise ValidationError(self.message)
+
+
+def _length(spec: FieldSpec) -> list:
+    if "maxLength" not in spec.schema:
+        return []
+    limit = spec.schema["maxLength"]
+    return [
+        Length(max=limit, message=message_for(spec.schema, SchemaError("", "maxLength", limit)))
+    ]
+
+
+def build_text(spec: FieldSpec, ctx: Context):
+    return StringField(spec.label, validators=_common_validators(spec) + _length(spec))
+
+
+def build_textarea(spec: FieldSpec, ctx: Context):
+    return TextAreaField(spec.label, validators=_common_validators(spec) + _length(spec))
+
+
+def build_date(spec: FieldSpec, ctx: Context):
+    return DateInputField(spec.label, validators=_common_validators(spec))
+
+
+def build_number(spec: FieldSpec, ctx: Context):
+    low, high = spec.schema.get("minimum"), spec.schema.get("maximum")
+    validators = _common_validators(spec)
+    if low is not None or high is not None:
+        code, limit = ("minimum", low) if high is None else ("maximum", high)
+        message = message_for(spec.schema, SchemaError("", code, limit))
+        if low is not None and high is not None:
+            message = _("Enter a whole number from %(low)s to %(high)s", low=low, high=high)
+        validators.append(NumberRange(min=low, max=high, message=message))
+    type_message = spec.schema.get("x-errors", {}).get("type")
+    return WholeNumberField(
+        spec.label,
+        validators=validators,
+        type_message=_(type_message) if type_message else _("Enter a whole number, like 4"),
+    )
+
+
+def build_radios(spec: FieldSpec, ctx: Context):
+    choices = _choices(spec, ctx)
+    narrowed_by = spec.schema.get("x-options-narrowed-by")
+    if narrowed_by and ctx.item and ctx.item.get(narrowed_by):
+        allowed = spec.schema.get("x-narrowed", {}).get(ctx.item[narrowed_by])
+        if allowed:
+            choices = [c for c in choices if c.value in allowed]
+    return RadioField(
+        spec.label,
+        choices=choices,
+        validators=_common_validators(spec),
+        validate_choice=True,
+    )
+
+
+def build_checkboxes(spec: FieldSpec, ctx: Context):
+    validators = _common_validators(spec)
+    minimum = spec.schema.get("minItems")
+    if minimum:
+        validators.append(
+            MinItems(minimum, message_for(spec.schema, SchemaError("", "minItems", minimum)))
+        )
+    return SelectMultipleField(spec.label, choices=_choices(spec, ctx), validators=validators)
+
+
+TYPE_BUILDERS = {
+    ("string", "date"): build_date,
+    ("string", "textarea"): build_textarea,
+    ("string", "radios"): build_radios,
+    "string": build_text,
+    "integer": build_number,
+    ("array", "checkboxes"): build_checkboxes,
+}
+_BUILDER_BY_KIND = {k if isinstance(k, str) else "-".join(k): v for k, v in TYPE_BUILDERS.items()}
+
+
+def narrowed_options(item_schema: dict, field_name: str, sibling: str) -> dict[str, list[str]]:
+    """Which enum values a field may take for each value of a sibling, read from if/then rules."""
+    narrowed = {}
+    for rule in item_schema.get("allOf", []):
+        when = rule.get("if", {}).get("properties", {}).get(sibling, {})
+        then = rule.get("then", {}).get("properties", {}).get(field_name, {})
+        if "const" in when and "enum" in then:
+            narrowed[when["const"]] = then["enum"]
+    return narrowed
+
+
+def page_fields(
+    schema: Schema, scope_path: tuple[str, ...], page: Page, ctx: Context
+) -> list[FieldSpec]:
+    """The questions of one page, with their schema, in the page's order."""
+    specs = []
+    for raw_path in page.fields:
+        path = raw_path.replace(MEMBER_PLACEHOLDER, ctx.member_ref or "")
+        parts = list(scope_path) + raw_path.split("/")
+        field_schema = dict(schema.at(parts))
+        narrowed_by = field_schema.get("x-options-narrowed-by")
+        if narrowed_by:
+            item_schema = schema.at(parts[:-1]) if len(parts) > 1 else schema.raw
+            field_schema["x-narrowed"] = narrowed_options(item_schema, parts[-1], narrowed_by)
+        single = len(page.fields) == 1
+        title = page.title if single and page.title else field_schema.get("title", path)
+        hint = page.hint if single and page.hint else field_schema.get("description")
+        specs.append(
+            FieldSpec(
+                name=path.replace("/", "__"),
+                path=path,
+                schema=field_schema,
+                required=schema.parent_requires(parts),
+                kind=kind_of(field_schema),
+                label=_(title),
+                hint=_(hint) if hint else None,
+            )
+        )
+    return specs
+
+
+def build_form_class(specs: list[FieldSpec], ctx: Context) -> type[FlaskForm]:
+    """A fresh FlaskForm subclass holding one field per spec; never a shared class mutated."""
+    attrs = {spec.name: _BUILDER_BY_KIND[spec.kind](spec, ctx) for spec in specs}
+    return type("PageForm", (FlaskForm,), attrs)
+
+
+def form_data(specs: list[FieldSpec], node: dict | None) -> dict:
+    """Initial form data for a page from the part of the document it edits."""
+    return {spec.name: get_path(node or {}, spec.path) for spec in specs}
+
+
+def answers(specs: list[FieldSpec], form: FlaskForm) -> dict[str, object]:
+    """The page's answers as document values by path; an empty answer is None (removed)."""
+    result = {}
+    for spec in specs:
+        value = form[spec.name].data
+        if isinstance(value, str):
+            value = value.strip().replace("\r\n", "\n") or None
+        elif isinstance(value, list):
+            value = value or None
+        result[spec.path] = value
+    return result
+
+
+def generic_message(code: str) -> str:
+    return str(GENERIC_MESSAGES.get(code, ""))

@@ -1,0 +1,145 @@
+"""Database rows: people and their accounts, cases and memberships, plan versions and drafts."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+
+from flask_login import UserMixin
+from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from coregroup.extensions import db
+
+Document = JSON().with_variant(JSONB(), "postgresql")
+
+FAMILY_ROLES = ("parent", "carer", "child")
+PROFESSIONAL_ROLES = (
+    "lead-social-worker",
+    "social-worker",
+    "health-visitor",
+    "school-nurse",
+    "teacher",
+    "gp",
+    "police",
+    "other-professional",
+)
+ROLES = FAMILY_ROLES + PROFESSIONAL_ROLES
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+class User(UserMixin, db.Model):
+    """An account that can sign in: a professional, or a family member."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    is_admin: Mapped[bool] = mapped_column(default=False)
+    active: Mapped[bool] = mapped_column(default=True)
+    preferred_language: Mapped[str | None] = mapped_column(String(16))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+
+class Case(db.Model):
+    """The child or children (siblings share one plan) and their core group."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(40), unique=True)
+    jurisdiction: Mapped[str] = mapped_column(String(40), default="guernsey")
+    initial_conference: Mapped[dt.date | None]
+    status: Mapped[str] = mapped_column(String(20), default="open")
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    children: Mapped[list[Child]] = relationship(
+        back_populates="case", order_by="Child.id", cascade="all, delete-orphan"
+    )
+    members: Mapped[list[Member]] = relationship(
+        back_populates="case", order_by="Member.id", cascade="all, delete-orphan"
+    )
+
+    @property
+    def title(self) -> str:
+        return ", ".join(child.name for child in self.children) or self.reference
+
+
+class Child(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id"))
+    name: Mapped[str] = mapped_column(String(200))
+    date_of_birth: Mapped[dt.date | None]
+
+    case: Mapped[Case] = relationship(back_populates="children")
+
+
+def new_member_ref() -> str:
+    return "m-" + secrets.token_hex(6)
+
+
+class Member(db.Model):
+    """A person's membership of one case's core group, with their role and dates."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ref: Mapped[str] = mapped_column(String(48), unique=True, default=new_member_ref)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(40))
+    organisation: Mapped[str | None] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(320))
+    phone: Mapped[str | None] = mapped_column(String(40))
+    language: Mapped[str | None] = mapped_column(String(16))
+    joined_on: Mapped[dt.date | None]
+    left_on: Mapped[dt.date | None]
+
+    case: Mapped[Case] = relationship(back_populates="members")
+    user: Mapped[User | None] = relationship()
+
+    __table_args__ = (UniqueConstraint("case_id", "user_id", name="uq_member_case_user"),)
+
+    @property
+    def is_family(self) -> bool:
+        return self.role in FAMILY_ROLES
+
+    @property
+    def audience(self) -> str:
+        return "family" if self.is_family else "professional"
+
+
+class PlanVersion(db.Model):
+    """One immutable version of a case's plan: never updated, only followed by another."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id"), index=True)
+    number: Mapped[int]
+    document: Mapped[dict] = mapped_column(Document)
+    schema_version: Mapped[str] = mapped_column(String(20))
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    changes: Mapped[list] = mapped_column(Document, default=list)
+    note: Mapped[str | None] = mapped_column(Text)
+
+    author: Mapped[User | None] = relationship()
+
+    __table_args__ = (UniqueConstraint("case_id", "number", name="uq_plan_version_number"),)
+
+
+class PlanDraft(db.Model):
+    """One person's unsaved work on a case's plan, kept so nothing typed is lost."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    base_number: Mapped[int]
+    document: Mapped[dict] = mapped_column(Document)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    __table_args__ = (UniqueConstraint("case_id", "user_id", name="uq_plan_draft_case_user"),)

@@ -1,0 +1,134 @@
+"""Compare and merge plan documents field by field, keying list items by their stable ids."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from coregroup.schema import pointer
+
+MISSING = object()
+Key = tuple[str, ...]
+
+
+def _is_item_list(value) -> bool:
+    return bool(value) and all(isinstance(i, dict) and "id" in i for i in value)
+
+
+def item_marker(item_id: str) -> str:
+    # Item ids are [a-z0-9-]; property names never start with "[", so the two cannot collide.
+    return f"[{item_id}]"
+
+
+def flatten(document: dict) -> dict[Key, object]:
+    """Every leaf of a document by its key path, list items named by id rather than position."""
+    leaves: dict[Key, object] = {}
+
+    def walk(node, key: Key):
+        if isinstance(node, dict) and node:
+            for name, value in node.items():
+                walk(value, key + (name,))
+        elif isinstance(node, list) and _is_item_list(node):
+            for item in node:
+                walk(item, key + (item_marker(item["id"]),))
+        elif key:
+            leaves[key] = node
+
+    walk(document, ())
+    return leaves
+
+
+def unflatten(leaves: dict[Key, object]) -> dict:
+    """The document whose leaves these are; list items keep the order they first appear in."""
+    root: dict = {}
+    for key, value in leaves.items():
+        node = root
+        for part in key[:-1]:
+            node = node.setdefault(part, {})
+        node[key[-1]] = value
+
+    def build(node):
+        if not isinstance(node, dict):
+            return node
+        if node and all(k.startswith("[") for k in node):
+            return [build(item) for item in node.values()]
+        return {k: build(v) for k, v in node.items()}
+
+    return build(root)
+
+
+def to_pointer(document: dict, key: Key) -> str:
+    """The JSON Pointer (list indexes, not ids) of a key path within a document."""
+    parts: list = []
+    node = document
+    for part in key:
+        if part.startswith("[") and isinstance(node, list):
+            item_id = part[1:-1]
+            index = next(i for i, item in enumerate(node) if item.get("id") == item_id)
+            parts.append(index)
+            node = node[index]
+        else:
+            parts.append(part)
+            node = node.get(part) if isinstance(node, dict) else None
+    return pointer(parts)
+
+
+def schema_path(key: Key) -> list[str]:
+    """The key path with item ids replaced by '*', for looking a field up in the schema."""
+    return ["*" if part.startswith("[") else part for part in key]
+
+
+@dataclass(frozen=True)
+class Change:
+    op: str  # "add", "remove" or "replace"
+    key: Key
+    path: str  # JSON Pointer: into the new document, or the old one for a removal
+    before: object
+    after: object
+
+    def as_json(self) -> dict:
+        return {"op": self.op, "path": self.path}
+
+
+def changes(old: dict, new: dict) -> list[Change]:
+    """What changed from one document to another, leaf by leaf."""
+    before, after = flatten(old), flatten(new)
+    found = []
+    for key in list(before) + [k for k in after if k not in before]:
+        b, a = before.get(key, MISSING), after.get(key, MISSING)
+        if b == a:
+            continue
+        if b is MISSING:
+            found.append(Change("add", key, to_pointer(new, key), None, a))
+        elif a is MISSING:
+            found.append(Change("remove", key, to_pointer(old, key), b, None))
+        else:
+            found.append(Change("replace", key, to_pointer(new, key), b, a))
+    return found
+
+
+@dataclass(frozen=True)
+class Conflict:
+    key: Key
+    theirs: object
+    yours: object
+
+
+def merge(base: dict, theirs: dict, yours: dict) -> tuple[dict, list[Conflict]]:
+    """Three-way merge: keep every change that does not clash; report each clash."""
+    b, t, y = flatten(base), flatten(theirs), flatten(yours)
+    merged: dict[Key, object] = {}
+    conflicts = []
+    for key in list(t) + [k for k in y if k not in t] + [k for k in b if k not in t and k not in y]:
+        bv, tv, yv = b.get(key, MISSING), t.get(key, MISSING), y.get(key, MISSING)
+        if tv == yv or yv == bv:
+            value = tv
+        elif tv == bv:
+            value = yv
+        else:
+            conflicts.append(
+                Conflict(key, None if tv is MISSING else tv, None if yv is MISSING else yv)
+            )
+            value = tv
+        if value is not MISSING:
+            merged[key] = value
+    return unflatten(merged), conflicts

@@ -1,0 +1,232 @@
+"""How a plan document reads to a person: answers in words, section status, summaries."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from flask_babel import format_date, format_number
+from flask_babel import gettext as _
+
+from coregroup.flows import MEMBER_PLACEHOLDER, Flow, ListSpec, Section
+from coregroup.plans import navigation
+from coregroup.plans.diff import Change, schema_path
+from coregroup.plans.document import Scope, get_path
+from coregroup.schema import Schema, SchemaError
+
+NOT_STARTED, IN_PROGRESS, COMPLETED = "not-started", "in-progress", "completed"
+
+
+def display(field_schema: dict, value, members: dict[str, str]) -> str:
+    """One answer in words: labels for codes, names for member ids, dates and numbers by Babel."""
+    if value is None or value == [] or value == "":
+        return ""
+    if isinstance(value, list):
+        item_schema = {**field_schema.get("items", {}), **_labels_only(field_schema)}
+        return ", ".join(display(item_schema, v, members) for v in value)
+    if field_schema.get("x-options") == "members" or (isinstance(value, str) and value in members):
+        return members.get(value, _("Someone no longer in the core group"))
+    labels = field_schema.get("x-enum-labels")
+    if labels and value in labels:
+        return _(labels[value])
+    if field_schema.get("format") == "date":
+        return format_date(dt.date.fromisoformat(value), "long")
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        suffix = field_schema.get("x-suffix")
+        return f"{format_number(value)} {_(suffix)}" if suffix else format_number(value)
+    return str(value)
+
+
+def _labels_only(field_schema: dict) -> dict:
+    keys = ("x-enum-labels", "x-options")
+    return {k: field_schema[k] for k in keys if k in field_schema}
+
+
+@dataclass
+class Row:
+    label: str
+    value: str
+    change_url: str
+    anchor: str
+
+
+@dataclass
+class ItemSummary:
+    title: str
+    rows: list[Row]
+    change_url: str
+    remove_url: str
+    summary: str = ""
+    lists: list[ListSummary] = field(default_factory=list)
+
+
+@dataclass
+class ListSummary:
+    title: str
+    items: list[ItemSummary]
+    url: str
+
+
+@dataclass
+class SectionSummary:
+    section: Section
+    status: str
+    rows: list[Row] = field(default_factory=list)
+    list: ListSummary | None = None
+
+
+def item_title(spec_schema: dict, number: int) -> str:
+    return _(spec_schema.get("x-item-label", "Item %(number)s"), number=number)
+
+
+class PlanReader:
+    """Reads one document through one flow for one person."""
+
+    def __init__(self, schema: Schema, flow: Flow, document: dict, members, case_id, member_ref):
+        self.schema, self.flow, self.document = schema, flow, document
+        self.members = members  # {member ref: display name}
+        self.case_id, self.member_ref = case_id, member_ref
+
+    def _path(self, raw: str) -> str:
+        return raw.replace(MEMBER_PLACEHOLDER, self.member_ref or "")
+
+    def _rows(self, section, scope: Scope, chain, pages, node, schema_path, query) -> list[Row]:
+        rows = []
+        target = navigation.Target("page", section, scope, chain)
+        for page in pages:
+            for raw in page.fields:
+                field_schema = self.schema.at(list(schema_path) + raw.split("/"))
+                title = page.title if page.title and len(page.fields) == 1 else None
+                rows.append(
+                    Row(
+                        label=_(title or field_schema.get("title", raw)),
+                        value=display(field_schema, get_path(node, self._path(raw)), self.members),
+                        change_url=navigation.page_url(self.case_id, target, page, **query),
+                        anchor=self._path(raw).replace("/", "__"),
+                    )
+                )
+        return rows
+
+    def list_summary(
+        self, section, scope: Scope, chain, spec: ListSpec, node, query
+    ) -> ListSummary:
+        list_schema = self.schema.at(list(spec.schema_path[:-1]))
+        items = []
+        for number, item in enumerate(node.get(spec.path, []), start=1):
+            item_scope = scope + ((spec.path, item["id"]),)
+            item_chain = chain + (spec,)
+            target = navigation.Target("item", section, item_scope, item_chain)
+            summary = ItemSummary(
+                title=item_title(list_schema, number),
+                rows=self._rows(
+                    section, item_scope, item_chain, spec.pages, item, spec.schema_path, query
+                ),
+                change_url=navigation.page_url(self.case_id, target, spec.pages[0], **query),
+                remove_url=navigation.url(self.case_id, section, item_scope, "remove"),
+                summary=display(
+                    self.schema.at(list(spec.schema_path) + [spec.summary]),
+                    item.get(spec.summary),
+                    self.members,
+                ),
+            )
+            for sub in spec.lists:
+                summary.lists.append(
+                    self.list_summary(section, item_scope, item_chain, sub, item, query)
+                )
+            items.append(summary)
+        target = navigation.Target("list", section, scope, chain)
+        return ListSummary(
+            title=_(list_schema.get("title", spec.path)),
+            items=items,
+            url=navigation.list_url(self.case_id, target, scope, spec),
+        )
+
+    def status(self, section: Section, errors: list[SchemaError]) -> str:
+        prefixes = self.section_pointers(section)
+        has_errors = any(e.pointer.startswith(prefixes) for e in errors)
+        if section.list:
+            if not self.document.get(section.list.path):
+                return NOT_STARTED
+            return IN_PROGRESS if has_errors else COMPLETED
+        values = [
+            get_path(self.document, self._path(raw)) for p in section.pages for raw in p.fields
+        ]
+        answered = [v for v in values if v not in (None, "", [])]
+        if not answered:
+            return NOT_STARTED
+        return COMPLETED if len(answered) == len(values) and not has_errors else IN_PROGRESS
+
+    def section_pointers(self, section: Section) -> tuple[str, ...]:
+        if section.list:
+            return ("/" + section.list.path,)
+        return tuple("/" + self._path(raw) for p in section.pages for raw in p.fields)
+
+    def sections(self, errors: list[SchemaError], query=None) -> list[SectionSummary]:
+        query = query or {}
+        out = []
+        for section in self.flow.sections:
+            summary = SectionSummary(section, self.status(section, errors))
+            if section.list:
+                summary.list = self.list_summary(
+                    section, (), (), section.list, self.document, query
+                )
+            else:
+                summary.rows = self._rows(section, (), (), section.pages, self.document, (), query)
+            out.append(summary)
+        return out
+
+
+@dataclass
+class ChangeRow:
+    label: str
+    where: str
+    op: str
+    before: str
+    after: str
+
+
+def describe_changes(schema: Schema, found: list[Change], old: dict, new: dict, members):
+    """Changes between two versions in words: which question, in which item, before and after."""
+    rows = []
+    for change in found:
+        parts = schema_path(change.key)
+        try:
+            field_schema = schema.at(parts)
+        except KeyError:
+            field_schema = {}
+        if parts[-1] == "id":
+            continue
+        where = []
+        node_schema_path: list[str] = []
+        for part, key_part in zip(parts[:-1], change.key[:-1], strict=True):
+            node_schema_path.append(part)
+            if part == "*":
+                list_schema = schema.at(node_schema_path[:-1])
+                items = _items_at(new if change.op != "remove" else old, change.key, key_part)
+                where.append(item_title(list_schema, items))
+        rows.append(
+            ChangeRow(
+                label=_(field_schema.get("title", "/".join(parts))),
+                where=" › ".join(where),
+                op=change.op,
+                before=display(field_schema, change.before, members),
+                after=display(field_schema, change.after, members),
+            )
+        )
+    return rows
+
+
+def _items_at(document: dict, key, marker: str) -> int:
+    """The 1-based position of the item `marker` along `key` in a document."""
+    node = document
+    for part in key:
+        if part.startswith("[") and isinstance(node, list):
+            for n, item in enumerate(node, start=1):
+                if item.get("id") == part[1:-1]:
+                    if part == marker:
+                        return n
+                    node = item
+                    break
+        elif isinstance(node, dict):
+            node = node.get(part)
+    return 0

@@ -1,0 +1,255 @@
+"""The work behind the plan pages: drafts, answers, lists, validation and new versions."""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from coregroup.extensions import db
+from coregroup.flows import MEMBER_PLACEHOLDER, Flow, ListSpec, Page, Section
+from coregroup.models import Case, PlanDraft, PlanVersion, User
+from coregroup.plans import document as docs
+from coregroup.plans.diff import Conflict, changes, merge
+from coregroup.schema import Schema, SchemaError
+
+
+def plan_schema() -> Schema:
+    return current_app.extensions["coregroup.schemas"]["child-protection-plan"]
+
+
+def flow_for(audience: str) -> Flow:
+    return current_app.extensions["coregroup.flows"][audience]
+
+
+def empty_document() -> dict:
+    return {"schemaVersion": plan_schema().version}
+
+
+def latest_version(case: Case) -> PlanVersion | None:
+    return db.session.scalar(
+        select(PlanVersion)
+        .where(PlanVersion.case_id == case.id)
+        .order_by(PlanVersion.number.desc())
+        .limit(1)
+    )
+
+
+def get_version(case: Case, number: int) -> PlanVersion | None:
+    return db.session.scalar(
+        select(PlanVersion).where(PlanVersion.case_id == case.id, PlanVersion.number == number)
+    )
+
+
+def versions(case: Case) -> list[PlanVersion]:
+    return list(
+        db.session.scalars(
+            select(PlanVersion)
+            .where(PlanVersion.case_id == case.id)
+            .order_by(PlanVersion.number.desc())
+        )
+    )
+
+
+def latest_document(case: Case) -> tuple[dict, int]:
+    latest = latest_version(case)
+    return (copy.deepcopy(latest.document), latest.number) if latest else (empty_document(), 0)
+
+
+def get_draft(case: Case, user: User) -> PlanDraft | None:
+    return db.session.scalar(
+        select(PlanDraft).where(PlanDraft.case_id == case.id, PlanDraft.user_id == user.id)
+    )
+
+
+def working_document(case: Case, user: User) -> tuple[dict, PlanDraft | None]:
+    """What this person sees while editing: their draft if they have one, else the latest plan."""
+    draft = get_draft(case, user)
+    if draft:
+        return copy.deepcopy(draft.document), draft
+    return latest_document(case)[0], None
+
+
+def _write_draft(case: Case, user: User, change) -> PlanDraft:
+    """Apply `change(document)` to this person's draft, starting one from the latest plan."""
+    draft = get_draft(case, user)
+    if draft is None:
+        document, number = latest_document(case)
+        draft = PlanDraft(case_id=case.id, user_id=user.id, base_number=number, document=document)
+        db.session.add(draft)
+    document = copy.deepcopy(draft.document)
+    result = change(document)
+    draft.document = document
+    db.session.commit()
+    return result
+
+
+def save_answers(case: Case, user: User, scope: docs.Scope, answers: dict) -> None:
+    def change(document):
+        node = docs.find_item(document, scope)
+        if node is None:
+            raise LookupError(scope)
+        for path, value in answers.items():
+            docs.set_path(node, path, value)
+
+    _write_draft(case, user, change)
+
+
+def add_item(case: Case, user: User, scope: docs.Scope, list_path: str) -> str:
+    return _write_draft(case, user, lambda d: docs.add_item(d, scope, list_path))
+
+
+def remove_item(case: Case, user: User, scope: docs.Scope) -> None:
+    _write_draft(case, user, lambda d: docs.remove_item(d, scope))
+
+
+def discard_draft(case: Case, user: User) -> None:
+    draft = get_draft(case, user)
+    if draft:
+        db.session.delete(draft)
+        db.session.commit()
+
+
+def page_schema_errors(
+    document: dict, scope: docs.Scope, answers: dict, names: dict[str, str]
+) -> dict[str, SchemaError]:
+    """Schema errors that this page's answers would cause, keyed by form field name.
+
+    The schema is the last word: a page's answers are tried in a copy of the whole document.
+    """
+    trial = copy.deepcopy(document)
+    node = docs.find_item(trial, scope)
+    for path, value in answers.items():
+        docs.set_path(node, path, value)
+    by_pointer = {docs.field_pointer(trial, scope, path): path for path in answers}
+    found = {}
+    for error in plan_schema().errors(trial):
+        path = by_pointer.get(error.pointer)
+        if path is not None and error.code != "required":
+            found.setdefault(names[path], error)
+    return found
+
+
+# --- Where a field lives in a flow -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Location:
+    """A page of a flow that asks a field, and the item it asks it of."""
+
+    section: Section
+    scope: docs.Scope
+    list_chain: tuple[ListSpec, ...]
+    page: Page
+    field_path: str
+
+
+def _page_for(pages, rel_parts: list[str], member_ref: str | None):
+    rel = "/".join(rel_parts)
+    for page in pages:
+        for raw in page.fields:
+            path = raw.replace(MEMBER_PLACEHOLDER, member_ref or "")
+            if rel == path or rel.startswith(path + "/"):
+                return page, path
+    return None, None
+
+
+def locate(flow: Flow, document: dict, json_pointer: str, member_ref=None) -> Location | None:
+    """The page on which a person can fix the field at `json_pointer`, if this flow asks it."""
+    parts = [p.replace("~1", "/").replace("~0", "~") for p in json_pointer.split("/")[1:]]
+    for section in flow.sections:
+        page, path = _page_for(section.pages, parts, member_ref)
+        if page:
+            return Location(section, (), (), page, path)
+        spec = section.list
+        if spec is None or not parts or parts[0] != spec.path:
+            continue
+        scope: list = []
+        chain: list = []
+        node, rest = document, parts
+        while spec is not None and len(rest) >= 2 and rest[0] == spec.path:
+            try:
+                item = node[spec.path][int(rest[1])]
+            except (KeyError, IndexError, ValueError, TypeError):
+                return None
+            scope.append((spec.path, item["id"]))
+            chain.append(spec)
+            node, rest = item, rest[2:]
+            next_spec = next((s for s in spec.lists if rest and rest[0] == s.path), None)
+            if next_spec is None:
+                page, path = _page_for(spec.pages, rest, member_ref)
+                if page:
+                    return Location(section, tuple(scope), tuple(chain), page, path)
+                return None
+            spec = next_spec
+    return None
+
+
+# --- Saving a version --------------------------------------------------------------------------
+
+
+@dataclass
+class SaveResult:
+    version: PlanVersion | None = None
+    errors: list[SchemaError] = field(default_factory=list)
+    conflicts: list[Conflict] = field(default_factory=list)
+    document: dict | None = None
+    unchanged: bool = False
+
+
+def save_plan(case: Case, user: User) -> SaveResult:
+    """Turn this person's draft into a new plan version, merging with anything saved meanwhile."""
+    draft = get_draft(case, user)
+    if draft is None:
+        return SaveResult()
+    latest = latest_version(case)
+    document = copy.deepcopy(draft.document)
+    if latest and latest.number != draft.base_number:
+        base = get_version(case, draft.base_number)
+        base_doc = base.document if base else empty_document()
+        document, conflicts = merge(base_doc, latest.document, document)
+        if conflicts:
+            return SaveResult(conflicts=conflicts, document=document)
+    errors = plan_schema().errors(document)
+    if errors:
+        return SaveResult(errors=errors, document=document)
+    if latest and not changes(latest.document, document):
+        db.session.delete(draft)
+        db.session.commit()
+        return SaveResult(unchanged=True, document=document)
+    version = write_version(case, user, document)
+    db.session.delete(draft)
+    db.session.commit()
+    return SaveResult(version=version, document=document)
+
+
+def write_version(case: Case, user: User | None, document: dict, note: str | None = None):
+    """Add a new immutable version after the latest; the document must already be valid."""
+    schema = plan_schema()
+    errors = schema.errors(document)
+    if errors:
+        raise ValueError(f"refusing to store an invalid plan: {errors[0]}")
+    previous = latest_version(case)
+    number = (
+        db.session.scalar(
+            select(func.coalesce(func.max(PlanVersion.number), 0)).where(
+                PlanVersion.case_id == case.id
+            )
+        )
+        + 1
+    )
+    found = changes(previous.document if previous else empty_document(), document)
+    version = PlanVersion(
+        case_id=case.id,
+        number=number,
+        document=document,
+        schema_version=schema.version,
+        author_id=user.id if user else None,
+        changes=[c.as_json() for c in found],
+        note=note,
+    )
+    db.session.add(version)
+    db.session.flush()
+    return version

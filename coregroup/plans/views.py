@@ -1,0 +1,300 @@
+"""The plan pages: task list, one question page at a time, lists, check answers, versions."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf import FlaskForm
+
+from coregroup import formgen
+from coregroup.access import case_route
+from coregroup.plans import navigation, services
+from coregroup.plans.diff import changes
+from coregroup.plans.document import find_item
+from coregroup.plans.presenters import PlanReader, describe_changes, item_title
+from coregroup.schema import message_for
+
+bp = Blueprint("plans", __name__, url_prefix="/cases/<int:case_id>/plan")
+
+
+def _members() -> dict[str, str]:
+    return {m.ref: f"{m.name} ({_(m.role.replace('-', ' '))})" for m in g.case.members}
+
+
+def _context(item=None) -> formgen.Context:
+    current = tuple(
+        (m.ref, label) for m in g.case.members if m.left_on is None for label in [_members()[m.ref]]
+    )
+    return formgen.Context(members=current, member_ref=g.member.ref, item=item)
+
+
+def _flow():
+    return services.flow_for(g.member.audience)
+
+
+def _reader(document):
+    return PlanReader(
+        services.plan_schema(), _flow(), document, _members(), g.case.id, g.member.ref
+    )
+
+
+def _section_or_404(section_id: str):
+    try:
+        return _flow().section(section_id)
+    except KeyError:
+        abort(404)
+
+
+@bp.get("")
+@case_route
+def task_list(case_id: int):
+    document, draft = services.working_document(g.case, current_user)
+    errors = services.plan_schema().errors(document)
+    latest = services.latest_version(g.case)
+    return render_template(
+        "plans/task_list.html",
+        flow=_flow(),
+        sections=_reader(document).sections(errors),
+        draft=draft,
+        latest=latest,
+        form=FlaskForm(),
+    )
+
+
+@bp.get("/<section_id>")
+@case_route
+def section(case_id: int, section_id: str):
+    section = _section_or_404(section_id)
+    if section.list:
+        return location(case_id=case_id, section_id=section_id, location="")
+    target = navigation.Target("page", section, page=section.pages[0])
+    return redirect(navigation.page_url(case_id, target, section.pages[0]))
+
+
+@bp.route("/<section_id>/<path:location>", methods=["GET", "POST"])
+@case_route
+def location(case_id: int, section_id: str, location: str):
+    target = navigation.parse(_section_or_404(section_id), location)
+    if target is None:
+        abort(404)
+    document, _draft = services.working_document(g.case, current_user)
+    if target.scope and find_item(document, target.scope) is None:
+        abort(404)
+    handler = {"page": _page, "list": _list, "add": _add, "remove": _remove, "item": _item}
+    return handler[target.kind](target, document)
+
+
+def _page(target: navigation.Target, document: dict):
+    node = find_item(document, target.scope)
+    ctx = _context(item=node)
+    specs = formgen.page_fields(services.plan_schema(), target.schema_path, target.page, ctx)
+    form_class = formgen.build_form_class(specs, ctx)
+    form = (
+        form_class()
+        if request.method == "POST"
+        else form_class(data=formgen.form_data(specs, node))
+    )
+    if request.method == "POST" and form.validate():
+        answers = formgen.answers(specs, form)
+        names = {spec.path: spec.name for spec in specs}
+        problems = services.page_schema_errors(document, target.scope, answers, names)
+        by_name = {spec.name: spec for spec in specs}
+        for name, error in problems.items():
+            form[name].errors = [message_for(by_name[name].schema, error)]
+        if not problems:
+            services.save_answers(g.case, current_user, target.scope, answers)
+            if request.args.get("return") == "check":
+                return redirect(url_for("plans.check", case_id=g.case.id))
+            return redirect(navigation.after_page(g.case.id, target))
+    return render_template(
+        "plans/page.html",
+        form=form,
+        specs=specs,
+        target=target,
+        caption=_caption(target, document),
+        back_url=navigation.before_page(g.case.id, target),
+    ), (400 if form.errors else 200)
+
+
+def _caption(target: navigation.Target, document: dict) -> str:
+    words = [_(target.section.title)]
+    node = document
+    for spec, (list_path, item_id) in zip(target.chain, target.scope, strict=True):
+        items = node.get(list_path, [])
+        number = next(n for n, i in enumerate(items, start=1) if i.get("id") == item_id)
+        list_schema = services.plan_schema().at(list(spec.schema_path[:-1]))
+        words.append(item_title(list_schema, number))
+        node = items[number - 1]
+    return " › ".join(words)
+
+
+def _list(target: navigation.Target, document: dict):
+    node = find_item(document, target.scope)
+    reader = _reader(document)
+    summary = reader.list_summary(
+        target.section, target.scope, target.chain, target.list_spec, node, {}
+    )
+    return render_template(
+        "plans/list.html",
+        target=target,
+        summary=summary,
+        caption=_caption(target, document),
+        add_url=navigation.url(
+            g.case.id,
+            target.section,
+            target.scope,
+            (target.list_spec.path + "/add" if target.scope else "add"),
+        ),
+        continue_url=navigation.after_list(g.case.id, target),
+        form=FlaskForm(),
+    )
+
+
+def _add(target: navigation.Target, document: dict):
+    if request.method != "POST":
+        abort(405)
+    form = FlaskForm()
+    if not form.validate():
+        abort(400)
+    item_id = services.add_item(g.case, current_user, target.scope, target.list_spec.path)
+    scope = target.scope + ((target.list_spec.path, item_id),)
+    first = navigation.Target(
+        "page",
+        target.section,
+        scope,
+        target.chain + (target.list_spec,),
+        page=target.list_spec.pages[0],
+    )
+    return redirect(navigation.page_url(g.case.id, first, first.page))
+
+
+def _item(target: navigation.Target, document: dict):
+    return redirect(navigation.page_url(g.case.id, target, target.pages[0]))
+
+
+def _remove(target: navigation.Target, document: dict):
+    form = FlaskForm()
+    spec = target.chain[-1]
+    back = navigation.list_url(g.case.id, target, target.scope[:-1], spec)
+    if request.method == "POST" and form.validate():
+        services.remove_item(g.case, current_user, target.scope)
+        flash(_("Removed."), "success")
+        return redirect(back)
+    owner = find_item(document, target.scope[:-1])
+    number = next(
+        n for n, i in enumerate(owner[spec.path], start=1) if i["id"] == target.scope[-1][1]
+    )
+    title = item_title(services.plan_schema().at(list(spec.schema_path[:-1])), number)
+    return render_template("plans/remove.html", form=form, title=title, back_url=back)
+
+
+@bp.get("/check")
+@case_route
+def check(case_id: int):
+    document, draft = services.working_document(g.case, current_user)
+    return _render_check(document, draft, errors=[])
+
+
+def _render_check(document, draft, errors, conflicts=(), status=200):
+    reader = _reader(document)
+    flow = _flow()
+    summary_errors = []
+    for error in errors:
+        where = services.locate(flow, document, error.pointer, g.member.ref)
+        if where is None:
+            # Not a question this person's flow asks: still said, never silently dropped.
+            summary_errors.append(
+                {
+                    "text": _(
+                        "%(where)s: %(problem)s",
+                        where=error.pointer,
+                        problem=message_for({}, error),
+                    )
+                }
+            )
+            continue
+        target = navigation.Target(
+            "page", where.section, where.scope, where.list_chain, page=where.page
+        )
+        field_schema = services.plan_schema().at(
+            list(target.schema_path) + where.field_path.split("/")
+        )
+        link = navigation.page_url(g.case.id, target, where.page, **{"return": "check"})
+        anchor = where.field_path.replace("/", "__")
+        summary_errors.append(
+            {
+                "text": _(
+                    "%(where)s: %(problem)s",
+                    where=_caption(target, document),
+                    problem=message_for(field_schema, error),
+                ),
+                "href": f"{link}#{anchor}",
+            }
+        )
+    return render_template(
+        "plans/check.html",
+        sections=reader.sections(errors, {"return": "check"}),
+        draft=draft,
+        summary_errors=summary_errors,
+        conflicts=conflicts,
+        form=FlaskForm(),
+    ), status
+
+
+@bp.post("/save")
+@case_route
+def save(case_id: int):
+    form = FlaskForm()
+    if not form.validate():
+        abort(400)
+    result = services.save_plan(g.case, current_user)
+    if result.version:
+        flash(_("Plan saved as version %(number)s.", number=result.version.number), "success")
+        return redirect(url_for("plans.task_list", case_id=case_id))
+    if result.unchanged:
+        flash(_("Nothing had changed, so no new version was needed."), "success")
+        return redirect(url_for("plans.task_list", case_id=case_id))
+    if result.document is None:
+        return redirect(url_for("plans.task_list", case_id=case_id))
+    draft = services.get_draft(g.case, current_user)
+    return _render_check(result.document, draft, result.errors, result.conflicts, status=400)
+
+
+@bp.post("/discard")
+@case_route
+def discard(case_id: int):
+    form = FlaskForm()
+    if not form.validate():
+        abort(400)
+    services.discard_draft(g.case, current_user)
+    flash(_("Your unsaved changes were discarded."), "success")
+    return redirect(url_for("plans.task_list", case_id=case_id))
+
+
+@bp.get("/versions")
+@case_route
+def versions(case_id: int):
+    return render_template("plans/versions.html", versions=services.versions(g.case))
+
+
+@bp.get("/versions/<int:number>")
+@case_route
+def version(case_id: int, number: int):
+    found = services.get_version(g.case, number) or abort(404)
+    reader = _reader(found.document)
+    return render_template("plans/version.html", version=found, sections=reader.sections([]))
+
+
+@bp.get("/compare")
+@case_route
+def compare(case_id: int):
+    older = services.get_version(g.case, request.args.get("from", type=int) or 0)
+    newer = services.get_version(g.case, request.args.get("to", type=int) or 0)
+    if older is None or newer is None:
+        abort(404)
+    found = changes(older.document, newer.document)
+    rows = describe_changes(
+        services.plan_schema(), found, older.document, newer.document, _members()
+    )
+    return render_template("plans/compare.html", older=older, newer=newer, rows=rows)

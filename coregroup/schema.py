@@ -1,0 +1,149 @@
+"""Load and check the JSON Schemas in schemas/ once, and validate documents against them."""
+
+from __future__ import annotations
+
+import copy
+import json
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from urllib.parse import urlparse
+
+from flask_babel import lazy_gettext as _l
+from jsonschema import Draft202012Validator, FormatChecker
+
+SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schemas"
+
+# Messages for schema errors that have no `x-errors` wording of their own.
+GENERIC_MESSAGES = {
+    "required": _l("Answer this question"),
+    "maxLength": _l("Use %(limit)s characters or fewer"),
+    "minLength": _l("Enter at least %(limit)s characters"),
+    "minimum": _l("Enter a number that is %(limit)s or more"),
+    "maximum": _l("Enter a number that is %(limit)s or less"),
+    "enum": _l("Select one of the options"),
+    "minItems": _l("Select at least %(limit)s"),
+    "maxItems": _l("There can be no more than %(limit)s"),
+    "format": _l("Enter a real date"),
+    "type": _l("This answer is not in the right form"),
+}
+
+
+def pointer(parts) -> str:
+    """A JSON Pointer (RFC 6901) from path parts."""
+    return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in parts)
+
+
+@dataclass(frozen=True)
+class SchemaError:
+    pointer: str
+    code: str
+    limit: object = None
+
+
+class Schema:
+    """One JSON Schema document: its identity, its validator and lookup of field schemas."""
+
+    def __init__(self, name: str, raw: dict):
+        Draft202012Validator.check_schema(raw)
+        self.name = name
+        self.raw = raw
+        self.id = raw["$id"]
+        self.version = raw["x-schema-version"]
+        self.url_path = urlparse(self.id).path
+        self.validator = Draft202012Validator(raw, format_checker=FormatChecker())
+
+    def resolve(self, node: dict) -> dict:
+        """A schema node with local `$ref`s followed; sibling keywords win over the target."""
+        while "$ref" in node:
+            target = self.raw
+            for part in node["$ref"].removeprefix("#/").split("/"):
+                target = target[part]
+            merged = {**target, **{k: v for k, v in node.items() if k != "$ref"}}
+            node = merged
+        return node
+
+    def at(self, path: list[str]) -> dict:
+        """The schema of the value at `path` (object keys; '*' for any array item or map key)."""
+        node = self.resolve(self.raw)
+        for part in path:
+            if node.get("type") == "array":
+                node = self.resolve(node["items"])
+                if part == "*":
+                    continue
+            if part in node.get("properties", {}):
+                node = self.resolve(node["properties"][part])
+            elif "additionalProperties" in node and isinstance(node["additionalProperties"], dict):
+                node = self.resolve(node["additionalProperties"])
+            else:
+                raise KeyError("/".join(path))
+        return node
+
+    def parent_requires(self, path: list[str]) -> bool:
+        """Whether the object holding the last part of `path` lists it as required."""
+        parent = self.at(path[:-1]) if len(path) > 1 else self.resolve(self.raw)
+        if parent.get("type") == "array":
+            parent = self.resolve(parent["items"])
+        return path[-1] in parent.get("required", [])
+
+    def errors(self, document: dict) -> list[SchemaError]:
+        """Every way `document` breaks the schema, one entry per field and problem."""
+        found: list[SchemaError] = []
+        for error in self.validator.iter_errors(document):
+            found.extend(_flatten(error))
+        unique: dict[tuple, SchemaError] = {}
+        for e in found:
+            unique.setdefault((e.pointer, e.code), e)
+        return sorted(unique.values(), key=lambda e: e.pointer)
+
+    def is_valid(self, document: dict) -> bool:
+        return self.validator.is_valid(document)
+
+    @cached_property
+    def served(self) -> dict:
+        return copy.deepcopy(self.raw)
+
+
+def _flatten(error) -> list[SchemaError]:
+    """Turn a jsonschema error (and its nested context) into field-level errors."""
+    if error.validator in {"allOf", "anyOf", "oneOf"} and error.context:
+        out = []
+        for sub in error.context:
+            out.extend(_flatten(sub))
+        return out
+    where = list(error.absolute_path)
+    if error.validator == "required":
+        missing = [p for p in error.validator_value if p not in error.instance]
+        return [SchemaError(pointer(where + [p]), "required") for p in missing]
+    if error.validator == "additionalProperties":
+        extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
+        return [SchemaError(pointer(where + [p]), "additionalProperties") for p in extra]
+    return [SchemaError(pointer(where), str(error.validator), error.validator_value)]
+
+
+def message_for(field_schema: dict, error: SchemaError):
+    """The words to show a person for one schema error, from the schema's own `x-errors` first."""
+    from flask_babel import gettext
+
+    own = field_schema.get("x-errors", {}).get(error.code)
+    if own:
+        return gettext(own)
+    generic = GENERIC_MESSAGES.get(error.code, _l("This answer is not valid"))
+    limit = error.limit if isinstance(error.limit, int | float) else ""
+    return str(generic) % {"limit": limit} if "%(limit)s" in str(generic) else str(generic)
+
+
+class SchemaRegistry:
+    """All schemas in schemas/, loaded and checked against the 2020-12 meta-schema at start-up."""
+
+    def __init__(self, directory: Path = SCHEMA_DIR):
+        self.by_name: dict[str, Schema] = {}
+        for path in sorted(directory.glob("*.schema.json")):
+            name = path.name.removesuffix(".schema.json")
+            self.by_name[name] = Schema(name, json.loads(path.read_text(encoding="utf-8")))
+
+    def __getitem__(self, name: str) -> Schema:
+        return self.by_name[name]
+
+    def by_url_path(self, path: str) -> Schema | None:
+        return next((s for s in self.by_name.values() if s.url_path == path), None)

@@ -1,0 +1,45 @@
+"""Jinja set-up: GOV.UK Frontend macros, the CSP nonce and the project's filters."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+from flask import g
+from flask_babel import format_datetime, get_locale
+from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
+
+STATIC_DIST = Path(__file__).resolve().parent / "static" / "dist"
+
+
+def _asset_manifest() -> dict:
+    """Fingerprinted file names written by the asset build (static/dist/manifest.json)."""
+    path = STATIC_DIST / "manifest.json"
+    return json.loads(path.read_text()) if path.exists() else {}
+
+
+def register(app) -> None:
+    app.jinja_loader = ChoiceLoader(
+        [
+            FileSystemLoader(app.template_folder),
+            PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")}),
+        ]
+    )
+    app.jinja_env.add_extension("jinja2.ext.do")
+    manifest = _asset_manifest()
+
+    @app.context_processor
+    def _globals():
+        locale = get_locale()
+        return {
+            "csp_nonce": getattr(g, "csp_nonce", ""),
+            "service_name": app.config["SERVICE_NAME"],
+            "html_lang": str(locale).replace("_", "-") if locale else "en",
+            "text_dir": "rtl" if locale and locale.character_order == "right-to-left" else "ltr",
+            "asset": lambda name: "/static/dist/" + manifest.get(name, name),
+        }
+
+    @app.template_filter("datetime")
+    def _datetime(value: dt.datetime) -> str:
+        return format_datetime(value.replace(tzinfo=dt.UTC), "medium")

@@ -1,0 +1,115 @@
+"""Shared fixtures: an app on a fresh database, a client, and small factories."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+
+import pytest
+from bs4 import BeautifulSoup
+
+from coregroup import create_app
+from coregroup.auth import hash_password
+from coregroup.extensions import db as _db
+from coregroup.models import Case, Child, Member, User
+
+PASSWORD = "correct horse battery"
+_counter = itertools.count(1)
+_HASH = None
+
+
+def password_hash() -> str:
+    global _HASH
+    if _HASH is None:
+        _HASH = hash_password(PASSWORD)
+    return _HASH
+
+
+@pytest.fixture
+def app(tmp_path):
+    app = create_app("test", SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'test.sqlite'}")
+    with app.app_context():
+        _db.create_all()
+        yield app
+        _db.session.remove()
+        _db.drop_all()
+
+
+@pytest.fixture
+def db(app):
+    return _db
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+def make_user(**overrides) -> User:
+    n = next(_counter)
+    values = {
+        "email": f"user{n}@example.test",
+        "name": f"User {n}",
+        "password_hash": password_hash(),
+    }
+    values.update(overrides)
+    user = User(**values)
+    _db.session.add(user)
+    _db.session.commit()
+    return user
+
+
+def make_case(**overrides) -> Case:
+    n = next(_counter)
+    values = {"reference": f"CASE-{n:04d}", "initial_conference": dt.date(2026, 11, 2)}
+    values.update(overrides)
+    case = Case(**values)
+    case.children = [Child(name=f"Child {n}", date_of_birth=dt.date(2019, 5, 1))]
+    _db.session.add(case)
+    _db.session.commit()
+    return case
+
+
+def make_member(case: Case, user: User | None = None, **overrides) -> Member:
+    values = {
+        "name": user.name if user else "Someone",
+        "role": "lead-social-worker",
+        "case_id": case.id,
+        "user": user,
+        "joined_on": dt.date(2026, 11, 2),
+    }
+    values.update(overrides)
+    member = Member(**values)
+    _db.session.add(member)
+    _db.session.commit()
+    return member
+
+
+def sign_in(client, user: User) -> None:
+    response = client.post("/sign-in", data={"email": user.email, "password": PASSWORD})
+    assert response.status_code == 302, response.text
+
+
+def page(response) -> BeautifulSoup:
+    """The response's HTML, parsed."""
+    return BeautifulSoup(response.text, "html.parser")
+
+
+@pytest.fixture
+def professional(app):
+    case = make_case()
+    user = make_user(name="Sam Social")
+    member = make_member(case, user, role="lead-social-worker")
+    return case, user, member
+
+
+@pytest.fixture
+def signed_in(client, professional):
+    case, user, member = professional
+    sign_in(client, user)
+    return case, user, member
