@@ -73,9 +73,9 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     from coregroup.flows import load_flows
     from coregroup.schema import SchemaRegistry
 
-    schemas = SchemaRegistry()
+    schemas = SchemaRegistry(app.config["COREGROUP_SCHEMA_DIR"])
     app.extensions["coregroup.schemas"] = schemas
-    app.extensions["coregroup.flows"] = load_flows(schemas)
+    app.extensions["coregroup.flows"] = load_flows(schemas, app.config["COREGROUP_FORMS_DIR"])
 
     from coregroup import auth, cli, errors, main, templating
     from coregroup.api.views import bp as api_bp

@@ -40,6 +40,8 @@ class Config:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     SERVICE_NAME = "Core Group"
+    COREGROUP_SCHEMA_DIR = ROOT / "schemas"
+    COREGROUP_FORMS_DIR = ROOT / "forms"
 
 
 class DevelopmentConfig(Config):
@@ -51,6 +53,7 @@ class TestConfig(Config):
     TESTING = True
     SECRET_KEY = "test-only-secret-key"
     WTF_CSRF_ENABLED = False
+    COREGROUP_FAST_HASHES = True
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
 
 

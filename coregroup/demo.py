@@ -10,7 +10,7 @@ from sqlalchemy import select
 from coregroup.auth import hash_password
 from coregroup.extensions import db
 from coregroup.models import Case, Child, Member, User
-from coregroup.plans.services import empty_document, write_version
+from coregroup.plans.services import plan_schema, write_version
 
 DEMO_DOMAIN = "demo.coregroup.example"
 
@@ -25,11 +25,13 @@ PEOPLE = [
 ]
 
 
-def _plan(ref: dict[str, str], conference: dt.date) -> dict:
+def demo_plan(ref: dict[str, str], conference: dt.date, schema_version: str) -> dict:
+    """The demo family's plan, agreed at the initial conference."""
+
     def due(days: int) -> str:
         return (conference + dt.timedelta(days=days)).isoformat()
 
-    document = empty_document()
+    document = {"schemaVersion": schema_version}
     document.update(
         {
             "aims": (
@@ -210,6 +212,11 @@ def load_demo(today: dt.date | None = None) -> dict[str, str] | None:
     db.session.flush()
     refs = {key: m.ref for (key, *_), m in zip(PEOPLE, case.members, strict=True)}
     author = case.members[0].user
-    write_version(case, author, _plan(refs, conference), note="Agreed at the initial conference")
+    write_version(
+        case,
+        author,
+        demo_plan(refs, conference, plan_schema().version),
+        note="Agreed at the initial conference",
+    )
     db.session.commit()
     return credentials

@@ -115,9 +115,15 @@ def _check_pages(pages, scope: tuple[str, ...], schema, where: str) -> None:
         seen.add(page.id)
         for path in page.fields:
             try:
-                schema.at(list(scope) + path.split("/"))
+                field_schema = schema.at(list(scope) + path.split("/"))
             except KeyError as missing:
                 raise FlowError(f"{where}/{page.id}: no field {path!r} in the schema") from missing
+            for controller in field_schema.get("x-show-if", {}):
+                if controller not in page.fields:
+                    raise FlowError(
+                        f"{where}/{page.id}: {path!r} depends on {controller!r}, "
+                        "which must be asked on the same page"
+                    )
 
 
 def _check_list(spec: ListSpec, schema, where: str) -> None:

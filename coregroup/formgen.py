@@ -15,7 +15,14 @@ from flask_wtf import FlaskForm
 from wtforms import Field, IntegerField, RadioField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.utils import unset_value
-from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import (
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    StopValidation,
+    ValidationError,
+)
 
 from coregroup.flows import MEMBER_PLACEHOLDER, Page
 from coregroup.plans.document import get_path
@@ -33,9 +40,12 @@ class FieldSpec:
     kind: str
     label: str
     hint: str | None = None
+    # Asked only when another field on the page has this value: (that field's name, value).
+    show_if: tuple[str, str] | None = None
+    required_when_shown: bool = False
 
     def error_anchor(self) -> str:
-        return f"{self.name}-day" if self.kind == "date" else self.name
+        return f"{self.name}-day" if self.kind == "string-date" else self.name
 
 
 @dataclass(frozen=True)
@@ -60,7 +70,27 @@ def _required_message(spec: FieldSpec) -> str:
     return message_for(spec.schema, SchemaError("", "required"))
 
 
+class AskedWhen:
+    """Skip a conditional question unless it is shown; when shown, require it if the schema does."""
+
+    def __init__(self, other: str, value: str, required: bool, message: str):
+        self.other, self.value, self.required, self.message = other, value, required, message
+
+    def __call__(self, form, field):
+        if form[self.other].data != self.value:
+            field.errors[:] = []
+            raise StopValidation()
+        if not field.data or (isinstance(field.data, str) and not field.data.strip()):
+            field.errors[:] = []
+            if self.required:
+                raise StopValidation(self.message)
+            raise StopValidation()
+
+
 def _common_validators(spec: FieldSpec) -> list:
+    if spec.show_if:
+        other, value = spec.show_if
+        return [AskedWhen(other, value, spec.required_when_shown, _required_message(spec))]
     if spec.required:
         return [InputRequired(message=_required_message(spec))]
     return [Optional()]
@@ -106,6 +136,10 @@ class DateInputField(Field):
         except ValueError:
             self.process_errors.append(_("The date must be a real date, like 27 3 2027"))
 
+    def pre_validate(self, form):
+        if self.process_errors:
+            raise StopValidation()
+
     def _value(self):
         return self.data or ""
 
@@ -141,6 +175,10 @@ class WholeNumberField(IntegerField):
             self.data = None
             raise ValueError(self.type_message) from exc
 
+    def pre_validate(self, form):
+        if self.process_errors:
+            raise StopValidation()
+
 
 class MinItems:
     def __init__(self, minimum: int, message: str):
@@ -160,12 +198,21 @@ def _length(spec: FieldSpec) -> list:
     ]
 
 
+def _tidy(value):
+    """Surrounding spaces are not part of an answer; Windows line endings become plain ones."""
+    return value.strip().replace("\r\n", "\n") if isinstance(value, str) else value
+
+
 def build_text(spec: FieldSpec, ctx: Context):
-    return StringField(spec.label, validators=_common_validators(spec) + _length(spec))
+    return StringField(
+        spec.label, validators=_common_validators(spec) + _length(spec), filters=[_tidy]
+    )
 
 
 def build_textarea(spec: FieldSpec, ctx: Context):
-    return TextAreaField(spec.label, validators=_common_validators(spec) + _length(spec))
+    return TextAreaField(
+        spec.label, validators=_common_validators(spec) + _length(spec), filters=[_tidy]
+    )
 
 
 def build_date(spec: FieldSpec, ctx: Context):
@@ -225,6 +272,16 @@ TYPE_BUILDERS = {
 _BUILDER_BY_KIND = {k if isinstance(k, str) else "-".join(k): v for k, v in TYPE_BUILDERS.items()}
 
 
+def required_when(item_schema: dict, field_name: str) -> dict[str, object]:
+    """The sibling values that make a field required, read from the schema's if/then rules."""
+    found = {}
+    for rule in item_schema.get("allOf", []):
+        when = rule.get("if", {}).get("properties", {})
+        if field_name in rule.get("then", {}).get("required", []):
+            found.update({k: v["const"] for k, v in when.items() if "const" in v})
+    return found
+
+
 def narrowed_options(item_schema: dict, field_name: str, sibling: str) -> dict[str, list[str]]:
     """Which enum values a field may take for each value of a sibling, read from if/then rules."""
     narrowed = {}
@@ -252,6 +309,13 @@ def page_fields(
         single = len(page.fields) == 1
         title = page.title if single and page.title else field_schema.get("title", path)
         hint = page.hint if single and page.hint else field_schema.get("description")
+        show_if = None
+        required_shown = False
+        if "x-show-if" in field_schema:
+            (other, value), *_rest = field_schema["x-show-if"].items()
+            show_if = (other.replace("/", "__"), value)
+            item_schema = schema.at(parts[:-1]) if len(parts) > 1 else schema.raw
+            required_shown = required_when(item_schema, parts[-1]).get(other) == value
         specs.append(
             FieldSpec(
                 name=path.replace("/", "__"),
@@ -261,6 +325,8 @@ def page_fields(
                 kind=kind_of(field_schema),
                 label=_(title),
                 hint=_(hint) if hint else None,
+                show_if=show_if,
+                required_when_shown=required_shown,
             )
         )
     return specs
@@ -278,13 +344,16 @@ def form_data(specs: list[FieldSpec], node: dict | None) -> dict:
 
 
 def answers(specs: list[FieldSpec], form: FlaskForm) -> dict[str, object]:
-    """The page's answers as document values by path; an empty answer is None (removed)."""
+    """The page's answers as document values by path; an empty answer is None (removed).
+
+    An answer to a question that is hidden by its condition is not kept: it is None too.
+    """
     result = {}
     for spec in specs:
         value = form[spec.name].data
-        if isinstance(value, str):
-            value = value.strip().replace("\r\n", "\n") or None
-        elif isinstance(value, list):
+        if spec.show_if and form[spec.show_if[0]].data != spec.show_if[1]:
+            value = None
+        if isinstance(value, str | list):
             value = value or None
         result[spec.path] = value
     return result

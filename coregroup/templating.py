@@ -9,6 +9,7 @@ from pathlib import Path
 from flask import g
 from flask_babel import format_datetime, get_locale
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
+from jinja2.bccache import MemcachedBytecodeCache
 
 STATIC_DIST = Path(__file__).resolve().parent / "static" / "dist"
 
@@ -19,7 +20,18 @@ def _asset_manifest() -> dict:
     return json.loads(path.read_text()) if path.exists() else {}
 
 
+class _ProcessCache(dict):
+    """Compiled templates kept for the process, shared by every app it creates (tests make many)."""
+
+    def set(self, key, value, timeout=None):
+        self[key] = value
+
+
+_COMPILED = MemcachedBytecodeCache(_ProcessCache())
+
+
 def register(app) -> None:
+    app.jinja_env.bytecode_cache = _COMPILED
     app.jinja_loader = ChoiceLoader(
         [
             FileSystemLoader(app.template_folder),

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from coregroup.extensions import db
 from coregroup.flows import MEMBER_PLACEHOLDER, Flow, ListSpec, Page, Section
+from coregroup.formgen import narrowed_options
 from coregroup.models import Case, PlanDraft, PlanVersion, User
 from coregroup.plans import document as docs
 from coregroup.plans.diff import Conflict, changes, merge
@@ -93,8 +94,22 @@ def save_answers(case: Case, user: User, scope: docs.Scope, answers: dict) -> No
             raise LookupError(scope)
         for path, value in answers.items():
             docs.set_path(node, path, value)
+        drop_disallowed_answers(node, scope)
 
     _write_draft(case, user, change)
+
+
+def drop_disallowed_answers(node: dict, scope: docs.Scope) -> None:
+    """Remove answers whose options no longer include them, after the answer they depend on
+    changed (a My World Triangle area left behind when the side changes is not kept)."""
+    schema = plan_schema()
+    item_schema = schema.at([part for list_path, _id in scope for part in (list_path, "*")])
+    for name, prop in item_schema.get("properties", {}).items():
+        sibling = schema.resolve(prop).get("x-options-narrowed-by")
+        if sibling and name in node and sibling in node:
+            allowed = narrowed_options(item_schema, name, sibling).get(node[sibling])
+            if allowed is not None and node[name] not in allowed:
+                del node[name]
 
 
 def add_item(case: Case, user: User, scope: docs.Scope, list_path: str) -> str:
