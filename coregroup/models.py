@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 
+from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.dialects.postgresql import JSONB
@@ -26,6 +27,19 @@ PROFESSIONAL_ROLES = (
     "other-professional",
 )
 ROLES = FAMILY_ROLES + PROFESSIONAL_ROLES
+ROLE_LABELS = {
+    "parent": _l("parent"),
+    "carer": _l("carer"),
+    "child": _l("child or young person"),
+    "lead-social-worker": _l("lead social worker"),
+    "social-worker": _l("social worker"),
+    "health-visitor": _l("health visitor"),
+    "school-nurse": _l("school nurse"),
+    "teacher": _l("teacher"),
+    "gp": _l("GP"),
+    "police": _l("police"),
+    "other-professional": _l("professional"),
+}
 
 
 def utcnow() -> dt.datetime:
@@ -104,6 +118,10 @@ class Member(db.Model):
     user: Mapped[User | None] = relationship()
 
     __table_args__ = (UniqueConstraint("case_id", "user_id", name="uq_member_case_user"),)
+
+    @property
+    def role_label(self) -> str:
+        return str(ROLE_LABELS.get(self.role, self.role))
 
     @property
     def is_family(self) -> bool:

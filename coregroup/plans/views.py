@@ -19,13 +19,12 @@ bp = Blueprint("plans", __name__, url_prefix="/cases/<int:case_id>/plan")
 
 
 def _members() -> dict[str, str]:
-    return {m.ref: f"{m.name} ({_(m.role.replace('-', ' '))})" for m in g.case.members}
+    return {m.ref: f"{m.name} ({m.role_label})" for m in g.case.members}
 
 
 def _context(item=None) -> formgen.Context:
-    current = tuple(
-        (m.ref, label) for m in g.case.members if m.left_on is None for label in [_members()[m.ref]]
-    )
+    names = _members()
+    current = tuple((m.ref, names[m.ref]) for m in g.case.members if m.left_on is None)
     return formgen.Context(members=current, member_ref=g.member.ref, item=item)
 
 

@@ -1,0 +1,89 @@
+"""The plan export: the JSON API and the `export` command give the same, schema-valid JSON."""
+
+import json
+
+import pytest
+
+from coregroup.plans import services
+from tests.conftest import make_case, make_member, make_user, sign_in
+from tests.factories import full_plan
+
+
+@pytest.fixture
+def exported_case(db, client):
+    case = make_case()
+    user = make_user()
+    make_member(case, user)
+    services.write_version(case, user, full_plan())
+    second = full_plan()
+    second["aims"] = "Second version"
+    services.write_version(case, user, second)
+    db.session.commit()
+    sign_in(client, user)
+    return case
+
+
+def test_the_latest_plan_is_exported_as_valid_json_with_an_etag(client, app, exported_case):
+    response = client.get(f"/api/v1/cases/{exported_case.id}/plan")
+    assert response.status_code == 200
+    assert response.mimetype == "application/json"
+    body = response.get_json()
+    assert body["aims"] == "Second version"
+    schema = app.extensions["coregroup.schemas"]["child-protection-plan"]
+    assert schema.errors(body) == []
+    assert response.headers["ETag"]
+    assert response.headers["X-Plan-Version"] == "2"
+    assert schema.id in response.headers["Link"]
+
+
+def test_an_unchanged_plan_answers_304(client, exported_case):
+    url = f"/api/v1/cases/{exported_case.id}/plan"
+    etag = client.get(url).headers["ETag"]
+    assert client.get(url, headers={"If-None-Match": etag}).status_code == 304
+
+
+def test_any_version_can_be_exported(client, exported_case):
+    url = f"/api/v1/cases/{exported_case.id}/plan"
+    first = client.get(url + "?version=1")
+    assert first.get_json()["aims"] == full_plan()["aims"]
+    assert first.headers["ETag"] != client.get(url).headers["ETag"]
+
+
+@pytest.mark.parametrize(
+    "query, status, field",
+    [("?version=9", 404, None), ("?version=abc", 400, "/version")],
+)
+def test_export_errors_are_json(client, exported_case, query, status, field):
+    response = client.get(f"/api/v1/cases/{exported_case.id}/plan{query}")
+    assert response.status_code == status
+    assert response.is_json
+    assert response.get_json().get("field") == field
+
+
+def test_a_case_without_a_plan_is_a_json_404(client, db):
+    case = make_case()
+    user = make_user()
+    make_member(case, user)
+    sign_in(client, user)
+    response = client.get(f"/api/v1/cases/{case.id}/plan")
+    assert response.status_code == 404 and response.is_json
+
+
+def test_the_api_asks_for_sign_in_with_401_json(app):
+    response = app.test_client().get("/api/v1/cases/1/plan")
+    assert response.status_code == 401 and response.is_json
+
+
+def test_the_export_command_writes_the_same_json(client, runner, exported_case, tmp_path):
+    api = client.get(f"/api/v1/cases/{exported_case.id}/plan").get_json()
+    out = tmp_path / "plan.json"
+    result = runner.invoke(args=["export", "--case", str(exported_case.id), "--output", str(out)])
+    assert result.exit_code == 0, result.output
+    assert json.loads(out.read_text()) == api
+    result = runner.invoke(args=["export", "--case", str(exported_case.id), "--version", "1"])
+    assert json.loads(result.output)["aims"] == full_plan()["aims"]
+
+
+def test_the_export_command_explains_a_missing_case(runner):
+    result = runner.invoke(args=["export", "--case", "404"])
+    assert result.exit_code != 0 and "There is no case 404" in result.output

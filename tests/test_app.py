@@ -1,0 +1,130 @@
+"""The application as a whole: configuration, errors, headers, sign-in, CSRF, commands."""
+
+import pytest
+
+from coregroup import create_app
+from coregroup.extensions import db as _db
+from tests.conftest import PASSWORD, make_case, make_member, make_user, page, sign_in
+
+
+def test_healthz_checks_the_database(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200 and response.get_json()["database"] == "up"
+
+
+def test_oversized_requests_are_refused_with_413(client, signed_in):
+    case, *_ = signed_in
+    big = "x" * (1024 * 1024 + 1)
+    response = client.post(f"/cases/{case.id}/plan/aims/aims", data={"aims": big})
+    assert response.status_code == 413
+    assert page(response).select_one("h1").get_text(strip=True) == "What you sent is too large"
+
+
+def test_security_headers_are_on_every_response_including_errors(client):
+    for response in (client.get("/sign-in"), client.get("/no-such-page")):
+        csp = response.headers["Content-Security-Policy"]
+        assert "object-src 'none'" in csp and "'unsafe-inline'" not in csp
+        assert "frame-ancestors 'none'" in csp and "base-uri 'none'" in csp
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_the_inline_script_carries_the_csp_nonce(client):
+    response = client.get("/sign-in")
+    nonce = response.headers["Content-Security-Policy"].split("'nonce-")[1].split("'")[0]
+    scripts = page(response).select("script:not([src])")
+    assert scripts and all(s.get("nonce") == nonce for s in scripts)
+
+
+def test_production_refuses_a_default_secret_key(monkeypatch):
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        create_app("production", SECRET_KEY=None)
+    with pytest.raises(RuntimeError, match="HTTPS-only"):
+        create_app("production", SECRET_KEY="k" * 40, SESSION_COOKIE_SECURE=False)
+
+
+def test_sign_in_with_a_wrong_password_says_so_without_naming_the_account(client, db):
+    user = make_user()
+    wrong = client.post("/sign-in", data={"email": user.email, "password": "nope"})
+    unknown = client.post("/sign-in", data={"email": "who@example.test", "password": "nope"})
+    for response in (wrong, unknown):
+        assert response.status_code == 400
+        assert "The email address or password is not right" in page(response).text
+    assert page(wrong).select_one("#email")["value"] == user.email, "typed email kept"
+
+
+def test_sign_in_and_out(client, db):
+    user = make_user()
+    sign_in(client, user)
+    assert client.get("/cases").status_code == 200
+    response = client.post("/sign-out")
+    assert "Clear-Site-Data" in response.headers
+    assert client.get("/cases").status_code == 302
+
+
+def test_csrf_protects_every_form_when_enabled(tmp_path):
+    app = create_app(
+        "test",
+        WTF_CSRF_ENABLED=True,
+        SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'csrf.sqlite'}",
+    )
+    with app.app_context():
+        _db.create_all()
+        case = make_case()
+        user = make_user()
+        make_member(case, user)
+        email, url = user.email, f"/cases/{case.id}/plan/aims/aims"
+    # Requests run outside the set-up's app context, each with its own `g`, as in production.
+    client = app.test_client()
+    refused = client.post("/sign-in", data={"email": email, "password": PASSWORD})
+    assert refused.status_code == 400
+    assert "Your session has ended" in page(refused).text
+    token = page(client.get("/sign-in")).select_one("input[name=csrf_token]")["value"]
+    data = {"email": email, "password": PASSWORD, "csrf_token": token}
+    assert client.post("/sign-in", data=data).status_code == 302
+    assert client.post(url, data={"aims": "x"}).status_code == 400
+    token = page(client.get(url)).select_one("form[novalidate] input[name=csrf_token]")["value"]
+    assert client.post(url, data={"aims": "x", "csrf_token": token}).status_code == 302
+
+
+def test_the_demo_command_loads_a_valid_demo_case_once(runner, app, db):
+    result = runner.invoke(args=["demo"])
+    assert result.exit_code == 0, result.output
+    assert "sam@demo.coregroup.example" in result.output
+    again = runner.invoke(args=["demo"])
+    assert "already loaded" in again.output
+    from coregroup.models import Case, PlanVersion
+
+    case = db.session.query(Case).one()
+    version = db.session.query(PlanVersion).one()
+    schema = app.extensions["coregroup.schemas"]["child-protection-plan"]
+    assert schema.errors(version.document) == []
+    sides = {need["side"] for need in version.document["needs"]}
+    assert sides == {"grow", "care", "world"}
+    assert len(case.members) >= 6
+
+
+def test_users_create(runner, db):
+    result = runner.invoke(
+        args=["users", "create", "--email", "new@example.test", "--name", "New Person"],
+        env={"COREGROUP_NEW_PASSWORD": "a long enough password"},
+    )
+    assert result.exit_code == 0, result.output
+    again = runner.invoke(
+        args=["users", "create", "--email", "NEW@example.test", "--name", "Again"],
+        env={"COREGROUP_NEW_PASSWORD": "a long enough password"},
+    )
+    assert again.exit_code != 0 and "already exists" in again.output
+
+
+def test_a_server_error_shows_a_generic_page_with_a_reference(app, client):
+    @app.get("/boom")
+    def boom():
+        raise RuntimeError("child's name must never reach the page")
+
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    response = client.get("/boom")
+    assert response.status_code == 500
+    assert "must never" not in response.text
+    assert "give them this reference" in page(response).text
