@@ -8,7 +8,7 @@ FLASK := $(BIN)/flask --app app
 DIST := coregroup/static/dist
 GOVUK := node_modules/govuk-frontend/dist/govuk
 
-.PHONY: install assets translations run serve test lint format bench clean
+.PHONY: install assets translations run serve test test-sqlite test-postgres lint format bench clean
 
 $(BIN)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is needed"'
@@ -50,8 +50,14 @@ format: $(BIN)/.installed
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-test: install lint
+# The whole suite runs twice: on SQLite, then on a throwaway PostgreSQL server the tests start.
+test: install lint test-sqlite test-postgres
+
+test-sqlite: install
 	$(BIN)/pytest
+
+test-postgres: install
+	COREGROUP_TEST_DATABASE=postgresql $(BIN)/pytest
 
 clean:
 	rm -rf $(VENV) node_modules $(DIST) .pytest_cache

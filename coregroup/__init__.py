@@ -48,14 +48,15 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
 
 def create_app(config_name: str | None = None, **overrides) -> Flask:
     """Build the application: configuration, extensions, schemas and flows, blueprints."""
+    config_name = config_name or os.environ.get("COREGROUP_ENV", "development")
+    config_class = CONFIGS[config_name]
     app = Flask(
         __name__,
         template_folder=str(ROOT / "templates"),
         static_folder="static",
-        instance_path=str(ROOT / "instance"),
+        instance_path=overrides.get("INSTANCE_PATH", config_class.INSTANCE_PATH),
     )
-    config_name = config_name or os.environ.get("COREGROUP_ENV", "development")
-    app.config.from_object(CONFIGS[config_name])
+    app.config.from_object(config_class)
     app.config.update(overrides)
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(ROOT / "translations")
     finalise(app.config)

@@ -2,6 +2,7 @@
 
 import os
 import secrets
+import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -20,6 +21,7 @@ def _local_secret_key() -> str:
 
 class Config:
     ENV_NAME = "development"
+    INSTANCE_PATH = str(INSTANCE)
     SECRET_KEY = os.environ.get("SECRET_KEY")
     SQLALCHEMY_DATABASE_URI = os.environ.get(
         "DATABASE_URL", f"sqlite:///{INSTANCE / 'coregroup.sqlite'}"
@@ -50,6 +52,8 @@ class DevelopmentConfig(Config):
 
 class TestConfig(Config):
     ENV_NAME = "test"
+    # Tests never write into the developer's instance/ folder (demo sign-ins, keys).
+    INSTANCE_PATH = tempfile.mkdtemp(prefix="coregroup-test-instance-")
     TESTING = True
     SECRET_KEY = "test-only-secret-key"
     WTF_CSRF_ENABLED = False

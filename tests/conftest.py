@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import os
 
 import pytest
 from bs4 import BeautifulSoup
@@ -25,14 +26,40 @@ def password_hash() -> str:
     return _HASH
 
 
+def pytest_report_header(config):
+    return f"database: {os.environ.get('COREGROUP_TEST_DATABASE', 'sqlite')}"
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """A throwaway PostgreSQL server, when the suite runs in the PostgreSQL lane."""
+    if os.environ.get("COREGROUP_TEST_DATABASE") != "postgresql":
+        yield None
+        return
+    from tests.postgres import ThrowawayPostgres
+
+    server = ThrowawayPostgres()
+    server.start()
+    yield server
+    server.stop()
+
+
 @pytest.fixture
-def app(tmp_path):
-    app = create_app("test", SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'test.sqlite'}")
+def database_uri(postgres, tmp_path):
+    """An empty database for one test: a SQLite file, or a new PostgreSQL database."""
+    if postgres is None:
+        return f"sqlite:///{tmp_path / 'test.sqlite'}"
+    return postgres.create_database(f"test_{next(_counter)}")
+
+
+@pytest.fixture
+def app(database_uri):
+    app = create_app("test", SQLALCHEMY_DATABASE_URI=database_uri)
     with app.app_context():
         _db.create_all()
         yield app
         _db.session.remove()
-        _db.drop_all()
+        _db.engine.dispose()
 
 
 @pytest.fixture

@@ -63,11 +63,11 @@ def test_sign_in_and_out(client, db):
     assert client.get("/cases").status_code == 302
 
 
-def test_csrf_protects_every_form_when_enabled(tmp_path):
+def test_csrf_protects_every_form_when_enabled(database_uri):
     app = create_app(
         "test",
         WTF_CSRF_ENABLED=True,
-        SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'csrf.sqlite'}",
+        SQLALCHEMY_DATABASE_URI=database_uri,
     )
     with app.app_context():
         _db.create_all()

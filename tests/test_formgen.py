@@ -211,7 +211,7 @@ def test_a_flow_naming_a_field_the_schema_lacks_is_refused(tmp_path):
         load_flows(SchemaRegistry(tmp_path / "schemas"), tmp_path / "forms")
 
 
-def test_adding_a_question_is_a_data_edit(tmp_path):
+def test_adding_a_question_is_a_data_edit(tmp_path, database_uri):
     """A new field in a copy of the schema and flow is asked, checked and saved; no Python."""
     shutil.copytree("schemas", tmp_path / "schemas")
     shutil.copytree("forms", tmp_path / "forms")
@@ -231,7 +231,7 @@ def test_adding_a_question_is_a_data_edit(tmp_path):
 
     app = create_app(
         "test",
-        SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'db.sqlite'}",
+        SQLALCHEMY_DATABASE_URI=database_uri,
         COREGROUP_SCHEMA_DIR=tmp_path / "schemas",
         COREGROUP_FORMS_DIR=tmp_path / "forms",
     )
@@ -256,4 +256,5 @@ def test_adding_a_question_is_a_data_edit(tmp_path):
         assert client.post(f"/cases/{case.id}/plan/save").status_code == 302
         exported = client.get(f"/api/v1/cases/{case.id}/plan").get_json()
         assert exported["interpreter"] == "Sylheti"
-        db.drop_all()
+        db.session.remove()
+        db.engine.dispose()

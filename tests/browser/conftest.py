@@ -41,11 +41,11 @@ def browser():
 
 
 @pytest.fixture
-def live_server(tmp_path):
+def live_server(database_uri):
     """The app with the demo case, served on a free loopback port; yields (url, credentials)."""
     app = create_app(
         "test",
-        SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'live.sqlite'}",
+        SQLALCHEMY_DATABASE_URI=database_uri,
         WTF_CSRF_ENABLED=True,
     )
     with app.app_context():
@@ -57,6 +57,8 @@ def live_server(tmp_path):
     yield f"http://127.0.0.1:{server.server_port}", credentials
     server.shutdown()
     thread.join()
+    with app.app_context():
+        db.engine.dispose()
 
 
 def sign_in(page, base_url: str, email: str, password: str) -> None:
