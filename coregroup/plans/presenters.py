@@ -185,32 +185,61 @@ class ChangeRow:
     after: str
 
 
+def _label_and_where(schema: Schema, key, document: dict) -> tuple[dict, str, str]:
+    """The schema, question label and item (e.g. "Need 2 › Action 1") of a key path."""
+    parts = schema_path(key)
+    try:
+        field_schema = schema.at(parts)
+    except KeyError:
+        field_schema = {}
+    where = []
+    for n, part in enumerate(parts[:-1]):
+        if part == "*":
+            list_schema = schema.at(parts[:n])
+            where.append(item_title(list_schema, _items_at(document, key, key[n])))
+    return field_schema, _(field_schema.get("title", "/".join(parts))), " › ".join(where)
+
+
 def describe_changes(schema: Schema, found: list[Change], old: dict, new: dict, members):
     """Changes between two versions in words: which question, in which item, before and after."""
     rows = []
     for change in found:
-        parts = schema_path(change.key)
-        try:
-            field_schema = schema.at(parts)
-        except KeyError:
-            field_schema = {}
-        if parts[-1] == "id":
+        if change.key[-1] == "id":
             continue
-        where = []
-        node_schema_path: list[str] = []
-        for part, key_part in zip(parts[:-1], change.key[:-1], strict=True):
-            node_schema_path.append(part)
-            if part == "*":
-                list_schema = schema.at(node_schema_path[:-1])
-                items = _items_at(new if change.op != "remove" else old, change.key, key_part)
-                where.append(item_title(list_schema, items))
+        document = new if change.op != "remove" else old
+        field_schema, label, where = _label_and_where(schema, change.key, document)
         rows.append(
             ChangeRow(
-                label=_(field_schema.get("title", "/".join(parts))),
-                where=" › ".join(where),
+                label=label,
+                where=where,
                 op=change.op,
                 before=display(field_schema, change.before, members),
                 after=display(field_schema, change.after, members),
+            )
+        )
+    return rows
+
+
+@dataclass
+class ConflictRow:
+    label: str
+    where: str
+    theirs: str
+    yours: str
+
+
+def describe_conflicts(schema: Schema, conflicts, theirs: dict, yours: dict, members):
+    """Each clash in words: the question, and both answers."""
+    rows = []
+    for conflict in conflicts:
+        document = theirs if conflict.theirs is not None else yours
+        field_schema, label, where = _label_and_where(schema, conflict.key, document)
+        rows.append(
+            ConflictRow(
+                label=label,
+                where=where,
+                theirs=display(field_schema, conflict.theirs, members) or _("(removed)"),
+                yours=display(field_schema, conflict.yours, members) or _("(removed)"),
             )
         )
     return rows

@@ -13,7 +13,7 @@ from coregroup.flows import MEMBER_PLACEHOLDER, Flow, ListSpec, Page, Section
 from coregroup.formgen import narrowed_options
 from coregroup.models import Case, PlanDraft, PlanVersion, User
 from coregroup.plans import document as docs
-from coregroup.plans.diff import Conflict, changes, merge
+from coregroup.plans.diff import Conflict, changes, flatten, merge, unflatten
 from coregroup.schema import Schema, SchemaError
 
 
@@ -238,6 +238,36 @@ def save_plan(case: Case, user: User) -> SaveResult:
     db.session.delete(draft)
     db.session.commit()
     return SaveResult(version=version, document=document)
+
+
+def resolve_conflicts(case: Case, user: User, keep: str) -> None:
+    """Settle every clash with the latest plan by keeping "mine" or "theirs" for all of them.
+
+    The draft is moved onto the latest version; the other answers stay in the version history.
+    """
+    draft = get_draft(case, user)
+    latest = latest_version(case)
+    if draft is None or latest is None or latest.number == draft.base_number:
+        return
+    base = get_version(case, draft.base_number)
+    base_doc = base.document if base else empty_document()
+    merged, conflicts = merge(base_doc, latest.document, draft.document)
+    if keep == "mine":
+        leaves, yours = flatten(merged), flatten(draft.document)
+        for conflict in conflicts:
+            if conflict.key in yours:
+                leaves[conflict.key] = yours[conflict.key]
+            else:
+                leaves.pop(conflict.key, None)
+        merged = unflatten(leaves)
+    draft.document = merged
+    draft.base_number = latest.number
+    db.session.commit()
+
+
+def latest_theirs(case: Case) -> dict:
+    latest = latest_version(case)
+    return latest.document if latest else empty_document()
 
 
 def write_version(case: Case, user: User | None, document: dict, note: str | None = None):

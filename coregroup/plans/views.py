@@ -12,7 +12,12 @@ from coregroup.access import case_route
 from coregroup.plans import navigation, services
 from coregroup.plans.diff import changes
 from coregroup.plans.document import find_item
-from coregroup.plans.presenters import PlanReader, describe_changes, item_title
+from coregroup.plans.presenters import (
+    PlanReader,
+    describe_changes,
+    describe_conflicts,
+    item_title,
+)
 from coregroup.schema import message_for
 
 bp = Blueprint("plans", __name__, url_prefix="/cases/<int:case_id>/plan")
@@ -198,20 +203,13 @@ def check(case_id: int):
 def _render_check(document, draft, errors, conflicts=(), status=200):
     reader = _reader(document)
     flow = _flow()
-    summary_errors = []
+    located = []
     for error in errors:
         where = services.locate(flow, document, error.pointer, g.member.ref)
         if where is None:
             # Not a question this person's flow asks: still said, never silently dropped.
-            summary_errors.append(
-                {
-                    "text": _(
-                        "%(where)s: %(problem)s",
-                        where=error.pointer,
-                        problem=message_for({}, error),
-                    )
-                }
-            )
+            text = _("%(where)s: %(problem)s", where=error.pointer, problem=message_for({}, error))
+            located.append((len(flow.sections), error.pointer, {"text": text}))
             continue
         target = navigation.Target(
             "page", where.section, where.scope, where.list_chain, page=where.page
@@ -221,22 +219,26 @@ def _render_check(document, draft, errors, conflicts=(), status=200):
         )
         link = navigation.page_url(g.case.id, target, where.page, **{"return": "check"})
         anchor = where.field_path.replace("/", "__")
-        summary_errors.append(
-            {
-                "text": _(
-                    "%(where)s: %(problem)s",
-                    where=_caption(target, document),
-                    problem=message_for(field_schema, error),
-                ),
-                "href": f"{link}#{anchor}",
-            }
+        text = _(
+            "%(where)s: %(problem)s",
+            where=_caption(target, document),
+            problem=message_for(field_schema, error),
         )
+        order = flow.sections.index(where.section)
+        located.append((order, error.pointer, {"text": text, "href": f"{link}#{anchor}"}))
+    summary_errors = [item for *_key, item in sorted(located, key=lambda x: x[:2])]
     return render_template(
         "plans/check.html",
         sections=reader.sections(errors, {"return": "check"}),
         draft=draft,
         summary_errors=summary_errors,
-        conflicts=conflicts,
+        conflicts=describe_conflicts(
+            services.plan_schema(),
+            conflicts,
+            services.latest_theirs(g.case),
+            draft.document if draft else document,
+            _members(),
+        ),
         form=FlaskForm(),
     ), status
 
@@ -258,6 +260,18 @@ def save(case_id: int):
         return redirect(url_for("plans.task_list", case_id=case_id))
     draft = services.get_draft(g.case, current_user)
     return _render_check(result.document, draft, result.errors, result.conflicts, status=400)
+
+
+@bp.post("/resolve")
+@case_route
+def resolve(case_id: int):
+    form = FlaskForm()
+    keep = request.form.get("keep")
+    if not form.validate() or keep not in ("mine", "theirs"):
+        abort(400)
+    services.resolve_conflicts(g.case, current_user, keep)
+    flash(_("Your draft now includes the latest saved plan. Check it, then save."), "success")
+    return redirect(url_for("plans.check", case_id=case_id))
 
 
 @bp.post("/discard")

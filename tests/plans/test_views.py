@@ -275,9 +275,31 @@ def test_a_clash_with_a_version_saved_meanwhile_shows_both_and_keeps_the_draft(c
     db.session.commit()
     response = client.post(f"/cases/{case.id}/plan/save")
     assert response.status_code == 400
-    text = page(response).get_text(" ")
-    assert "Mine" in text and "Theirs" in text
+    row = [td.get_text(strip=True) for td in page(response).select("#conflicts tbody td")]
+    assert row == ["What is the core group trying to achieve?", "Theirs", "Mine"]
     assert db.session.query(PlanDraft).one().document["aims"] == "Mine"
+
+
+@pytest.mark.parametrize("keep, expected", [("mine", "Mine"), ("theirs", "Theirs")])
+def test_a_clash_is_settled_by_choosing_which_answers_to_keep(client, planned, db, keep, expected):
+    case, members = planned
+    client.post(f"/cases/{case.id}/plan/aims/aims", data={"aims": "Mine"})
+    client.post(f"/cases/{case.id}/plan/contingency/contingency", data={"contingency": "My plan"})
+    other = full_plan()
+    other["aims"] = "Theirs"
+    other["childViews"] = "Their update"
+    services.write_version(case, members["priya"].user, other)
+    db.session.commit()
+    client.post(f"/cases/{case.id}/plan/save")
+    response = client.post(f"/cases/{case.id}/plan/resolve", data={"keep": keep})
+    assert response.headers["Location"] == f"/cases/{case.id}/plan/check"
+    assert client.post(f"/cases/{case.id}/plan/save").status_code == 302
+    latest = services.latest_version(case)
+    assert latest.number == 3
+    assert latest.document["aims"] == expected
+    assert latest.document["contingency"] == "My plan", "my change that did not clash is kept"
+    assert latest.document["childViews"] == "Their update", "their change is kept"
+    assert services.get_version(case, 2).document["aims"] == "Theirs", "history keeps theirs"
 
 
 def test_discarding_a_draft(client, planned, db):
@@ -323,6 +345,34 @@ def test_missing_things_are_404_pages(client, planned, path):
     response = client.get(f"/cases/{case.id}{path}")
     assert response.status_code == 404
     assert page(response).select_one("h1").get_text(strip=True) == "Page not found"
+
+
+def test_an_item_address_opens_its_first_page(client, planned):
+    case, _ = planned
+    response = client.get(f"/cases/{case.id}/plan/needs/need-health")
+    assert response.headers["Location"] == f"/cases/{case.id}/plan/needs/need-health/side"
+    response = client.get(f"/cases/{case.id}/plan/aims")
+    assert response.headers["Location"] == f"/cases/{case.id}/plan/aims/aims"
+
+
+def test_the_start_page_leads_to_sign_in_or_the_cases(client, planned):
+    case, _ = planned
+    assert client.get("/").headers["Location"] == "/cases"
+    html = page(client.get("/cases"))
+    assert html.select_one(f"a[href='/cases/{case.id}']") is not None
+    overview = page(client.get(f"/cases/{case.id}"))
+    assert "Work on the plan" in overview.get_text()
+    client.post("/sign-out")
+    assert client.get("/").headers["Location"] == "/sign-in"
+
+
+def test_save_errors_are_listed_in_the_order_of_the_plan(client, planned):
+    case, _ = planned
+    client.post(f"/cases/{case.id}/plan/roles/add")
+    client.post(f"/cases/{case.id}/plan/needs/add")
+    response = client.post(f"/cases/{case.id}/plan/save")
+    texts = [a.get_text(strip=True) for a in page(response).select(".govuk-error-summary a")]
+    assert texts[0].startswith("Needs and actions") and texts[-1].startswith("Roles")
 
 
 def test_a_case_that_does_not_exist_is_404(client, signed_in):
