@@ -117,6 +117,7 @@ class DateInputField(Field):
         self.object_data = data
         self.data = data
         self.raw_parts = dict(zip(self.parts, _iso_parts(data), strict=True))
+        self.error_parts = list(self.parts)  # which boxes to mark when there is an error
         if formdata is None:
             return
         self.raw_parts = {p: formdata.get(f"{self.name}-{p}", "").strip() for p in self.parts}
@@ -126,6 +127,7 @@ class DateInputField(Field):
             return
         missing = [p for p in self.parts if not self.raw_parts[p]]
         if missing:
+            self.error_parts = missing
             self.process_errors.append(_date_missing_message(missing))
             return
         try:

@@ -122,6 +122,8 @@ def test_dates_are_asked_as_day_month_and_year(app, schema, parts, error, value)
         assert not valid and form.when.errors == [error]
         typed = {k.split("-")[1]: v for k, v in parts.items()}
         assert form.when.raw_parts == typed, "what was typed is kept"
+        missing = [part for part, value in typed.items() if not value]
+        assert form.when.error_parts == (missing or ["day", "month", "year"])
     else:
         assert valid and answers == {"when": value}
 
