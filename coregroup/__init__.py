@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import secrets
 
-from flask import Flask, g, request, session
+from flask import Flask, g, has_request_context, request, session
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -34,16 +34,34 @@ def get_locale() -> str:
     return request.accept_languages.best_match(supported) or supported[0]
 
 
+def _is_sqlite(dbapi_connection) -> bool:
+    return type(dbapi_connection).__module__.startswith("sqlite3")
+
+
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, connection_record):
     """WAL and a busy timeout for SQLite, so readers never block the one writer."""
-    module = type(dbapi_connection).__module__
-    if module.startswith("sqlite3"):
+    if _is_sqlite(dbapi_connection):
+        # We issue BEGIN ourselves (below), so the driver must not.
+        dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA busy_timeout=5000")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
+
+
+@event.listens_for(Engine, "begin")
+def _sqlite_begin(connection):
+    """A request that may write takes SQLite's write lock when its transaction starts.
+
+    A transaction that reads and then writes would otherwise fail at once with "database is
+    locked" when another writer is active, whatever the busy timeout.
+    """
+    if connection.dialect.name != "sqlite":
+        return
+    writing = has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS")
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
 
 
 def create_app(config_name: str | None = None, **overrides) -> Flask:

@@ -11,6 +11,7 @@ from coregroup.schema import SchemaRegistry
 
 FLOW_DIR = Path(__file__).resolve().parent.parent / "forms"
 MEMBER_PLACEHOLDER = "{member}"
+KEY_PLACEHOLDER = "{key}"
 
 
 class FlowError(ValueError):
@@ -55,6 +56,8 @@ class Section:
     title: str
     pages: tuple[Page, ...] = ()
     list: ListSpec | None = None
+    each: str | None = None  # named source of keys: the pages are asked once per key
+    when: str | None = None  # named condition: the section is asked only when it holds
 
     def page(self, page_id: str) -> Page:
         for page in self.pages:
@@ -143,7 +146,14 @@ def load_flow(path: Path, schemas: SchemaRegistry) -> Flow:
     for s in raw["sections"]:
         list_spec = _list(s["list"], ()) if "list" in s else None
         sections.append(
-            Section(id=s["id"], title=s["title"], pages=_pages(s.get("pages", [])), list=list_spec)
+            Section(
+                id=s["id"],
+                title=s["title"],
+                pages=_pages(s.get("pages", [])),
+                list=list_spec,
+                each=s.get("each"),
+                when=s.get("when"),
+            )
         )
     flow = Flow(
         id=raw["id"],
@@ -161,9 +171,9 @@ def load_flow(path: Path, schemas: SchemaRegistry) -> Flow:
 
 
 def load_flows(schemas: SchemaRegistry, directory: Path = FLOW_DIR) -> dict[str, Flow]:
-    """Every flow in forms/, keyed by its audience."""
+    """Every flow in forms/, keyed by its id."""
     flows = {}
     for path in sorted(directory.glob("*.yaml")):
         flow = load_flow(path, schemas)
-        flows[flow.audience] = flow
+        flows[flow.id] = flow
     return flows

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from flask_babel import format_number
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -24,7 +25,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from coregroup.flows import MEMBER_PLACEHOLDER, Page
+from coregroup.flows import KEY_PLACEHOLDER, MEMBER_PLACEHOLDER, Page
 from coregroup.plans.document import get_path
 from coregroup.schema import GENERIC_MESSAGES, Schema, SchemaError, message_for
 
@@ -55,6 +56,14 @@ class Context:
     members: tuple[tuple[str, str], ...] = ()
     member_ref: str | None = None
     item: dict | None = None
+    key: str | None = None  # the item an "each" section is asking about
+    scale_hint: str | None = None  # what 0 and 10 mean on the scaling tool
+
+    def fill(self, raw_path: str) -> str:
+        """A flow path with its placeholders filled in."""
+        return raw_path.replace(MEMBER_PLACEHOLDER, self.member_ref or "").replace(
+            KEY_PLACEHOLDER, self.key or ""
+        )
 
 
 def kind_of(field_schema: dict) -> str:
@@ -263,8 +272,31 @@ def build_checkboxes(spec: FieldSpec, ctx: Context):
     return SelectMultipleField(spec.label, choices=_choices(spec, ctx), validators=validators)
 
 
+def build_scale(spec: FieldSpec, ctx: Context):
+    """A 0 to 10 score asked as a row of radios, so no one has to type a number."""
+    low, high = spec.schema.get("minimum", 0), spec.schema.get("maximum", 10)
+    choices = [SelectChoice(n, format_number(n)) for n in range(low, high + 1)]
+    return RadioField(
+        spec.label,
+        choices=choices,
+        coerce=_int_or_none,
+        validators=_common_validators(spec),
+        validate_choice=True,
+    )
+
+
+def _int_or_none(value):
+    if value in (None, "", "None"):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return value  # refused by validate_choice: not one of the scores
+
+
 TYPE_BUILDERS = {
     ("string", "date"): build_date,
+    ("integer", "scale"): build_scale,
     ("string", "textarea"): build_textarea,
     ("string", "radios"): build_radios,
     "string": build_text,
@@ -301,7 +333,7 @@ def page_fields(
     """The questions of one page, with their schema, in the page's order."""
     specs = []
     for raw_path in page.fields:
-        path = raw_path.replace(MEMBER_PLACEHOLDER, ctx.member_ref or "")
+        path = ctx.fill(raw_path)
         parts = list(scope_path) + raw_path.split("/")
         field_schema = dict(schema.at(parts))
         narrowed_by = field_schema.get("x-options-narrowed-by")
@@ -311,6 +343,8 @@ def page_fields(
         single = len(page.fields) == 1
         title = page.title if single and page.title else field_schema.get("title", path)
         hint = page.hint if single and page.hint else field_schema.get("description")
+        if field_schema.get("x-widget") == "scale" and ctx.scale_hint:
+            hint = ctx.scale_hint
         show_if = None
         required_shown = False
         if "x-show-if" in field_schema:
@@ -326,7 +360,7 @@ def page_fields(
                 required=schema.parent_requires(parts),
                 kind=kind_of(field_schema),
                 label=_(title),
-                hint=_(hint) if hint else None,
+                hint=hint if hint is ctx.scale_hint else (_(hint) if hint else None),
                 show_if=show_if,
                 required_when_shown=required_shown,
             )

@@ -70,6 +70,13 @@ class Case(db.Model):
     reference: Mapped[str] = mapped_column(String(40), unique=True)
     jurisdiction: Mapped[str] = mapped_column(String(40), default="guernsey")
     initial_conference: Mapped[dt.date | None]
+    categories: Mapped[list] = mapped_column(Document, default=list)
+    # Set by the initial conference: the first core group's date and how often the group meets.
+    first_core_group_on: Mapped[dt.date | None]
+    core_group_every_weeks: Mapped[int | None]
+    # This case's own values in place of its jurisdiction's (coregroup.rules.OVERRIDABLE).
+    rule_overrides: Mapped[dict | None] = mapped_column(Document)
+    last_review_conference: Mapped[dt.date | None]
     status: Mapped[str] = mapped_column(String(20), default="open")
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
@@ -113,6 +120,7 @@ class Member(db.Model):
     language: Mapped[str | None] = mapped_column(String(16))
     joined_on: Mapped[dt.date | None]
     left_on: Mapped[dt.date | None]
+    co_opted: Mapped[bool] = mapped_column(default=False)
 
     case: Mapped[Case] = relationship(back_populates="members")
     user: Mapped[User | None] = relationship()
@@ -161,3 +169,58 @@ class PlanDraft(db.Model):
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     __table_args__ = (UniqueConstraint("case_id", "user_id", name="uq_plan_draft_case_user"),)
+
+
+MEETING_KINDS = ("first", "subsequent", "last-before-review")
+
+
+class Meeting(db.Model):
+    """One core group meeting and its record (minutes), valid against the meeting schema."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id"), index=True)
+    number: Mapped[int]
+    kind: Mapped[str] = mapped_column(String(30))
+    status: Mapped[str] = mapped_column(String(20), default="open")
+    record: Mapped[dict] = mapped_column(Document)
+    # The plan version the meeting started from, and the one it left (the updated plan).
+    reviewed_plan_number: Mapped[int | None]
+    plan_number: Mapped[int | None]
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    completed_at: Mapped[dt.datetime | None]
+    completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+
+    case: Mapped[Case] = relationship()
+    circulations: Mapped[list[Circulation]] = relationship(
+        back_populates="meeting", order_by="Circulation.id"
+    )
+
+    __table_args__ = (UniqueConstraint("case_id", "number", name="uq_meeting_number"),)
+
+    @property
+    def is_completed(self) -> bool:
+        return self.status == "completed"
+
+    @property
+    def date(self) -> dt.date | None:
+        value = (self.record or {}).get("date")
+        return dt.date.fromisoformat(value) if value else None
+
+
+class Circulation(db.Model):
+    """The plan and minutes sent to one member after a meeting, and their receipt."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meeting.id"), index=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id"))
+    method: Mapped[str] = mapped_column(String(20))  # "email", "by hand", "post"
+    address: Mapped[str | None] = mapped_column(String(320))
+    sent_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    sent_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    error: Mapped[str | None] = mapped_column(Text)
+    received_at: Mapped[dt.datetime | None]
+    agrees: Mapped[bool | None]
+    disagreement: Mapped[str | None] = mapped_column(Text)
+
+    meeting: Mapped[Meeting] = relationship(back_populates="circulations")
+    member: Mapped[Member] = relationship()

@@ -1,0 +1,171 @@
+"""Procedure timescales and checks: pure functions over dates, with each jurisdiction as data."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field, replace
+from functools import cache
+from pathlib import Path
+
+import holidays
+import yaml
+from dateutil.relativedelta import relativedelta
+
+PROFILES_FILE = Path(__file__).resolve().parent / "profiles.yaml"
+
+
+@dataclass(frozen=True)
+class Profile:
+    """The rules of one jurisdiction; every value's source is in `sources`."""
+
+    id: str
+    name: str
+    country: str
+    subdiv: str | None
+    first_core_group_working_days: int
+    core_group_interval_weeks: int | None  # None: set locally, by the conference
+    circulation_working_days: int
+    review_first_months: int
+    review_then_months: int
+    categories: tuple[str, ...]
+    words: dict = field(default_factory=dict)
+    sources: dict = field(default_factory=dict)
+
+    def with_overrides(self, overrides: dict | None) -> Profile:
+        """This profile with a case's own values (only the known fields) in place of its own."""
+        if not overrides:
+            return self
+        allowed = {k: v for k, v in overrides.items() if k in OVERRIDABLE}
+        return replace(self, **allowed)
+
+
+OVERRIDABLE = {
+    "first_core_group_working_days",
+    "core_group_interval_weeks",
+    "circulation_working_days",
+    "review_first_months",
+    "review_then_months",
+}
+
+
+@cache
+def load_profiles(path: Path = PROFILES_FILE) -> dict[str, Profile]:
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    profiles = {}
+    for key, p in raw.items():
+        profiles[key] = Profile(
+            id=key,
+            name=p["name"],
+            country=p["holidays"]["country"],
+            subdiv=p["holidays"].get("subdiv"),
+            first_core_group_working_days=p["first_core_group"]["working_days"],
+            core_group_interval_weeks=p["core_group_interval"]["weeks"],
+            circulation_working_days=p["circulation"]["working_days"],
+            review_first_months=p["review_conference"]["first_months"],
+            review_then_months=p["review_conference"]["then_months"],
+            categories=tuple(p["categories"]["values"]),
+            words={k: v for k, v in p["words"].items() if k != "source"},
+            sources={
+                name: p[name]["source"]
+                for name in (
+                    "first_core_group",
+                    "core_group_interval",
+                    "circulation",
+                    "review_conference",
+                    "categories",
+                    "words",
+                )
+            },
+        )
+    return profiles
+
+
+def profile(profile_id: str) -> Profile:
+    return load_profiles()[profile_id]
+
+
+@cache
+def _calendar(country: str, subdiv: str | None):
+    return holidays.country_holidays(country, subdiv=subdiv)
+
+
+def is_working_day(day: dt.date, rules: Profile) -> bool:
+    """Monday to Friday, and not a public holiday in that jurisdiction."""
+    return day.weekday() < 5 and day not in _calendar(rules.country, rules.subdiv)
+
+
+def add_working_days(start: dt.date, days: int, rules: Profile) -> dt.date:
+    """The date `days` working days after `start` (the start day itself is not counted)."""
+    day = start
+    counted = 0
+    while counted < days:
+        day += dt.timedelta(days=1)
+        if is_working_day(day, rules):
+            counted += 1
+    return day
+
+
+def first_core_group_due(conference: dt.date, rules: Profile) -> dt.date:
+    return add_working_days(conference, rules.first_core_group_working_days, rules)
+
+
+def interval_weeks(rules: Profile, agreed_weeks: int | None = None) -> int | None:
+    """How often core groups must meet: what the conference agreed, within the profile's limit."""
+    if rules.core_group_interval_weeks is None:
+        return agreed_weeks
+    if agreed_weeks is None:
+        return rules.core_group_interval_weeks
+    return min(agreed_weeks, rules.core_group_interval_weeks)
+
+
+def next_core_group_due(
+    last_meeting: dt.date, rules: Profile, agreed_weeks: int | None = None
+) -> dt.date | None:
+    """The latest date for the next core group; None where neither profile nor case sets one."""
+    weeks = interval_weeks(rules, agreed_weeks)
+    return last_meeting + dt.timedelta(weeks=weeks) if weeks else None
+
+
+def needs_reason_for_date(
+    last_meeting: dt.date, proposed: dt.date, rules: Profile, agreed_weeks: int | None = None
+) -> bool:
+    """A next core group later than the interval allows must have a recorded reason."""
+    due = next_core_group_due(last_meeting, rules, agreed_weeks)
+    return due is not None and proposed > due
+
+
+def circulation_due(meeting: dt.date, rules: Profile) -> dt.date:
+    """The plan and minutes reach every member within this many working days of the meeting."""
+    return add_working_days(meeting, rules.circulation_working_days, rules)
+
+
+def review_conference_due(
+    initial_conference: dt.date, rules: Profile, last_review: dt.date | None = None
+) -> dt.date:
+    """First review within N months of the initial conference; later ones within M of the last."""
+    if last_review is None:
+        return initial_conference + relativedelta(months=rules.review_first_months)
+    return last_review + relativedelta(months=rules.review_then_months)
+
+
+def timescales(
+    rules: Profile,
+    conference: dt.date,
+    meeting: dt.date | None = None,
+    agreed_weeks: int | None = None,
+    last_review: dt.date | None = None,
+) -> dict[str, str | int | None]:
+    """Every due date the rules give for these dates, as ISO strings, for people and systems."""
+    result: dict[str, str | int | None] = {
+        "jurisdiction": rules.id,
+        "conference": conference.isoformat(),
+        "firstCoreGroupDue": first_core_group_due(conference, rules).isoformat(),
+        "coreGroupEveryWeeks": interval_weeks(rules, agreed_weeks),
+        "reviewConferenceDue": review_conference_due(conference, rules, last_review).isoformat(),
+    }
+    if meeting is not None:
+        next_due = next_core_group_due(meeting, rules, agreed_weeks)
+        result["meeting"] = meeting.isoformat()
+        result["circulationDue"] = circulation_due(meeting, rules).isoformat()
+        result["nextCoreGroupDue"] = next_due.isoformat() if next_due else None
+    return result
