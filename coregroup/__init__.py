@@ -99,9 +99,11 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     from coregroup import auth, cli, errors, main, templating
     from coregroup.api.views import bp as api_bp
     from coregroup.cases.views import bp as cases_bp
+    from coregroup.meetings.views import bp as meetings_bp
     from coregroup.plans.views import bp as plans_bp
+    from coregroup.rules.views import bp as rules_bp
 
-    for blueprint in (main.bp, auth.bp, cases_bp, plans_bp, api_bp):
+    for blueprint in (main.bp, auth.bp, cases_bp, plans_bp, meetings_bp, rules_bp, api_bp):
         app.register_blueprint(blueprint)
     errors.register(app)
     templating.register(app)

@@ -42,6 +42,19 @@ class Config:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     SERVICE_NAME = "Core Group"
+    # What 0 and 10 mean on the scaling tool (generic wording; set per deployment).
+    COREGROUP_SCALE_ZERO = os.environ.get(
+        "COREGROUP_SCALE_ZERO", "the child is not safe, and things must change now"
+    )
+    COREGROUP_SCALE_TEN = os.environ.get(
+        "COREGROUP_SCALE_TEN", "the child is safe and well, and the plan is no longer needed"
+    )
+    MAIL_SERVER = os.environ.get("MAIL_SERVER")
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
+    MAIL_USE_TLS = os.environ.get("MAIL_USE_TLS", "0") == "1"
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
+    MAIL_FROM = os.environ.get("MAIL_FROM", "Core Group <no-reply@coregroup.example>")
     COREGROUP_SCHEMA_DIR = ROOT / "schemas"
     COREGROUP_FORMS_DIR = ROOT / "forms"
 

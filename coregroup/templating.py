@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 from flask import g
-from flask_babel import format_datetime, get_locale
+from flask_babel import format_date, format_datetime, get_locale
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 from jinja2.bccache import MemcachedBytecodeCache
 
@@ -51,6 +51,10 @@ def register(app) -> None:
             "text_dir": "rtl" if locale and locale.character_order == "right-to-left" else "ltr",
             "asset": lambda name: "/static/dist/" + manifest.get(name, name),
         }
+
+    @app.template_filter("day")
+    def _day(value: dt.date | None) -> str:
+        return format_date(value, "d MMMM yyyy") if value else ""
 
     @app.template_filter("datetime")
     def _datetime(value: dt.datetime) -> str:

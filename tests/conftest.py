@@ -140,3 +140,21 @@ def signed_in(client, professional):
     case, user, member = professional
     sign_in(client, user)
     return case, user, member
+
+
+@pytest.fixture
+def planned(db, client):
+    """A case with a saved plan whose members are the demo people; signed in as the lead."""
+    from coregroup.plans import services
+    from tests.factories import REFS, full_plan
+
+    case = make_case()
+    members = {}
+    for key in REFS:
+        role = "parent" if key in ("layla", "daniel") else "lead-social-worker"
+        user = make_user(name=key.title())
+        members[key] = make_member(case, user, role=role, ref=f"m-{key}")
+    services.write_version(case, members["sam"].user, full_plan())
+    db.session.commit()
+    sign_in(client, members["sam"].user)
+    return case, members

@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import page
-from tests.plans.test_views import planned  # noqa: F401 - a fixture used below
 
 DIST = Path(__file__).resolve().parent.parent / "coregroup" / "static" / "dist"
 # govuk-frontend-jinja's major version -> the GOV.UK Frontend major release its macros target.
@@ -31,7 +30,7 @@ def test_assets_are_built_from_the_release_the_macros_target(css):
     assert f'version="{npm}"' in (DIST / "govuk-frontend.min.js").read_text()
 
 
-def test_no_gds_transport_font_and_no_crown(css, client, planned):  # noqa: F811
+def test_no_gds_transport_font_and_no_crown(css, client, planned):
     assert "GDS Transport" not in css and "@font-face" not in css
     case, _ = planned
     html = client.get(f"/cases/{case.id}/plan").text
@@ -39,7 +38,7 @@ def test_no_gds_transport_font_and_no_crown(css, client, planned):  # noqa: F811
     assert "Crown copyright" not in html
 
 
-def test_every_govuk_class_in_the_markup_is_styled_by_the_served_css(css, client, planned):  # noqa: F811
+def test_every_govuk_class_in_the_markup_is_styled_by_the_served_css(css, client, planned):
     case, _ = planned
     urls = [
         f"/cases/{case.id}",

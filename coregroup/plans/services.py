@@ -128,22 +128,24 @@ def discard_draft(case: Case, user: User) -> None:
 
 
 def page_schema_errors(
-    document: dict, scope: docs.Scope, answers: dict, names: dict[str, str]
-) -> dict[str, SchemaError]:
-    """Schema errors that this page's answers would cause, keyed by form field name.
+    document: dict, scope: docs.Scope, answers: dict
+) -> dict[str, tuple[dict, SchemaError]]:
+    """Schema errors that this page's answers would cause, keyed by the answer's path.
 
     The schema is the last word: a page's answers are tried in a copy of the whole document.
     """
+    schema = plan_schema()
     trial = copy.deepcopy(document)
     node = docs.find_item(trial, scope)
     for path, value in answers.items():
         docs.set_path(node, path, value)
     by_pointer = {docs.field_pointer(trial, scope, path): path for path in answers}
+    scope_path = [part for list_path, _id in scope for part in (list_path, "*")]
     found = {}
-    for error in plan_schema().errors(trial):
+    for error in schema.errors(trial):
         path = by_pointer.get(error.pointer)
         if path is not None and error.code != "required":
-            found.setdefault(names[path], error)
+            found.setdefault(path, (schema.at(scope_path + path.split("/")), error))
     return found
 
 

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
-from coregroup import formgen
+from coregroup import formgen, pages
 from coregroup.access import case_route
 from coregroup.plans import navigation, services
 from coregroup.plans.diff import changes
@@ -91,34 +91,30 @@ def location(case_id: int, section_id: str, location: str):
 
 def _page(target: navigation.Target, document: dict):
     node = find_item(document, target.scope)
-    ctx = _context(item=node)
-    specs = formgen.page_fields(services.plan_schema(), target.schema_path, target.page, ctx)
-    form_class = formgen.build_form_class(specs, ctx)
-    form = (
-        form_class()
-        if request.method == "POST"
-        else form_class(data=formgen.form_data(specs, node))
+
+    def check(answers):
+        problems = services.page_schema_errors(document, target.scope, answers)
+        return {
+            path: message_for(field_schema, error)
+            for path, (field_schema, error) in problems.items()
+        }
+
+    asked = pages.ask(
+        services.plan_schema(), target.schema_path, target.page, _context(item=node), node, check
     )
-    if request.method == "POST" and form.validate():
-        answers = formgen.answers(specs, form)
-        names = {spec.path: spec.name for spec in specs}
-        problems = services.page_schema_errors(document, target.scope, answers, names)
-        by_name = {spec.name: spec for spec in specs}
-        for name, error in problems.items():
-            form[name].errors = [message_for(by_name[name].schema, error)]
-        if not problems:
-            services.save_answers(g.case, current_user, target.scope, answers)
-            if request.args.get("return") == "check":
-                return redirect(url_for("plans.check", case_id=g.case.id))
-            return redirect(navigation.after_page(g.case.id, target))
+    if asked.answers is not None:
+        services.save_answers(g.case, current_user, target.scope, asked.answers)
+        if request.args.get("return") == "check":
+            return redirect(url_for("plans.check", case_id=g.case.id))
+        return redirect(navigation.after_page(g.case.id, target))
     return render_template(
-        "plans/page.html",
-        form=form,
-        specs=specs,
-        target=target,
+        "question_page.html",
+        form=asked.form,
+        specs=asked.specs,
+        page=target.page,
         caption=_caption(target, document),
         back_url=navigation.before_page(g.case.id, target),
-    ), (400 if form.errors else 200)
+    ), asked.status
 
 
 def _caption(target: navigation.Target, document: dict) -> str:

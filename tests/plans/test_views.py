@@ -5,22 +5,7 @@ import pytest
 from coregroup.models import PlanDraft, PlanVersion
 from coregroup.plans import services
 from tests.conftest import make_case, make_member, make_user, page, sign_in
-from tests.factories import REFS, full_plan
-
-
-@pytest.fixture
-def planned(db, client):
-    """A case with a saved plan whose members are the demo people; signed in as the lead."""
-    case = make_case()
-    members = {}
-    for key in REFS:
-        role = "parent" if key in ("layla", "daniel") else "lead-social-worker"
-        user = make_user(name=key.title())
-        members[key] = make_member(case, user, role=role, ref=f"m-{key}")
-    services.write_version(case, members["sam"].user, full_plan())
-    db.session.commit()
-    sign_in(client, members["sam"].user)
-    return case, members
+from tests.factories import full_plan
 
 
 def statuses(response):

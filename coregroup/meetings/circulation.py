@@ -1,0 +1,120 @@
+"""Sending the updated plan and minutes to every member, and their receipt and agreement."""
+
+from __future__ import annotations
+
+import smtplib
+from dataclasses import dataclass
+
+from flask import url_for
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import RadioField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import InputRequired, Length, ValidationError
+
+from coregroup import mail
+from coregroup.extensions import db
+from coregroup.meetings import services
+from coregroup.models import Circulation, Member, utcnow
+
+
+def _email_for(member: Member, meeting) -> tuple[str, str]:
+    """The subject and body, in the member's own language."""
+    link = url_for(
+        "meetings.minutes", case_id=meeting.case_id, number=meeting.number, _external=True
+    )
+    with force_locale(member.language or "en_GB"):
+        subject = _("The plan and minutes from your core group meeting")
+        body = _(
+            "Hello %(name)s,\n\n"
+            "The core group met. The updated child protection plan and the notes of the "
+            "meeting (the minutes) are ready for you.\n\n"
+            "Read them here: %(link)s\n\n"
+            "Please say that you have received them, and whether you agree with the plan.\n",
+            name=member.name,
+            link=link,
+        )
+    return subject, body
+
+
+def send_all(meeting, user) -> tuple[int, int]:
+    """E-mail every member not yet reached; each attempt is recorded, sent or not."""
+    sent = failed = 0
+    for member in services.circulation_outstanding(meeting):
+        if not member.email:
+            continue
+        subject, body = _email_for(member, meeting)
+        try:
+            mail.send(member.email, subject, body)
+        except (mail.MailNotConfigured, smtplib.SMTPException, OSError) as problem:
+            services.record_circulation(
+                meeting,
+                member,
+                "email",
+                user,
+                member.email,
+                error=str(problem) or type(problem).__name__,
+            )
+            failed += 1
+        else:
+            services.record_circulation(meeting, member, "email", user, member.email)
+            sent += 1
+    return sent, failed
+
+
+def by_hand(meeting, member_id: int, user) -> None:
+    member = next((m for m in meeting.case.members if m.id == member_id), None)
+    if member is not None:
+        services.record_circulation(meeting, member, "by-hand", user)
+
+
+@dataclass
+class StatusRow:
+    member: Member
+    sent: Circulation | None
+    failed: Circulation | None
+
+
+def status_rows(meeting) -> list[StatusRow]:
+    rows = []
+    for member in meeting.case.members:
+        if member.left_on is not None:
+            continue
+        mine = [c for c in meeting.circulations if c.member_id == member.id]
+        sent = next((c for c in reversed(mine) if c.error is None), None)
+        failed = next((c for c in reversed(mine) if c.error is not None), None)
+        rows.append(StatusRow(member, sent, None if sent else failed))
+    return rows
+
+
+class ReceiptForm(FlaskForm):
+    agrees = RadioField(
+        _l("Do you agree with the plan?"),
+        choices=[SelectChoice("yes", _l("Yes")), SelectChoice("no", _l("No"))],
+        validators=[InputRequired(message=_l("Select yes if you agree with the plan"))],
+    )
+    disagreement = TextAreaField(
+        _l("What do you not agree with, and why?"),
+        validators=[Length(max=4000, message=_l("Use 4000 characters or fewer"))],
+    )
+
+    def validate_disagreement(self, field):
+        if self.agrees.data == "no" and not (field.data or "").strip():
+            raise ValidationError(_("Tell us what you do not agree with"))
+
+
+def confirm(meeting, member: Member, agrees: bool, disagreement: str | None) -> None:
+    """The member says they received the plan and minutes, and whether they agree."""
+    mine = [c for c in meeting.circulations if c.member_id == member.id and c.error is None]
+    record = (
+        mine[-1]
+        if mine
+        else Circulation(meeting_id=meeting.id, member_id=member.id, method="in-app")
+    )
+    record.received_at = utcnow()
+    record.agrees = agrees
+    record.disagreement = (disagreement or "").strip() or None if not agrees else None
+    db.session.add(record)
+    db.session.commit()

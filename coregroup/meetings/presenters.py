@@ -1,0 +1,172 @@
+"""How a meeting reads: section status, the minutes in words, changes to the plan, calendar."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import icalendar
+from flask import current_app
+from flask_babel import gettext as _
+
+from coregroup.flows import Section
+from coregroup.meetings import services
+from coregroup.plans import services as plans
+from coregroup.plans.diff import changes
+from coregroup.plans.document import get_path
+from coregroup.plans.presenters import (
+    COMPLETED,
+    IN_PROGRESS,
+    NOT_STARTED,
+    describe_changes,
+    display,
+)
+
+
+def scale_hint() -> str:
+    """What 0 and 10 mean on the scaling tool: wording set per deployment."""
+    low = current_app.config["COREGROUP_SCALE_ZERO"]
+    high = current_app.config["COREGROUP_SCALE_TEN"]
+    return _("0 means: %(low)s. 10 means: %(high)s.", low=_(low), high=_(high))
+
+
+def _answered(record: dict, section: Section, key: str | None) -> list[bool]:
+    out = []
+    for page in section.pages:
+        for raw in page.fields:
+            path = raw.replace("{key}", key or "")
+            field_schema = services.meeting_schema().at(path.split("/"))
+            if "x-show-if" in field_schema:
+                continue  # asked only sometimes: not counted for the section's status
+            value = get_path(record, path)
+            out.append(value not in (None, "", []))
+    return out
+
+
+def _status(answered: list[bool]) -> str:
+    if not any(answered):
+        return NOT_STARTED
+    return COMPLETED if all(answered) else IN_PROGRESS
+
+
+@dataclass
+class SectionStatus:
+    section: Section
+    status: str
+
+
+def section_statuses(ctx: services.MeetingContext) -> list[SectionStatus]:
+    found = []
+    for section in services.meeting_flow().sections:
+        if not services.applies(section, ctx):
+            continue
+        if section.each:
+            keys = services.keys_for(section, ctx)
+            answered = [a for key, _label in keys for a in _answered(ctx.record, section, key)]
+            status = _status(answered) if keys else NOT_STARTED
+        else:
+            status = _status(_answered(ctx.record, section, None))
+        found.append(SectionStatus(section, status))
+    return found
+
+
+@dataclass
+class KeyStatus:
+    key: str
+    label: str
+    status: str
+
+
+def key_statuses(section: Section, ctx: services.MeetingContext) -> list[KeyStatus]:
+    return [
+        KeyStatus(key, label, _status(_answered(ctx.record, section, key)))
+        for key, label in services.keys_for(section, ctx)
+    ]
+
+
+@dataclass
+class MinutesRow:
+    label: str
+    value: str
+
+
+@dataclass
+class MinutesSection:
+    title: str
+    rows: list[MinutesRow] = field(default_factory=list)
+
+
+def minutes(ctx: services.MeetingContext) -> list[MinutesSection]:
+    """The record in words, section by section, as the flow asked it."""
+    schema = services.meeting_schema()
+    names = {ref: f"{m.name} ({m.role_label})" for ref, m in ctx.members.items()}
+    out = [
+        MinutesSection(
+            _("Meeting"),
+            [
+                MinutesRow(
+                    _(schema.at(["kind"])["title"]),
+                    display(schema.at(["kind"]), ctx.record.get("kind"), names),
+                )
+            ],
+        )
+    ]
+    for section in services.meeting_flow().sections:
+        if not services.applies(section, ctx):
+            continue
+        part = MinutesSection(_(section.title))
+        keys = services.keys_for(section, ctx) if section.each else [(None, None)]
+        for key, key_label in keys:
+            for page in section.pages:
+                for raw in page.fields:
+                    path = raw.replace("{key}", key or "")
+                    field_schema = schema.at(path.split("/"))
+                    value = get_path(ctx.record, path)
+                    if "x-show-if" in field_schema and value is None:
+                        continue
+                    label = _(field_schema.get("title", path))
+                    if key_label:
+                        label = f"{key_label} — {label}"
+                    shown = display(field_schema, value, names) or _("Not recorded")
+                    part.rows.append(MinutesRow(label, shown))
+        out.append(part)
+    return out
+
+
+def plan_changes(meeting, case):
+    """What changed in the plan since the last core group: the plan it left, against now."""
+    earlier = [m for m in services.meetings(case) if m.is_completed and m.number < meeting.number]
+    before_number = earlier[-1].plan_number if earlier else meeting.reviewed_plan_number
+    after_number = meeting.plan_number if meeting.is_completed else None
+    before = plans.get_version(case, before_number) if before_number else None
+    after = plans.get_version(case, after_number) if after_number else plans.latest_version(case)
+    if before is None or after is None:
+        return None
+    members = {m.ref: f"{m.name} ({m.role_label})" for m in case.members}
+    found = changes(before.document, after.document)
+    rows = describe_changes(plans.plan_schema(), found, before.document, after.document, members)
+    return {"from": before.number, "to": after.number, "rows": rows}
+
+
+def ics(meeting, host: str) -> bytes | None:
+    """A calendar invitation for the next meeting this one set (icalendar)."""
+    planned = meeting.record.get("nextMeeting", {})
+    if not planned.get("date"):
+        return None
+    day = dt.date.fromisoformat(planned["date"])
+    hours, minutes_ = (int(x) for x in (planned.get("time") or "10:00").split(":"))
+    start = dt.datetime(day.year, day.month, day.day, hours, minutes_)
+    calendar = icalendar.Calendar()
+    calendar.add("prodid", "-//Core Group//coregroup//EN")
+    calendar.add("version", "2.0")
+    event = icalendar.Event()
+    event.add("uid", f"core-group-{meeting.case_id}-{meeting.number + 1}@{host}")
+    event.add("dtstamp", dt.datetime.now(dt.UTC))
+    event.add("dtstart", start)
+    event.add("dtend", start + dt.timedelta(hours=1, minutes=30))
+    event.add("summary", _("Core group meeting"))
+    if planned.get("location"):
+        event.add("location", planned["location"])
+    event.add("description", _("The next core group meeting. Please bring the latest plan."))
+    calendar.add_component(event)
+    return calendar.to_ical()

@@ -1,0 +1,384 @@
+"""Core group meetings: opening, recording, the checks before completing, and due dates."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+from dataclasses import dataclass
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from coregroup import rules
+from coregroup.extensions import db
+from coregroup.flows import Flow, Section
+from coregroup.models import Case, Circulation, Meeting, Member, User, utcnow
+from coregroup.plans import document as docs
+from coregroup.plans import services as plans
+from coregroup.schema import Schema
+
+
+def meeting_schema() -> Schema:
+    return current_app.extensions["coregroup.schemas"]["core-group-meeting"]
+
+
+def meeting_flow() -> Flow:
+    return current_app.extensions["coregroup.flows"]["meeting"]
+
+
+def case_rules(case: Case) -> rules.Profile:
+    """The case's jurisdiction's rules, with anything the case overrides."""
+    return rules.profile(case.jurisdiction).with_overrides(case.rule_overrides)
+
+
+def meetings(case: Case) -> list[Meeting]:
+    return list(
+        db.session.scalars(
+            select(Meeting).where(Meeting.case_id == case.id).order_by(Meeting.number)
+        )
+    )
+
+
+def get_meeting(case: Case, number: int) -> Meeting | None:
+    return db.session.scalar(
+        select(Meeting).where(Meeting.case_id == case.id, Meeting.number == number)
+    )
+
+
+def open_meeting(case: Case, kind: str) -> Meeting:
+    """Start the record of the next meeting, from the date, time and place set at the last one."""
+    number = (
+        db.session.scalar(
+            select(func.coalesce(func.max(Meeting.number), 0)).where(Meeting.case_id == case.id)
+        )
+        + 1
+    )
+    record = {"schemaVersion": meeting_schema().version, "kind": kind}
+    previous = get_meeting(case, number - 1)
+    planned = (previous.record.get("nextMeeting", {}) if previous else {}) or {}
+    if planned:
+        record.update({k: planned[k] for k in ("date", "time", "location") if k in planned})
+    elif case.first_core_group_on:
+        record["date"] = case.first_core_group_on.isoformat()
+    latest = plans.latest_version(case)
+    meeting = Meeting(
+        case_id=case.id,
+        number=number,
+        kind=kind,
+        record=record,
+        reviewed_plan_number=latest.number if latest else None,
+    )
+    db.session.add(meeting)
+    db.session.commit()
+    return meeting
+
+
+def update_record(meeting: Meeting, answers: dict[str, object]) -> None:
+    """Write one page's answers into the record, leaving every other answer as it is now.
+
+    The row is read again under a write lock, so two people recording different pages of the
+    same meeting at once both keep their answers.
+    """
+    locked = db.session.scalar(select(Meeting).where(Meeting.id == meeting.id).with_for_update())
+    record = copy.deepcopy(locked.record)
+    for path, value in answers.items():
+        docs.set_path(record, path, value)
+    locked.record = record
+    db.session.commit()
+
+
+# --- Which sections a meeting asks, and for whom ------------------------------------------------
+
+
+def _needs(plan: dict) -> list[tuple[str, str]]:
+    return [
+        (need["id"], _("Need %(number)s: %(what)s", number=n, what=need.get("whatMustChange", "")))
+        for n, need in enumerate(plan.get("needs", []), start=1)
+    ]
+
+
+def _people(refs: list[str], members: dict[str, Member]) -> list[tuple[str, str]]:
+    return [
+        (ref, f"{members[ref].name} ({members[ref].role_label})") for ref in refs if ref in members
+    ]
+
+
+@dataclass
+class MeetingContext:
+    """What the meeting's conditions and lists are worked out from."""
+
+    meeting: Meeting
+    plan: dict
+    members: dict[str, Member]
+
+    @property
+    def record(self) -> dict:
+        return self.meeting.record
+
+    def progress(self) -> list[str]:
+        reviews = self.record.get("needsReview", {})
+        needs = {n for n, _label in _needs(self.plan)}
+        return [r.get("progress") for k, r in reviews.items() if k in needs]
+
+
+CONDITIONS = {
+    "first": lambda c: c.meeting.kind == "first",
+    "review": lambda c: c.meeting.kind != "first",
+    "last-before-review": lambda c: c.meeting.kind == "last-before-review",
+    "cannot-be-carried-out": lambda c: "cannot-be-carried-out" in c.progress(),
+    "apologies": lambda c: bool(c.record.get("apologies")),
+}
+
+SOURCES = {
+    "plan-needs": lambda c: _needs(c.plan),
+    "present": lambda c: _people(c.record.get("present", []), c.members),
+    "apologies": lambda c: _people(c.record.get("apologies", []), c.members),
+}
+
+
+def context_for(meeting: Meeting) -> MeetingContext:
+    case = meeting.case
+    if meeting.is_completed and meeting.plan_number:
+        version = plans.get_version(case, meeting.plan_number)
+        plan = version.document if version else {}
+    else:
+        plan = plans.latest_document(case)[0]
+    return MeetingContext(meeting, plan, {m.ref: m for m in case.members})
+
+
+def applies(section: Section, ctx: MeetingContext) -> bool:
+    return section.when is None or CONDITIONS[section.when](ctx)
+
+
+def keys_for(section: Section, ctx: MeetingContext) -> list[tuple[str, str]]:
+    return SOURCES[section.each](ctx) if section.each else []
+
+
+# --- Checks a page or the whole meeting must pass -----------------------------------------------
+
+
+def next_meeting_problems(
+    meeting: Meeting, answers: dict, case: Case, today: dt.date
+) -> dict[str, str]:
+    """The next meeting must be after this one, not in the past, and within the agreed interval
+    unless a reason is recorded."""
+    problems: dict[str, str] = {}
+    proposed = answers.get("nextMeeting/date")
+    if not proposed:
+        return problems
+    proposed = dt.date.fromisoformat(proposed)
+    held = meeting.date or today
+    if proposed <= held:
+        problems["nextMeeting/date"] = _("The next meeting must be after this meeting")
+    elif proposed < today:
+        problems["nextMeeting/date"] = _("The next meeting must be today or in the future")
+    elif rules.needs_reason_for_date(
+        held, proposed, case_rules(case), case.core_group_every_weeks
+    ) and not answers.get("nextMeeting/reasonBeyondInterval"):
+        due = rules.next_core_group_due(held, case_rules(case), case.core_group_every_weeks)
+        problems["nextMeeting/reasonBeyondInterval"] = _(
+            "The next meeting is after %(due)s, the latest date the procedures allow. "
+            "Enter why it is later",
+            due=format_day(due),
+        )
+    return problems
+
+
+def format_day(day: dt.date) -> str:
+    from flask_babel import format_date
+
+    return format_date(day, "d MMMM yyyy")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something that must be put right before the meeting can be completed."""
+
+    section_id: str
+    key: str | None
+    page_id: str
+    message: str
+
+
+def completion_problems(meeting: Meeting, today: dt.date) -> list[Problem]:
+    """Everything the procedures require of this meeting that its record does not yet have."""
+    ctx = context_for(meeting)
+    record = meeting.record
+    found: list[Problem] = []
+
+    def need(section, page, message, key=None):
+        found.append(Problem(section, key, page, message))
+
+    if not record.get("date"):
+        need("details", "when", _("Enter the date of the meeting"))
+    for field, page, message in (
+        ("chair", "chair", _("Select who is chairing the meeting")),
+        ("minuteTaker", "minute-taker", _("Select who is taking the minutes")),
+        ("present", "present", _("Select who is at the meeting")),
+    ):
+        if not record.get(field):
+            need("people", page, message)
+    if meeting.kind == "first":
+        if record.get("rolesConfirmed") != "yes":
+            need(
+                "first-plan", "roles", _("Every member must know their role, tasks and timescales")
+            )
+        if record.get("explainedToParents") != "yes":
+            need(
+                "first-plan",
+                "parents",
+                _(
+                    "The causes of concern, what needs to change and the "
+                    "contingency plan must be explained to the parents"
+                ),
+            )
+    else:
+        reviews = record.get("needsReview", {})
+        for key, label in _needs(ctx.plan):
+            if not reviews.get(key, {}).get("progress"):
+                need("review", "progress", _("Review %(need)s", need=label), key)
+        if {"not-on-track", "cannot-be-carried-out"} & set(ctx.progress()) and not record.get(
+            "riskAnalysis"
+        ):
+            need("risk", "risk", _("Some needs are not on track: record the analysis of risk"))
+    for ref, name in SOURCES["present"](ctx):
+        if record.get("scores", {}).get(ref, {}).get("score") is None:
+            need("scaling", "score", _("Record a scaling score for %(name)s", name=name), ref)
+    if not record.get("evidenceOfChange"):
+        need("contingency", "evidence", _("Select whether there is evidence of change"))
+    elif record["evidenceOfChange"] == "no" and not record.get("contingencyPlanning"):
+        need(
+            "contingency",
+            "evidence",
+            _("There is no evidence of change: record the contingency planning"),
+        )
+    if CONDITIONS["cannot-be-carried-out"](ctx) and not (
+        record.get("conferenceDecision") and record.get("conferenceDecisionReason")
+    ):
+        need(
+            "conference",
+            "decision",
+            _(
+                "Part of the plan cannot be carried out: record the "
+                "decision on whether another conference is needed"
+            ),
+        )
+    if meeting.kind == "last-before-review":
+        for ref, name in SOURCES["present"](ctx):
+            if not record.get("recommendations", {}).get(ref, {}).get("recommendation"):
+                need(
+                    "recommendations",
+                    "recommendation",
+                    _("Record the recommendation of %(name)s", name=name),
+                    ref,
+                )
+        if not record.get("groupRecommendation", {}).get("recommendation"):
+            need("group-recommendation", "group", _("Record the core group's recommendation"))
+    planned = record.get("nextMeeting", {})
+    for field, message in (
+        ("date", _("Enter the date of the next meeting")),
+        ("time", _("Enter the time of the next meeting")),
+        ("location", _("Enter where the next meeting will be")),
+    ):
+        if not planned.get(field):
+            need("next", "next", message)
+    answers = {f"nextMeeting/{k}": v for k, v in planned.items()}
+    for message in next_meeting_problems(meeting, answers, meeting.case, today).values():
+        need("next", "next", message)
+    for error in meeting_schema().errors(record):
+        need("details", "when", _("The record has a problem at %(where)s", where=error.pointer))
+    return found
+
+
+def complete(meeting: Meeting, user: User, today: dt.date) -> list[Problem]:
+    """Close the meeting if nothing is missing; link the plan as it now stands."""
+    problems = completion_problems(meeting, today)
+    if problems:
+        return problems
+    latest = plans.latest_version(meeting.case)
+    meeting.status = "completed"
+    meeting.completed_at = utcnow()
+    meeting.completed_by_id = user.id
+    meeting.plan_number = latest.number if latest else None
+    db.session.commit()
+    return []
+
+
+# --- Due dates ------------------------------------------------------------------------------------
+
+
+@dataclass
+class Timeline:
+    first_core_group_due: dt.date | None
+    next_core_group_due: dt.date | None
+    next_core_group_planned: dt.date | None
+    review_conference_due: dt.date | None
+    circulation_due: dict[int, dt.date]  # meeting number -> date
+
+    def as_json(self) -> dict:
+        def iso(day):
+            return day.isoformat() if day else None
+
+        return {
+            "firstCoreGroupDue": iso(self.first_core_group_due),
+            "nextCoreGroupDue": iso(self.next_core_group_due),
+            "nextCoreGroupPlanned": iso(self.next_core_group_planned),
+            "reviewConferenceDue": iso(self.review_conference_due),
+            "circulationDue": {str(k): iso(v) for k, v in self.circulation_due.items()},
+        }
+
+
+def timeline(case: Case, case_meetings: list[Meeting]) -> Timeline:
+    """The dates the rules give this case, from its conference and its completed meetings."""
+    profile = case_rules(case)
+    conference = case.initial_conference
+    first_due = rules.first_core_group_due(conference, profile) if conference else None
+    completed = [m for m in case_meetings if m.is_completed and m.date]
+    if completed:
+        last = completed[-1]
+        next_due = rules.next_core_group_due(last.date, profile, case.core_group_every_weeks)
+        planned = last.record.get("nextMeeting", {}).get("date")
+        planned = dt.date.fromisoformat(planned) if planned else None
+    else:
+        next_due = first_due
+        planned = case.first_core_group_on
+    review_due = (
+        rules.review_conference_due(conference, profile, case.last_review_conference)
+        if conference
+        else None
+    )
+    return Timeline(
+        first_core_group_due=first_due,
+        next_core_group_due=next_due,
+        next_core_group_planned=planned,
+        review_conference_due=review_due,
+        circulation_due={m.number: rules.circulation_due(m.date, profile) for m in completed},
+    )
+
+
+def circulation_outstanding(meeting: Meeting) -> list[Member]:
+    """Current members the plan and minutes have not yet reached."""
+    reached = {c.member_id for c in meeting.circulations if c.error is None}
+    return [m for m in meeting.case.members if m.left_on is None and m.id not in reached]
+
+
+def record_circulation(
+    meeting: Meeting,
+    member: Member,
+    method: str,
+    user: User,
+    address: str | None = None,
+    error: str | None = None,
+) -> Circulation:
+    sent = Circulation(
+        meeting_id=meeting.id,
+        member_id=member.id,
+        method=method,
+        address=address,
+        sent_by_id=user.id,
+        error=error,
+    )
+    db.session.add(sent)
+    db.session.commit()
+    return sent

@@ -1,0 +1,336 @@
+"""Core group meetings: record one through its guided flow, complete it, circulate the minutes."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf import FlaskForm
+
+from coregroup import formgen, pages
+from coregroup.access import case_route
+from coregroup.meetings import circulation, presenters, services
+from coregroup.models import MEETING_KINDS
+
+bp = Blueprint("meetings", __name__, url_prefix="/cases/<int:case_id>/meetings")
+
+
+def today() -> dt.date:
+    return dt.date.today()
+
+
+def _professional_only():
+    if g.member.is_family:
+        abort(404)
+
+
+def _meeting_or_404(number: int):
+    meeting = services.get_meeting(g.case, number)
+    if meeting is None:
+        abort(404)
+    return meeting
+
+
+def _open_meeting_or_404(number: int):
+    _professional_only()
+    meeting = _meeting_or_404(number)
+    if meeting.is_completed:
+        abort(404)
+    return meeting
+
+
+def _section_or_404(meeting, section_id: str, ctx):
+    try:
+        section = services.meeting_flow().section(section_id)
+    except KeyError:
+        abort(404)
+    if not services.applies(section, ctx):
+        abort(404)
+    return section
+
+
+@bp.get("")
+@case_route
+def index(case_id: int):
+    case_meetings = services.meetings(g.case)
+    return render_template(
+        "meetings/index.html",
+        meetings=case_meetings,
+        timeline=services.timeline(g.case, case_meetings),
+        rules=services.case_rules(g.case),
+        kinds=MEETING_KINDS,
+        form=FlaskForm(),
+    )
+
+
+@bp.post("")
+@case_route
+def create(case_id: int):
+    _professional_only()
+    form = FlaskForm()
+    kind = request.form.get("kind")
+    if not form.validate() or kind not in MEETING_KINDS:
+        flash(_("Select which core group meeting this is."), "error")
+        return redirect(url_for("meetings.index", case_id=case_id))
+    meeting = services.open_meeting(g.case, kind)
+    return redirect(url_for("meetings.show", case_id=case_id, number=meeting.number))
+
+
+@bp.get("/<int:number>")
+@case_route
+def show(case_id: int, number: int):
+    meeting = _meeting_or_404(number)
+    if meeting.is_completed or g.member.is_family:
+        return redirect(url_for("meetings.minutes", case_id=case_id, number=number))
+    ctx = services.context_for(meeting)
+    return render_template(
+        "meetings/task_list.html",
+        meeting=meeting,
+        sections=presenters.section_statuses(ctx),
+    )
+
+
+@bp.get("/<int:number>/<section_id>")
+@case_route
+def section(case_id: int, number: int, section_id: str):
+    meeting = _open_meeting_or_404(number)
+    ctx = services.context_for(meeting)
+    found = _section_or_404(meeting, section_id, ctx)
+    if not found.each:
+        return redirect(_page_url(meeting, found, None, found.pages[0]))
+    return render_template(
+        "meetings/keys.html",
+        meeting=meeting,
+        section=found,
+        keys=presenters.key_statuses(found, ctx),
+    )
+
+
+def _page_url(meeting, section, key, page, **query):
+    if key is None:
+        return url_for(
+            "meetings.page",
+            case_id=meeting.case_id,
+            number=meeting.number,
+            section_id=section.id,
+            page_id=page.id,
+            **query,
+        )
+    return url_for(
+        "meetings.key_page",
+        case_id=meeting.case_id,
+        number=meeting.number,
+        section_id=section.id,
+        key=key,
+        page_id=page.id,
+        **query,
+    )
+
+
+def _after(meeting, section, key, page, ctx) -> str:
+    if request.args.get("return") == "check":
+        return url_for("meetings.check", case_id=meeting.case_id, number=meeting.number)
+    index = section.pages.index(page)
+    if index + 1 < len(section.pages):
+        return _page_url(meeting, section, key, section.pages[index + 1])
+    if key is not None:
+        keys = [k for k, _label in services.keys_for(section, ctx)]
+        if key in keys and keys.index(key) + 1 < len(keys):
+            return _page_url(meeting, section, keys[keys.index(key) + 1], section.pages[0])
+    return url_for("meetings.show", case_id=meeting.case_id, number=meeting.number)
+
+
+def _ask(meeting, section, key, page_id):
+    ctx = services.context_for(meeting)
+    try:
+        page = section.page(page_id)
+    except KeyError:
+        abort(404)
+    labels = dict(services.keys_for(section, ctx))
+    if section.each and key not in labels:
+        abort(404)
+    names = {ref: f"{m.name} ({m.role_label})" for ref, m in ctx.members.items()}
+    form_ctx = formgen.Context(
+        members=tuple((m.ref, names[m.ref]) for m in g.case.members if m.left_on is None),
+        member_ref=g.member.ref,
+        key=key,
+        scale_hint=presenters.scale_hint(),
+    )
+
+    def check(answers):
+        return services.next_meeting_problems(meeting, answers, g.case, today())
+
+    asked = pages.ask(services.meeting_schema(), (), page, form_ctx, meeting.record, check)
+    if asked.answers is not None:
+        services.update_record(meeting, asked.answers)
+        return redirect(_after(meeting, section, key, page, ctx))
+    caption = _(section.title) + (f" › {labels[key]}" if key else "")
+    return render_template(
+        "question_page.html",
+        form=asked.form,
+        specs=asked.specs,
+        page=page,
+        caption=caption,
+        meeting=meeting,
+        back_url=url_for("meetings.show", case_id=meeting.case_id, number=meeting.number),
+    ), asked.status
+
+
+@bp.route("/<int:number>/<section_id>/<page_id>", methods=["GET", "POST"])
+@case_route
+def page(case_id: int, number: int, section_id: str, page_id: str):
+    meeting = _open_meeting_or_404(number)
+    found = _section_or_404(meeting, section_id, services.context_for(meeting))
+    if found.each:
+        abort(404)
+    return _ask(meeting, found, None, page_id)
+
+
+@bp.route("/<int:number>/<section_id>/<key>/<page_id>", methods=["GET", "POST"])
+@case_route
+def key_page(case_id: int, number: int, section_id: str, key: str, page_id: str):
+    meeting = _open_meeting_or_404(number)
+    found = _section_or_404(meeting, section_id, services.context_for(meeting))
+    if not found.each:
+        abort(404)
+    return _ask(meeting, found, key, page_id)
+
+
+@bp.get("/<int:number>/check")
+@case_route
+def check(case_id: int, number: int):
+    meeting = _open_meeting_or_404(number)
+    return _render_check(meeting, problems=[])
+
+
+def _render_check(meeting, problems, status=200):
+    ctx = services.context_for(meeting)
+    links = [
+        {
+            "text": p.message,
+            "href": _page_url(
+                meeting,
+                services.meeting_flow().section(p.section_id),
+                p.key,
+                services.meeting_flow().section(p.section_id).page(p.page_id),
+                **{"return": "check"},
+            ),
+        }
+        for p in problems
+    ]
+    return render_template(
+        "meetings/check.html",
+        meeting=meeting,
+        minutes=presenters.minutes(ctx),
+        summary_errors=links,
+        form=FlaskForm(),
+    ), status
+
+
+@bp.post("/<int:number>/complete")
+@case_route
+def complete(case_id: int, number: int):
+    meeting = _open_meeting_or_404(number)
+    form = FlaskForm()
+    if not form.validate():
+        abort(400)
+    problems = services.complete(meeting, current_user, today())
+    if problems:
+        return _render_check(meeting, problems, status=400)
+    flash(_("The meeting is complete. Now send the plan and minutes to every member."), "success")
+    return redirect(url_for("meetings.circulate", case_id=case_id, number=number))
+
+
+@bp.get("/<int:number>/minutes")
+@case_route
+def minutes(case_id: int, number: int):
+    meeting = _meeting_or_404(number)
+    ctx = services.context_for(meeting)
+    mine = next((c for c in meeting.circulations if c.member_id == g.member.id), None)
+    changes = presenters.plan_changes(meeting, g.case) if not g.member.is_family else None
+    return render_template(
+        "meetings/minutes.html",
+        meeting=meeting,
+        minutes=presenters.minutes(ctx),
+        circulation=mine,
+        changes=changes,
+        form=FlaskForm(),
+    )
+
+
+@bp.get("/<int:number>/next-meeting.ics")
+@case_route
+def calendar(case_id: int, number: int):
+    meeting = _meeting_or_404(number)
+    body = presenters.ics(meeting, request.host)
+    if body is None:
+        abort(404)
+    return (
+        body,
+        200,
+        {
+            "Content-Type": "text/calendar; charset=utf-8",
+            "Content-Disposition": f'attachment; filename="core-group-{case_id}-{number + 1}.ics"',
+        },
+    )
+
+
+@bp.route("/<int:number>/circulate", methods=["GET", "POST"])
+@case_route
+def circulate(case_id: int, number: int):
+    _professional_only()
+    meeting = _meeting_or_404(number)
+    if not meeting.is_completed:
+        abort(404)
+    form = FlaskForm()
+    if request.method == "POST" and form.validate():
+        member_id = request.form.get("member", type=int)
+        if request.form.get("method") == "by-hand" and member_id:
+            circulation.by_hand(meeting, member_id, current_user)
+        else:
+            sent, failed = circulation.send_all(meeting, current_user)
+            if sent:
+                flash(_("Sent to %(count)s members.", count=sent), "success")
+            if failed:
+                flash(
+                    _(
+                        "%(count)s could not be sent by email. Give them the plan and minutes "
+                        "another way, and record it.",
+                        count=failed,
+                    ),
+                    "error",
+                )
+        return redirect(url_for("meetings.circulate", case_id=case_id, number=number))
+    case_meetings = services.meetings(g.case)
+    due = services.timeline(g.case, case_meetings).circulation_due.get(meeting.number)
+    return render_template(
+        "meetings/circulate.html",
+        meeting=meeting,
+        rows=circulation.status_rows(meeting),
+        due=due,
+        form=form,
+    )
+
+
+@bp.post("/<int:number>/receipt")
+@case_route
+def receipt(case_id: int, number: int):
+    meeting = _meeting_or_404(number)
+    form = circulation.ReceiptForm()
+    if not form.validate():
+        ctx = services.context_for(meeting)
+        mine = next((c for c in meeting.circulations if c.member_id == g.member.id), None)
+        return render_template(
+            "meetings/minutes.html",
+            meeting=meeting,
+            minutes=presenters.minutes(ctx),
+            circulation=mine,
+            changes=None,
+            receipt_form=form,
+            form=form,
+        ), 400
+    circulation.confirm(meeting, g.member, form.agrees.data == "yes", form.disagreement.data)
+    flash(_("Thank you. We have recorded that you received the plan and minutes."), "success")
+    return redirect(url_for("meetings.minutes", case_id=case_id, number=number))

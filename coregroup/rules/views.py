@@ -1,0 +1,65 @@
+"""The rules in public: each profile with its sources, a calculator, and the timescales API."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Blueprint, jsonify, render_template, request
+
+from coregroup import rules
+
+bp = Blueprint("rules", __name__)
+
+
+def _date_arg(name: str) -> tuple[dt.date | None, str | None]:
+    raw = request.args.get(name, "").strip()
+    if not raw:
+        return None, None
+    try:
+        return dt.date.fromisoformat(raw), None
+    except ValueError:
+        return None, f"{name} must be a date like 2027-03-27"
+
+
+def _calculate():
+    """Read the calculator's query; returns (result, {field: problem})."""
+    problems = {}
+    profile_id = request.args.get("jurisdiction", "")
+    if profile_id not in rules.load_profiles():
+        problems["jurisdiction"] = "jurisdiction must be one of " + ", ".join(rules.load_profiles())
+    conference, problem = _date_arg("conference")
+    if problem or conference is None:
+        problems["conference"] = problem or "conference is required"
+    meeting, problem = _date_arg("meeting")
+    if problem:
+        problems["meeting"] = problem
+    weeks = request.args.get("weeks", type=int)
+    if problems:
+        return None, problems
+    return rules.timescales(rules.profile(profile_id), conference, meeting, weeks), {}
+
+
+@bp.get("/api/v1/timescales")
+def timescales_api():
+    """Due dates for any dates under any profile: no case data is involved."""
+    result, problems = _calculate()
+    if problems:
+        field, message = next(iter(problems.items()))
+        return jsonify(
+            error="invalid",
+            field=f"/{field}",
+            message=message,
+            errors=[{"field": f"/{k}", "message": v} for k, v in problems.items()],
+        ), 400
+    return jsonify(result)
+
+
+@bp.get("/rules")
+def index():
+    result, problems = _calculate() if request.args else (None, {})
+    return render_template(
+        "rules/index.html",
+        profiles=rules.load_profiles().values(),
+        result=result,
+        problems=problems,
+    ), (400 if problems else 200)
