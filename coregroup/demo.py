@@ -180,8 +180,15 @@ def load_demo(today: dt.date | None = None) -> dict[str, str] | None:
     if db.session.scalar(select(Case).where(Case.reference == "DEMO-0001")):
         return None
     today = today or dt.date.today()
-    conference = today - dt.timedelta(days=7)
-    case = Case(reference="DEMO-0001", jurisdiction="guernsey", initial_conference=conference)
+    conference = today - dt.timedelta(days=35)
+    case = Case(
+        reference="DEMO-0001",
+        jurisdiction="guernsey",
+        initial_conference=conference,
+        categories=["neglect", "emotional"],
+        first_core_group_on=conference + dt.timedelta(days=9),
+        core_group_every_weeks=4,
+    )
     case.children = [
         Child(name="Amira Hassan", date_of_birth=dt.date(today.year - 8, 3, 14)),
         Child(name="Yusuf Hassan", date_of_birth=dt.date(today.year - 3, 9, 2)),
@@ -219,4 +226,43 @@ def load_demo(today: dt.date | None = None) -> dict[str, str] | None:
         note="Agreed at the initial conference",
     )
     db.session.commit()
+    _first_meeting(case, refs, author)
     return credentials
+
+
+def _first_meeting(case: Case, refs: dict[str, str], author: User) -> None:
+    """The first core group, held and recorded, so the demo has minutes and a score chart."""
+    from coregroup.meetings import services as meetings
+
+    meeting = meetings.open_meeting(case, "first")
+    held = case.first_core_group_on
+    meeting.record = {
+        **meeting.record,
+        "date": held.isoformat(),
+        "time": "10:00",
+        "location": "Family centre, St Peter Port",
+        "chair": refs["priya"],
+        "minuteTaker": refs["owen"],
+        "present": [refs["sam"], refs["priya"], refs["owen"], refs["layla"]],
+        "apologies": [refs["ruth"]],
+        "rolesConfirmed": "yes",
+        "explainedToParents": "yes",
+        "scores": {
+            refs["sam"]: {"score": 3, "reason": "Night-time care is not yet arranged."},
+            refs["priya"]: {"score": 4, "reason": "Layla has booked the health review."},
+            refs["owen"]: {"score": 5, "reason": "Amira is on time more often."},
+            refs["layla"]: {"score": 6, "reason": "My mother will stay at night."},
+        },
+        "evidenceOfChange": "yes",
+        "writtenUpdates": {refs["ruth"]: {"update": "Vaccination appointments are offered."}},
+        "nextMeeting": {
+            "date": (held + dt.timedelta(weeks=4)).isoformat(),
+            "time": "10:00",
+            "location": "Family centre, St Peter Port",
+        },
+    }
+    meeting.status = "completed"
+    meeting.completed_by_id = author.id
+    meeting.completed_at = dt.datetime.combine(held, dt.time(12, 0))
+    meeting.plan_number = meeting.reviewed_plan_number
+    db.session.commit()

@@ -7,7 +7,7 @@ fields a page asks. One dispatch table, TYPE_BUILDERS, builds a field for each k
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from flask_babel import format_number
 from flask_babel import gettext as _
@@ -57,6 +57,8 @@ class Context:
     member_ref: str | None = None
     item: dict | None = None
     key: str | None = None  # the item an "each" section is asking about
+    # Members who have left, by id, with what to say if one is still chosen.
+    departed: dict[str, tuple[str, str]] = field(default_factory=dict)
     scale_hint: str | None = None  # what 0 and 10 mean on the scaling tool
 
     def fill(self, raw_path: str) -> str:
@@ -105,10 +107,20 @@ def _common_validators(spec: FieldSpec) -> list:
     return [Optional()]
 
 
+def _chosen(spec: FieldSpec, ctx: Context) -> list:
+    value = get_path(ctx.item or {}, spec.path)
+    return value if isinstance(value, list) else [value] if value else []
+
+
 def _choices(spec: FieldSpec, ctx: Context) -> list[SelectChoice]:
     schema = spec.schema
     if schema.get("x-options") == "members":
-        return [SelectChoice(ref, label) for ref, label in ctx.members]
+        # Someone who has left stays visible where they are still chosen, so nothing is
+        # silently dropped; choosing them again is refused with a clear message.
+        gone = [ref for ref in _chosen(spec, ctx) if ref in ctx.departed]
+        return [SelectChoice(ref, label) for ref, label in ctx.members] + [
+            SelectChoice(ref, ctx.departed[ref][0]) for ref in gone
+        ]
     enum = schema.get("enum") or schema.get("items", {}).get("enum", [])
     labels = schema.get("x-enum-labels") or schema.get("items", {}).get("x-enum-labels", {})
     return [SelectChoice(value, _(labels.get(value, value))) for value in enum]
@@ -191,6 +203,19 @@ class WholeNumberField(IntegerField):
             raise StopValidation()
 
 
+class StillMembers:
+    """Refuse a member who has left the core group."""
+
+    def __init__(self, departed: dict[str, tuple[str, str]]):
+        self.departed = departed
+
+    def __call__(self, form, field):
+        chosen = field.data if isinstance(field.data, list) else [field.data]
+        for ref in chosen:
+            if ref in self.departed:
+                raise ValidationError(self.departed[ref][1])
+
+
 class MinItems:
     def __init__(self, minimum: int, message: str):
         self.minimum, self.message = minimum, message
@@ -254,10 +279,13 @@ def build_radios(spec: FieldSpec, ctx: Context):
         allowed = spec.schema.get("x-narrowed", {}).get(ctx.item[narrowed_by])
         if allowed:
             choices = [c for c in choices if c.value in allowed]
+    validators = _common_validators(spec)
+    if spec.schema.get("x-options") == "members":
+        validators.append(StillMembers(ctx.departed))
     return RadioField(
         spec.label,
         choices=choices,
-        validators=_common_validators(spec),
+        validators=validators,
         validate_choice=True,
     )
 
@@ -269,6 +297,8 @@ def build_checkboxes(spec: FieldSpec, ctx: Context):
         validators.append(
             MinItems(minimum, message_for(spec.schema, SchemaError("", "minItems", minimum)))
         )
+    if spec.schema.get("x-options") == "members":
+        validators.append(StillMembers(ctx.departed))
     return SelectMultipleField(spec.label, choices=_choices(spec, ctx), validators=validators)
 
 

@@ -23,6 +23,21 @@ def cases():
     return render_template("cases/index.html", cases=my_cases(current_user))
 
 
+@bp.get("/dashboard")
+@login_required
+def dashboard():
+    import datetime as dt
+
+    from coregroup import dashboard as board
+
+    cases = [
+        c
+        for c in my_cases(current_user)
+        if not next(m for m in c.members if m.user_id == current_user.id).is_family
+    ]
+    return render_template("dashboard.html", items=board.items(cases, dt.date.today()), cases=cases)
+
+
 @bp.get("/healthz")
 def healthz():
     try:

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 from flask import g
-from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import format_date, format_datetime, format_decimal, get_locale
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 from jinja2.bccache import MemcachedBytecodeCache
 
@@ -55,6 +55,10 @@ def register(app) -> None:
     @app.template_filter("day")
     def _day(value: dt.date | None) -> str:
         return format_date(value, "d MMMM yyyy") if value else ""
+
+    @app.template_filter("number")
+    def _number(value) -> str:
+        return format_decimal(value)
 
     @app.template_filter("datetime")
     def _datetime(value: dt.datetime) -> str:

@@ -128,3 +128,13 @@ def test_a_server_error_shows_a_generic_page_with_a_reference(app, client):
     assert response.status_code == 500
     assert "must never" not in response.text
     assert "give them this reference" in page(response).text
+
+
+def test_the_demo_has_a_completed_first_meeting_with_a_valid_record(runner, app, db):
+    from coregroup.meetings import services as meetings
+    from coregroup.models import Meeting
+
+    runner.invoke(args=["demo"])
+    meeting = db.session.query(Meeting).one()
+    assert meeting.is_completed and meeting.kind == "first"
+    assert meetings.meeting_schema().errors(meeting.record) == []

@@ -52,3 +52,11 @@ def my_cases(user) -> list[Case]:
             .order_by(Case.reference)
         )
     )
+
+
+def can_open_cases(user) -> bool:
+    """Professionals open cases; someone who is only ever a family member does not."""
+    from coregroup.models import FAMILY_ROLES
+
+    roles = set(db.session.scalars(select(Member.role).where(Member.user_id == user.id)))
+    return not roles or not roles <= set(FAMILY_ROLES)

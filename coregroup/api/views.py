@@ -39,6 +39,72 @@ def plan(case_id: int):
     return response.make_conditional(request)
 
 
+@bp.get("/api/v1/cases/<int:case_id>")
+@case_route
+def case(case_id: int):
+    """The case with the due dates the rules give it, so other systems need not work them out."""
+    from coregroup.meetings import services as meetings
+
+    case = g.case
+    case_meetings = meetings.meetings(case)
+    latest = services.latest_version(case)
+    return jsonify(
+        id=case.id,
+        reference=case.reference,
+        jurisdiction=case.jurisdiction,
+        status=case.status,
+        initialConference=case.initial_conference.isoformat() if case.initial_conference else None,
+        categories=case.categories,
+        coreGroupEveryWeeks=case.core_group_every_weeks,
+        children=[
+            {
+                "name": c.name,
+                "dateOfBirth": c.date_of_birth.isoformat() if c.date_of_birth else None,
+            }
+            for c in case.children
+        ],
+        members=[
+            {
+                "id": m.ref,
+                "name": m.name,
+                "role": m.role,
+                "organisation": m.organisation,
+                "joined": m.joined_on.isoformat() if m.joined_on else None,
+                "left": m.left_on.isoformat() if m.left_on else None,
+                "coOpted": m.co_opted,
+            }
+            for m in case.members
+        ],
+        meetings=[
+            {
+                "number": m.number,
+                "kind": m.kind,
+                "status": m.status,
+                "date": m.date.isoformat() if m.date else None,
+                "planVersion": m.plan_number,
+            }
+            for m in case_meetings
+        ],
+        planVersion=latest.number if latest else None,
+        dueDates=meetings.timeline(case, case_meetings).as_json(),
+    )
+
+
+@bp.get("/api/v1/cases/<int:case_id>/meetings/<int:number>")
+@case_route
+def meeting(case_id: int, number: int):
+    """One meeting's record, valid against the meeting schema."""
+    from coregroup.meetings import services as meetings
+
+    found = meetings.get_meeting(g.case, number)
+    if found is None:
+        return jsonify(error="not_found", message="No such meeting."), 404
+    response = jsonify(found.record)
+    response.headers["X-Meeting-Status"] = found.status
+    response.headers["Link"] = f'<{meetings.meeting_schema().id}>; rel="describedby"'
+    return response
+
+
 @bp.get("/schemas/<path:name>")
 def schema(name: str):
     found = current_app.extensions["coregroup.schemas"].by_url_path(f"/schemas/{name}")

@@ -170,3 +170,34 @@ def ics(meeting, host: str) -> bytes | None:
     event.add("description", _("The next core group meeting. Please bring the latest plan."))
     calendar.add_component(event)
     return calendar.to_ical()
+
+
+@dataclass
+class ScorePoint:
+    number: int
+    date: dt.date | None
+    average: float
+    scores: list[tuple[str, int]]  # (who, score)
+    x: float = 0
+    y: float = 0
+
+
+def score_series(case_meetings, members) -> list[ScorePoint]:
+    """Scaling scores meeting by meeting: each member's and the average, placed on a chart."""
+    names = {m.ref: m.name for m in members}
+    points = []
+    for meeting in case_meetings:
+        scores = [
+            (names.get(ref, "?"), s["score"])
+            for ref, s in meeting.record.get("scores", {}).items()
+            if s.get("score") is not None
+        ]
+        if meeting.is_completed and scores:
+            average = sum(score for _who, score in scores) / len(scores)
+            points.append(ScorePoint(meeting.number, meeting.date, round(average, 1), scores))
+    left, width, top, height = 40, 560, 10, 200
+    step = width / max(len(points) - 1, 1)
+    for n, point in enumerate(points):
+        point.x = left + (n * step if len(points) > 1 else width / 2)
+        point.y = top + height - point.average / 10 * height
+    return points

@@ -9,8 +9,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
-from coregroup import formgen, pages
+from coregroup import pages
 from coregroup.access import case_route
+from coregroup.cases.people import member_context
 from coregroup.meetings import circulation, presenters, services
 from coregroup.models import MEETING_KINDS
 
@@ -60,6 +61,7 @@ def index(case_id: int):
         meetings=case_meetings,
         timeline=services.timeline(g.case, case_meetings),
         rules=services.case_rules(g.case),
+        scores=presenters.score_series(case_meetings, g.case.members),
         kinds=MEETING_KINDS,
         form=FlaskForm(),
     )
@@ -151,12 +153,8 @@ def _ask(meeting, section, key, page_id):
     labels = dict(services.keys_for(section, ctx))
     if section.each and key not in labels:
         abort(404)
-    names = {ref: f"{m.name} ({m.role_label})" for ref, m in ctx.members.items()}
-    form_ctx = formgen.Context(
-        members=tuple((m.ref, names[m.ref]) for m in g.case.members if m.left_on is None),
-        member_ref=g.member.ref,
-        key=key,
-        scale_hint=presenters.scale_hint(),
+    form_ctx = member_context(
+        g.case, g.member, meeting.record, key=key, scale_hint=presenters.scale_hint()
     )
 
     def check(answers):

@@ -9,6 +9,7 @@ from flask_wtf import FlaskForm
 
 from coregroup import formgen, pages
 from coregroup.access import case_route
+from coregroup.cases.people import member_context
 from coregroup.plans import navigation, services
 from coregroup.plans.diff import changes
 from coregroup.plans.document import find_item
@@ -28,9 +29,7 @@ def _members() -> dict[str, str]:
 
 
 def _context(item=None) -> formgen.Context:
-    names = _members()
-    current = tuple((m.ref, names[m.ref]) for m in g.case.members if m.left_on is None)
-    return formgen.Context(members=current, member_ref=g.member.ref, item=item)
+    return member_context(g.case, g.member, item)
 
 
 def _flow():

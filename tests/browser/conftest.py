@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import threading
 
 import pytest
+from aiosmtpd.controller import Controller
 from playwright.sync_api import sync_playwright
 from werkzeug.serving import make_server
 
@@ -41,12 +43,30 @@ def browser():
 
 
 @pytest.fixture
-def live_server(database_uri):
+def inbox():
+    """A real SMTP server on loopback that keeps what it is sent."""
+    from tests.meetings.test_circulation import Inbox
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    box = Inbox()
+    controller = Controller(box, hostname="127.0.0.1", port=port)
+    controller.start()
+    box.port = port
+    yield box
+    controller.stop()
+
+
+@pytest.fixture
+def live_server(database_uri, inbox):
     """The app with the demo case, served on a free loopback port; yields (url, credentials)."""
     app = create_app(
         "test",
         SQLALCHEMY_DATABASE_URI=database_uri,
         WTF_CSRF_ENABLED=True,
+        MAIL_SERVER="127.0.0.1",
+        MAIL_PORT=inbox.port,
     )
     with app.app_context():
         db.create_all()

@@ -63,10 +63,10 @@ def test_every_member_with_an_address_is_emailed_a_link(client, completed, smtp,
     html = page(client.get(f"{base}/circulate"))
     row = next(r for r in html.select("tbody tr") if "Daniel" in r.text)
     assert "Not sent yet" in row.text
-    client.post(f"{base}/circulate", data={"method": "by-hand",
-                                           "member": members["daniel"].id})
-    row = next(r for r in page(client.get(f"{base}/circulate")).select("tbody tr")
-               if "Daniel" in r.text)
+    client.post(f"{base}/circulate", data={"method": "by-hand", "member": members["daniel"].id})
+    row = next(
+        r for r in page(client.get(f"{base}/circulate")).select("tbody tr") if "Daniel" in r.text
+    )
     assert "By hand" in row.text
     client.post(f"{base}/circulate")
     assert len(smtp.messages) == 5, "nobody is sent it twice"
@@ -90,14 +90,16 @@ def test_a_parent_confirms_receipt_and_says_why_they_disagree(client, completed,
     response = client.post(f"{base}/receipt", data={"agrees": "no"})
     assert response.status_code == 400
     assert "Tell us what you do not agree with" in page(response).text
-    response = client.post(f"{base}/receipt",
-                           data={"agrees": "no", "disagreement": "The visits are too late."})
+    response = client.post(
+        f"{base}/receipt", data={"agrees": "no", "disagreement": "The visits are too late."}
+    )
     assert response.status_code == 302
     mine = db.session.query(Circulation).filter_by(member_id=members["layla"].id).one()
     assert mine.received_at and mine.agrees is False
     assert mine.disagreement == "The visits are too late."
     client.post("/sign-out")
     sign_in(client, members["sam"].user)
-    row = next(r for r in page(client.get(f"{base}/circulate")).select("tbody tr")
-               if "Layla" in r.text)
+    row = next(
+        r for r in page(client.get(f"{base}/circulate")).select("tbody tr") if "Layla" in r.text
+    )
     assert "Does not agree: The visits are too late." in row.text

@@ -27,8 +27,10 @@ def date_fields(name, day: dt.date) -> dict:
 
 
 def record_people(client, base, present=("m-sam", "m-priya", "m-layla"), apologies=()):
-    client.post(f"{base}/details/when", data={
-        **date_fields("date", dt.date.today()), "time": "10:00", "location": "Family centre"})
+    client.post(
+        f"{base}/details/when",
+        data={**date_fields("date", dt.date.today()), "time": "10:00", "location": "Family centre"},
+    )
     client.post(f"{base}/people/chair", data={"chair": "m-priya"})
     client.post(f"{base}/people/minute-taker", data={"minuteTaker": "m-owen"})
     client.post(f"{base}/people/present", data={"present": list(present)})
@@ -37,15 +39,23 @@ def record_people(client, base, present=("m-sam", "m-priya", "m-layla"), apologi
 
 def record_rest(client, base, present=("m-sam", "m-priya", "m-layla"), progress="on-track"):
     for need in NEEDS:
-        client.post(f"{base}/review/{need}/progress",
-                    data={f"needsReview__{need}__progress": progress})
+        client.post(
+            f"{base}/review/{need}/progress", data={f"needsReview__{need}__progress": progress}
+        )
     for ref in present:
-        client.post(f"{base}/scaling/{ref}/score",
-                    data={f"scores__{ref}__score": "6", f"scores__{ref}__reason": "Better"})
+        client.post(
+            f"{base}/scaling/{ref}/score",
+            data={f"scores__{ref}__score": "6", f"scores__{ref}__reason": "Better"},
+        )
     client.post(f"{base}/contingency/evidence", data={"evidenceOfChange": "yes"})
-    client.post(f"{base}/next/next", data={
-        **date_fields("nextMeeting__date", future(21)),
-        "nextMeeting__time": "10:00", "nextMeeting__location": "Family centre"})
+    client.post(
+        f"{base}/next/next",
+        data={
+            **date_fields("nextMeeting__date", future(21)),
+            "nextMeeting__time": "10:00",
+            "nextMeeting__location": "Family centre",
+        },
+    )
 
 
 def test_a_meeting_is_started_and_shows_its_sections(client, planned):
@@ -54,8 +64,11 @@ def test_a_meeting_is_started_and_shows_its_sections(client, planned):
     assert base == f"/cases/{case.id}/meetings/1"
     html = page(client.get(base))
     titles = [a.get_text(strip=True) for a in html.select(".govuk-task-list__link")]
-    assert titles[:3] == ["Date, time and place", "Chair, minute taker and who came",
-                          "Review of each need"]
+    assert titles[:3] == [
+        "Date, time and place",
+        "Chair, minute taker and who came",
+        "Review of each need",
+    ]
     assert "The core group's recommendation" not in titles
     assert "The detailed plan" not in titles
 
@@ -74,11 +87,15 @@ def test_the_review_goes_need_by_need(client, planned):
     html = page(client.get(f"{base}/review"))
     labels = [a.get_text(strip=True) for a in html.select(".govuk-task-list__link")]
     assert labels[0].startswith("Need 1: An adult is always at home")
-    response = client.post(f"{base}/review/need-supervision/progress", data={
-        "needsReview__need-supervision__progress": "achieved"})
+    response = client.post(
+        f"{base}/review/need-supervision/progress",
+        data={"needsReview__need-supervision__progress": "achieved"},
+    )
     assert response.headers["Location"] == f"{base}/review/need-health/progress"
-    response = client.post(f"{base}/review/need-calm-home/progress", data={
-        "needsReview__need-calm-home__progress": "on-track"})
+    response = client.post(
+        f"{base}/review/need-calm-home/progress",
+        data={"needsReview__need-calm-home__progress": "on-track"},
+    )
     assert response.headers["Location"] == base
     assert client.get(f"{base}/review/no-such-need/progress").status_code == 404
 
@@ -92,14 +109,17 @@ def test_every_member_present_scores_from_0_to_10(client, planned):
     assert people == ["Sam (lead social worker)", "Priya (lead social worker)", "Layla (parent)"]
     score_page = page(client.get(f"{base}/scaling/m-layla/score"))
     assert [i["value"] for i in score_page.select("input[type=radio]")] == [
-        str(n) for n in range(11)]
+        str(n) for n in range(11)
+    ]
     hint = score_page.select_one(".govuk-hint").get_text()
     assert "0 means: the child is not safe" in hint and "10 means:" in hint
     response = client.post(f"{base}/scaling/m-layla/score", data={"scores__m-layla__score": "11"})
     assert response.status_code == 400
     assert page(response).select_one(".govuk-error-summary")
-    response = client.post(f"{base}/scaling/m-layla/score", data={
-        "scores__m-layla__score": "7", "scores__m-layla__reason": "The children are calmer"})
+    response = client.post(
+        f"{base}/scaling/m-layla/score",
+        data={"scores__m-layla__score": "7", "scores__m-layla__reason": "The children are calmer"},
+    )
     assert response.status_code == 302
     assert client.get(f"{base}/scaling/m-ruth/score").status_code == 404, "only those present"
 
@@ -116,7 +136,7 @@ def test_a_meeting_cannot_be_completed_until_everything_is_recorded(client, plan
     record_people(client, base)
     record_rest(client, base)
     response = client.post(f"{base}/complete")
-    assert response.status_code == 302, [a.text for a in page(response).select(".govuk-error-summary a")]
+    assert response.status_code == 302
     assert response.headers["Location"] == f"{base}/circulate"
 
 
@@ -126,8 +146,10 @@ def test_no_evidence_of_change_requires_contingency_planning(client, planned, db
     response = client.post(f"{base}/contingency/evidence", data={"evidenceOfChange": "no"})
     assert response.status_code == 400
     assert "Enter the contingency planning" in page(response).text
-    client.post(f"{base}/contingency/evidence",
-                data={"evidenceOfChange": "no", "contingencyPlanning": "Legal advice"})
+    client.post(
+        f"{base}/contingency/evidence",
+        data={"evidenceOfChange": "no", "contingencyPlanning": "Legal advice"},
+    )
     assert db.session.get(Meeting, 1).record["contingencyPlanning"] == "Legal advice"
 
 
@@ -142,8 +164,13 @@ def test_a_need_that_cannot_be_carried_out_requires_a_conference_decision(client
     errors = page(client.post(f"{base}/complete")).text
     assert "record the decision on whether another conference is needed" in errors
     assert "record the analysis of risk" in errors
-    client.post(f"{base}/conference/decision", data={
-        "conferenceDecision": "request-conference", "conferenceDecisionReason": "No progress"})
+    client.post(
+        f"{base}/conference/decision",
+        data={
+            "conferenceDecision": "request-conference",
+            "conferenceDecisionReason": "No progress",
+        },
+    )
     client.post(f"{base}/risk/risk", data={"riskAnalysis": "Risk is rising"})
     assert client.post(f"{base}/complete").status_code == 302
 
@@ -157,10 +184,13 @@ def test_the_last_meeting_before_review_requires_every_recommendation(client, pl
     assert "Record the recommendation of Layla (parent)" in errors
     assert "Record the core group's recommendation" in errors
     for ref in ("m-sam", "m-priya", "m-layla"):
-        client.post(f"{base}/recommendations/{ref}/recommendation",
-                    data={f"recommendations__{ref}__recommendation": "remain"})
-    client.post(f"{base}/group-recommendation/group",
-                data={"groupRecommendation__recommendation": "remain"})
+        client.post(
+            f"{base}/recommendations/{ref}/recommendation",
+            data={f"recommendations__{ref}__recommendation": "remain"},
+        )
+    client.post(
+        f"{base}/group-recommendation/group", data={"groupRecommendation__recommendation": "remain"}
+    )
     assert client.post(f"{base}/complete").status_code == 302
 
 
@@ -173,14 +203,21 @@ def test_the_last_meeting_before_review_requires_every_recommendation(client, pl
         (future(20), "", None),
     ],
 )
-def test_the_next_meeting_date_is_checked_against_the_rules(client, planned, next_date, reason,
-                                                            error):
+def test_the_next_meeting_date_is_checked_against_the_rules(
+    client, planned, next_date, reason, error
+):
     case, _ = planned
     base = start(client, case)
     record_people(client, base)
-    response = client.post(f"{base}/next/next", data={
-        **date_fields("nextMeeting__date", next_date), "nextMeeting__time": "10:00",
-        "nextMeeting__location": "School", "nextMeeting__reasonBeyondInterval": reason})
+    response = client.post(
+        f"{base}/next/next",
+        data={
+            **date_fields("nextMeeting__date", next_date),
+            "nextMeeting__time": "10:00",
+            "nextMeeting__location": "School",
+            "nextMeeting__reasonBeyondInterval": reason,
+        },
+    )
     if error:
         assert response.status_code == 400
         assert error in page(response).select_one(".govuk-error-summary").text
@@ -196,10 +233,13 @@ def test_members_who_sent_apologies_are_asked_for_a_written_update(client, plann
     record_people(client, base, apologies=("m-ruth",))
     html = page(client.get(base))
     assert "Written updates from apologies" in html.text
-    client.post(f"{base}/updates/m-ruth/update",
-                data={"writtenUpdates__m-ruth__update": "Vaccinations booked."})
+    client.post(
+        f"{base}/updates/m-ruth/update",
+        data={"writtenUpdates__m-ruth__update": "Vaccinations booked."},
+    )
     assert db.session.get(Meeting, 1).record["writtenUpdates"] == {
-        "m-ruth": {"update": "Vaccinations booked."}}
+        "m-ruth": {"update": "Vaccinations booked."}
+    }
 
 
 def test_completing_links_the_plan_and_the_record_is_then_fixed(client, planned, db):
@@ -263,8 +303,10 @@ def test_the_meeting_timeline_shows_the_due_dates(client, planned, db):
     case.jurisdiction = "scotland"
     db.session.commit()
     html = page(client.get(f"/cases/{case.id}/meetings"))
-    rows = {r.select_one("dt").get_text(strip=True): r.select_one("dd").get_text(strip=True)
-            for r in html.select(".govuk-summary-list__row")}
+    rows = {
+        r.select_one("dt").get_text(strip=True): r.select_one("dd").get_text(strip=True)
+        for r in html.select(".govuk-summary-list__row")
+    }
     assert rows["First core group due by"] == "14 January 2027"
     assert rows["Review conference due by"] == "18 March 2027"
 
@@ -291,3 +333,57 @@ def test_services_store_a_valid_record(planned, db, app):
     assert services.meeting_schema().errors(meeting.record) == []
     assert plans.latest_version(case).number == meeting.reviewed_plan_number
     assert db.session.query(Circulation).count() == 0
+
+
+def test_scaling_scores_over_time_are_a_chart_with_a_text_alternative(client, planned):
+    case, _ = planned
+    base = start(client, case)
+    record_people(client, base)
+    record_rest(client, base)
+    client.post(f"{base}/scaling/m-layla/score", data={"scores__m-layla__score": "3"})
+    client.post(f"{base}/complete")
+    html = page(client.get(f"/cases/{case.id}/meetings"))
+    svg = html.select_one("figure.app-chart svg")
+    assert svg["role"] == "img"
+    assert "Meeting 1: average 5 out of 10." in svg.select_one("desc").get_text()
+    cells = [td.get_text(strip=True) for td in html.select(".govuk-table tbody td")]
+    assert cells[1] == "5" and "Layla: 3" in cells[2]
+
+
+def test_minutes_and_plan_print_on_a4():
+    from pathlib import Path
+
+    css = (Path(__file__).resolve().parents[2] / "coregroup/static/dist/app.css").read_text()
+    assert "@page{size:A4" in css.replace(" ", "")
+    assert "@media print" in css
+
+
+def test_a_meeting_record_is_exported_valid_against_its_schema(client, planned, app):
+    case, _ = planned
+    base = start(client, case)
+    record_people(client, base)
+    record_rest(client, base)
+    client.post(f"{base}/complete")
+    response = client.get(f"/api/v1/cases/{case.id}/meetings/1")
+    assert response.status_code == 200
+    schema = app.extensions["coregroup.schemas"]["core-group-meeting"]
+    assert schema.errors(response.get_json()) == []
+    assert schema.id in response.headers["Link"]
+    assert client.get(f"/api/v1/cases/{case.id}/meetings/9").status_code == 404
+
+
+def test_a_later_next_meeting_shows_as_a_warning_with_its_reason(client, planned):
+    case, _ = planned
+    base = start(client, case)
+    record_people(client, base)
+    client.post(
+        f"{base}/next/next",
+        data={
+            **date_fields("nextMeeting__date", future(40)),
+            "nextMeeting__time": "10:00",
+            "nextMeeting__location": "School",
+            "nextMeeting__reasonBeyondInterval": "Holidays",
+        },
+    )
+    warning = page(client.get(f"/cases/{case.id}/meetings")).select_one(".govuk-warning-text")
+    assert "later than the procedures allow" in warning.text and "Holidays" in warning.text

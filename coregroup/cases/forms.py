@@ -1,0 +1,161 @@
+"""Forms for recording the initial conference and the core group's membership."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    EmailField,
+    RadioField,
+    SelectMultipleField,
+    StringField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import Email, InputRequired, Length, Optional, ValidationError
+
+from coregroup import rules
+from coregroup.formgen import DateInputField, WholeNumberField
+from coregroup.models import ROLE_LABELS
+
+CATEGORY_LABELS = {
+    "physical": _l("Physical abuse"),
+    "emotional": _l("Emotional abuse"),
+    "sexual": _l("Sexual abuse"),
+    "neglect": _l("Neglect"),
+    "financial": _l("Financial abuse"),
+    "exploitation": _l("Exploitation"),
+}
+LANGUAGES = {
+    "en_GB": "English",
+    "cy": "Cymraeg",
+    "pl": "Polski",
+    "ro": "Română",
+    "pa": "ਪੰਜਾਬੀ",
+    "ur": "اردو",
+    "ar": "العربية",
+    "bn": "বাংলা",
+}
+
+
+def _profiles():
+    return [SelectChoice(p.id, _l(p.name)) for p in rules.load_profiles().values()]
+
+
+def _not_in_future(form, field):
+    if field.data and dt.date.fromisoformat(field.data) > dt.date.today():
+        raise ValidationError(_l("The date of the conference must be today or in the past"))
+
+
+class ConferenceForm(FlaskForm):
+    """The initial child protection conference, as the lead social worker records it."""
+
+    reference = StringField(
+        _l("Case reference"),
+        description=_l("Your organisation's reference for this case"),
+        validators=[InputRequired(message=_l("Enter the case reference")), Length(max=40)],
+    )
+    child1 = StringField(
+        _l("Child's full name"),
+        validators=[InputRequired(message=_l("Enter the child's full name")), Length(max=200)],
+    )
+    child1_born = DateInputField(_l("Date of birth"), validators=[Optional()])
+    child2 = StringField(
+        _l("Second child's full name (if siblings share the plan)"),
+        validators=[Optional(), Length(max=200)],
+    )
+    child2_born = DateInputField(_l("Date of birth"), validators=[Optional()])
+    child3 = StringField(_l("Third child's full name"), validators=[Optional(), Length(max=200)])
+    child3_born = DateInputField(_l("Date of birth"), validators=[Optional()])
+    jurisdiction = RadioField(
+        _l("Whose procedures apply?"),
+        choices=_profiles,
+        validators=[InputRequired(message=_l("Select whose procedures apply"))],
+    )
+    conference = DateInputField(
+        _l("Date of the initial child protection conference"),
+        validators=[InputRequired(message=_l("Enter the date of the conference")), _not_in_future],
+    )
+    categories = SelectMultipleField(
+        _l("Categories of concern"),
+        choices=[SelectChoice(k, v) for k, v in CATEGORY_LABELS.items()],
+        validators=[InputRequired(message=_l("Select at least one category of concern"))],
+    )
+    first_core_group = DateInputField(
+        _l("Date of the first core group, if the conference set it"), validators=[Optional()]
+    )
+    every_weeks = WholeNumberField(
+        _l("How often will the core group meet, in weeks?"),
+        type_message=_l("Enter a whole number, like 4"),
+    )
+
+    def validate_categories(self, field):
+        if self.jurisdiction.data in rules.load_profiles():
+            allowed = rules.profile(self.jurisdiction.data).categories
+            wrong = [c for c in field.data or [] if c not in allowed]
+            if wrong:
+                raise ValidationError(
+                    _l("%(category)s is not a category under these procedures")
+                    % {"category": CATEGORY_LABELS[wrong[0]]}
+                )
+
+    def validate_first_core_group(self, field):
+        if field.data and self.conference.data and field.data < self.conference.data:
+            raise ValidationError(_l("The first core group must be after the conference"))
+
+    def validate_every_weeks(self, field):
+        if field.data is not None and not 1 <= field.data <= 12:
+            raise ValidationError(_l("Enter a whole number from 1 to 12"))
+        profile = rules.load_profiles().get(self.jurisdiction.data)
+        if profile and profile.core_group_interval_weeks is None and not field.data:
+            raise ValidationError(
+                _l(
+                    "These procedures leave it to the conference: enter how "
+                    "often the core group will meet"
+                )
+            )
+
+
+class MemberForm(FlaskForm):
+    """Someone joining the core group (members can be co-opted at any time)."""
+
+    name = StringField(
+        _l("Full name"),
+        validators=[InputRequired(message=_l("Enter their full name")), Length(max=200)],
+    )
+    role = RadioField(
+        _l("Their role"),
+        choices=[SelectChoice(k, v) for k, v in ROLE_LABELS.items()],
+        validators=[InputRequired(message=_l("Select their role"))],
+    )
+    organisation = StringField(
+        _l("Organisation (for professionals)"), validators=[Optional(), Length(max=200)]
+    )
+    email = EmailField(
+        _l("Email address"),
+        validators=[
+            Optional(),
+            Email(message=_l("Enter an email address like name@example.com")),
+            Length(max=320),
+        ],
+    )
+    language = RadioField(
+        _l("Which language do they prefer?"),
+        choices=[SelectChoice(k, v) for k, v in LANGUAGES.items()],
+        default="en_GB",
+        validators=[InputRequired(message=_l("Select a language"))],
+    )
+    joined = DateInputField(
+        _l("Date they joined the core group"),
+        validators=[InputRequired(message=_l("Enter the date they joined"))],
+    )
+
+
+class LeaveForm(FlaskForm):
+    left = DateInputField(
+        _l("Date they left the core group"),
+        validators=[InputRequired(message=_l("Enter the date they left"))],
+    )
+    confirm = BooleanField(_l("They have left the core group"))

@@ -1,0 +1,29 @@
+"""People in a case's core group, as forms offer them."""
+
+from __future__ import annotations
+
+from flask_babel import format_date
+from flask_babel import gettext as _
+
+from coregroup import formgen
+
+
+def member_context(case, member, item=None, **extra) -> formgen.Context:
+    """Choices of people for a form: current members; leavers only where already chosen."""
+    names = {m.ref: f"{m.name} ({m.role_label})" for m in case.members}
+    current = tuple((m.ref, names[m.ref]) for m in case.members if m.left_on is None)
+    departed = {
+        m.ref: (
+            _("%(name)s (left the core group)", name=names[m.ref]),
+            _(
+                "%(name)s left the core group on %(when)s. Choose someone who is still in it",
+                name=m.name,
+                when=format_date(m.left_on, "d MMMM yyyy"),
+            ),
+        )
+        for m in case.members
+        if m.left_on is not None
+    }
+    return formgen.Context(
+        members=current, member_ref=member.ref, item=item, departed=departed, **extra
+    )

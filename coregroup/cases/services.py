@@ -1,0 +1,112 @@
+"""Opening a case at its initial conference, and keeping its membership."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from coregroup.extensions import db
+from coregroup.models import Case, Child, Member, User
+
+
+def today() -> dt.date:
+    return dt.date.today()
+
+
+def _date(value: str | None) -> dt.date | None:
+    return dt.date.fromisoformat(value) if value else None
+
+
+def reference_taken(reference: str) -> bool:
+    return db.session.scalar(select(Case.id).where(Case.reference == reference.strip())) is not None
+
+
+def open_case(form, user: User) -> Case:
+    """The case as the initial conference left it; whoever records it is the lead social worker."""
+    conference = _date(form.conference.data)
+    case = Case(
+        reference=form.reference.data.strip(),
+        jurisdiction=form.jurisdiction.data,
+        initial_conference=conference,
+        categories=list(form.categories.data),
+        first_core_group_on=_date(form.first_core_group.data),
+        core_group_every_weeks=form.every_weeks.data,
+    )
+    for name_field, born_field in (
+        ("child1", "child1_born"),
+        ("child2", "child2_born"),
+        ("child3", "child3_born"),
+    ):
+        name = (form[name_field].data or "").strip()
+        if name:
+            case.children.append(Child(name=name, date_of_birth=_date(form[born_field].data)))
+    case.members.append(
+        Member(
+            name=user.name,
+            role="lead-social-worker",
+            email=user.email,
+            user=user,
+            joined_on=conference,
+            language=user.preferred_language,
+        )
+    )
+    db.session.add(case)
+    db.session.commit()
+    return case
+
+
+def add_member(case: Case, form) -> Member:
+    """Add someone to the core group; after the conference they are co-opted."""
+    joined = _date(form.joined.data)
+    email = (form.email.data or "").strip() or None
+    account = (
+        db.session.scalar(select(User).where(func.lower(User.email) == email.lower()))
+        if email
+        else None
+    )
+    already = account and any(m.user_id == account.id for m in case.members)
+    member = Member(
+        case_id=case.id,
+        name=form.name.data.strip(),
+        role=form.role.data,
+        organisation=(form.organisation.data or "").strip() or None,
+        email=email,
+        language=form.language.data,
+        joined_on=joined,
+        co_opted=bool(case.initial_conference and joined and joined > case.initial_conference),
+        user=None if already else account,
+    )
+    db.session.add(member)
+    db.session.commit()
+    return member
+
+
+def leave(member: Member, left: str) -> str | None:
+    """Record that someone left; their past part in the plan and meetings is kept."""
+    day = _date(left)
+    if member.joined_on and day < member.joined_on:
+        return _("The date they left must be on or after the date they joined")
+    member.left_on = day
+    db.session.commit()
+    return None
+
+
+def triangle(plan: dict) -> dict:
+    """The My World Triangle's areas, side by side, each marked if the plan has a need there."""
+    from coregroup.formgen import narrowed_options
+    from coregroup.plans.services import plan_schema
+
+    need_schema = plan_schema().at(["needs", "*"])
+    areas = narrowed_options(need_schema, "area", "side")
+    side_labels = plan_schema().at(["needs", "*", "side"])["x-enum-labels"]
+    area_labels = plan_schema().at(["needs", "*", "area"])["x-enum-labels"]
+    with_needs = {need.get("area") for need in plan.get("needs", [])}
+    return {
+        side: {
+            "label": _(side_labels[side]),
+            "areas": [(_(area_labels[a]), a in with_needs) for a in areas[side]],
+        }
+        for side in side_labels
+    }
