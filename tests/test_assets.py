@@ -71,7 +71,7 @@ def test_every_govuk_class_in_the_markup_is_styled_by_the_served_css(css, client
     )
     for tag in page(errors).select("[class]"):
         used.update(c for c in tag["class"] if c.startswith("govuk-"))
-    styled = set(re.findall(r"\.(govuk-[\w-]+)", css))
+    styled = {c.replace("\\", "") for c in re.findall(r"\.(govuk-(?:\\!|[\w-])+)", css)}
     # Structural classes without a style of their own must at least be the release's own markup.
     release_markup = " ".join(
         p.read_text()
