@@ -59,9 +59,13 @@ def test_every_govuk_class_in_the_markup_is_styled_by_the_served_css(css, client
         f"/cases/{case.id}/meetings",
     ]
     client.post(f"/cases/{case.id}/meetings", data={"kind": "last-before-review"})
-    urls += [f"/cases/{case.id}/meetings/1", f"/cases/{case.id}/meetings/1/scaling",
-             f"/cases/{case.id}/meetings/1/check", f"/cases/{case.id}/meetings/1/minutes",
-             f"/cases/{case.id}/meetings/1/contingency/evidence"]
+    urls += [
+        f"/cases/{case.id}/meetings/1",
+        f"/cases/{case.id}/meetings/1/scaling",
+        f"/cases/{case.id}/meetings/1/check",
+        f"/cases/{case.id}/meetings/1/minutes",
+        f"/cases/{case.id}/meetings/1/contingency/evidence",
+    ]
     used = set()
     for url in urls:
         for tag in page(client.get(url)).select("[class]"):
