@@ -1,4 +1,9 @@
-"""The one place that decides who may see a case, and what they may do with it."""
+"""The one place that decides who may see a case, and what they may do with it.
+
+Every case route names the permission it needs (`@case_route("plan.edit")`). A person who is not
+a current member of the case gets 404 for every URL of it, and so does a member whose role lacks
+the permission: a 404 tells nobody whether the case, or the page, exists.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +14,48 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from coregroup.extensions import db
-from coregroup.models import Case, Member
+from coregroup.models import FAMILY_ROLES, Case, Member
+
+ADMIN, LEAD, PROFESSIONAL, FAMILY, VIEWER = (
+    "administrator",
+    "lead social worker",
+    "core group professional",
+    "family member",
+    "read-only viewer",
+)
+
+# The permission matrix: which case roles may do what. The README shows the same table.
+PERMISSIONS: dict[str, frozenset[str]] = {
+    "case.view": frozenset({LEAD, PROFESSIONAL, FAMILY, VIEWER}),
+    "plan.contribute": frozenset({LEAD, PROFESSIONAL, FAMILY}),  # through their own flow
+    "plan.history": frozenset({LEAD, PROFESSIONAL, VIEWER}),
+    "plan.export": frozenset({LEAD, PROFESSIONAL, FAMILY, VIEWER}),  # family: family fields
+    "meeting.view": frozenset({LEAD, PROFESSIONAL, FAMILY, VIEWER}),
+    "meeting.record": frozenset({LEAD, PROFESSIONAL}),
+    "meeting.circulate": frozenset({LEAD, PROFESSIONAL}),
+    "meeting.confirm-receipt": frozenset({FAMILY}),
+    "members.manage": frozenset({LEAD}),
+    "audit.view": frozenset({LEAD}),
+}
+# Account-wide permissions, not tied to one case.
+ACCOUNT_PERMISSIONS = {
+    "users.manage": frozenset({ADMIN}),
+    "people.subject-access": frozenset({ADMIN}),
+}
+
+
+def case_role(member: Member) -> str:
+    if member.role == "lead-social-worker":
+        return LEAD
+    if member.role in FAMILY_ROLES:
+        return FAMILY
+    if member.role == "viewer":
+        return VIEWER
+    return PROFESSIONAL
+
+
+def can(member: Member | None, permission: str) -> bool:
+    return member is not None and case_role(member) in PERMISSIONS[permission]
 
 
 def membership(user, case_id: int) -> Member | None:
@@ -23,24 +69,27 @@ def membership(user, case_id: int) -> Member | None:
     )
 
 
-def case_route(view):
-    """Load the case named by `case_id` for a member of it; anyone else gets 404, not 403.
+def case_route(permission: str):
+    """Load the case named by `case_id` for a member whose role has `permission`; else 404."""
+    if permission not in PERMISSIONS:
+        raise KeyError(permission)
 
-    A 404 tells a stranger nothing about whether the case exists.
-    """
+    def decorate(view):
+        @login_required
+        @wraps(view)
+        def wrapped(*args, case_id: int, **kwargs):
+            member = membership(current_user, case_id)
+            if not can(member, permission):
+                abort(404)
+            g.member = member
+            g.case = member.case
+            g.can = lambda name: can(member, name)
+            return view(*args, case_id=case_id, **kwargs)
 
-    @login_required
-    @wraps(view)
-    def wrapped(*args, case_id: int, **kwargs):
-        member = membership(current_user, case_id)
-        if member is None:
-            abort(404)
-        g.member = member
-        g.case = member.case
-        return view(*args, case_id=case_id, **kwargs)
+        wrapped.case_permission = permission
+        return wrapped
 
-    wrapped.case_checked = True
-    return wrapped
+    return decorate
 
 
 def my_cases(user) -> list[Case]:
@@ -56,7 +105,11 @@ def my_cases(user) -> list[Case]:
 
 def can_open_cases(user) -> bool:
     """Professionals open cases; someone who is only ever a family member does not."""
-    from coregroup.models import FAMILY_ROLES
-
     roles = set(db.session.scalars(select(Member.role).where(Member.user_id == user.id)))
     return not roles or not roles <= set(FAMILY_ROLES)
+
+
+def can_account(user, permission: str) -> bool:
+    return bool(
+        user.is_authenticated and user.is_admin and ADMIN in ACCOUNT_PERMISSIONS[permission]
+    )

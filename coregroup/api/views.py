@@ -23,7 +23,7 @@ def etag_for(case_id: int, number: int) -> str:
 
 
 @bp.get("/api/v1/cases/<int:case_id>/plan")
-@case_route
+@case_route("plan.export")
 def plan(case_id: int):
     number = request.args.get("version", type=int)
     if "version" in request.args and number is None:
@@ -40,7 +40,7 @@ def plan(case_id: int):
 
 
 @bp.get("/api/v1/cases/<int:case_id>")
-@case_route
+@case_route("case.view")
 def case(case_id: int):
     """The case with the due dates the rules give it, so other systems need not work them out."""
     from coregroup.meetings import services as meetings
@@ -91,7 +91,7 @@ def case(case_id: int):
 
 
 @bp.get("/api/v1/cases/<int:case_id>/meetings/<int:number>")
-@case_route
+@case_route("meeting.view")
 def meeting(case_id: int, number: int):
     """One meeting's record, valid against the meeting schema."""
     from coregroup.meetings import services as meetings

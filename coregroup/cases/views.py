@@ -98,7 +98,7 @@ def new():
 
 
 @bp.get("/<int:case_id>")
-@case_route
+@case_route("case.view")
 def overview(case_id: int):
     case_meetings = meetings.meetings(g.case)
     latest = plans.latest_version(g.case)
@@ -112,10 +112,8 @@ def overview(case_id: int):
 
 
 @bp.route("/<int:case_id>/members", methods=["GET", "POST"])
-@case_route
+@case_route("members.manage")
 def members(case_id: int):
-    if g.member.is_family:
-        abort(404)
     form = forms.MemberForm()
     if request.method == "GET":
         form.joined.process(None, data=services.today().isoformat())
@@ -130,10 +128,8 @@ def members(case_id: int):
 
 
 @bp.route("/<int:case_id>/members/<int:member_id>/leave", methods=["GET", "POST"])
-@case_route
+@case_route("members.manage")
 def leave(case_id: int, member_id: int):
-    if g.member.is_family:
-        abort(404)
     leaving = next((m for m in g.case.members if m.id == member_id and m.left_on is None), None)
     if leaving is None:
         abort(404)

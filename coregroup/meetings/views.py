@@ -22,11 +22,6 @@ def today() -> dt.date:
     return dt.date.today()
 
 
-def _professional_only():
-    if g.member.is_family:
-        abort(404)
-
-
 def _meeting_or_404(number: int):
     meeting = services.get_meeting(g.case, number)
     if meeting is None:
@@ -35,7 +30,6 @@ def _meeting_or_404(number: int):
 
 
 def _open_meeting_or_404(number: int):
-    _professional_only()
     meeting = _meeting_or_404(number)
     if meeting.is_completed:
         abort(404)
@@ -53,7 +47,7 @@ def _section_or_404(meeting, section_id: str, ctx):
 
 
 @bp.get("")
-@case_route
+@case_route("meeting.view")
 def index(case_id: int):
     case_meetings = services.meetings(g.case)
     return render_template(
@@ -68,9 +62,8 @@ def index(case_id: int):
 
 
 @bp.post("")
-@case_route
+@case_route("meeting.record")
 def create(case_id: int):
-    _professional_only()
     form = FlaskForm()
     kind = request.form.get("kind")
     if not form.validate() or kind not in MEETING_KINDS:
@@ -81,10 +74,10 @@ def create(case_id: int):
 
 
 @bp.get("/<int:number>")
-@case_route
+@case_route("meeting.view")
 def show(case_id: int, number: int):
     meeting = _meeting_or_404(number)
-    if meeting.is_completed or g.member.is_family:
+    if meeting.is_completed or not g.can("meeting.record"):
         return redirect(url_for("meetings.minutes", case_id=case_id, number=number))
     ctx = services.context_for(meeting)
     return render_template(
@@ -95,7 +88,7 @@ def show(case_id: int, number: int):
 
 
 @bp.get("/<int:number>/<section_id>")
-@case_route
+@case_route("meeting.record")
 def section(case_id: int, number: int, section_id: str):
     meeting = _open_meeting_or_404(number)
     ctx = services.context_for(meeting)
@@ -177,7 +170,7 @@ def _ask(meeting, section, key, page_id):
 
 
 @bp.route("/<int:number>/<section_id>/<page_id>", methods=["GET", "POST"])
-@case_route
+@case_route("meeting.record")
 def page(case_id: int, number: int, section_id: str, page_id: str):
     meeting = _open_meeting_or_404(number)
     found = _section_or_404(meeting, section_id, services.context_for(meeting))
@@ -187,7 +180,7 @@ def page(case_id: int, number: int, section_id: str, page_id: str):
 
 
 @bp.route("/<int:number>/<section_id>/<key>/<page_id>", methods=["GET", "POST"])
-@case_route
+@case_route("meeting.record")
 def key_page(case_id: int, number: int, section_id: str, key: str, page_id: str):
     meeting = _open_meeting_or_404(number)
     found = _section_or_404(meeting, section_id, services.context_for(meeting))
@@ -197,7 +190,7 @@ def key_page(case_id: int, number: int, section_id: str, key: str, page_id: str)
 
 
 @bp.get("/<int:number>/check")
-@case_route
+@case_route("meeting.record")
 def check(case_id: int, number: int):
     meeting = _open_meeting_or_404(number)
     return _render_check(meeting, problems=[])
@@ -228,7 +221,7 @@ def _render_check(meeting, problems, status=200):
 
 
 @bp.post("/<int:number>/complete")
-@case_route
+@case_route("meeting.record")
 def complete(case_id: int, number: int):
     meeting = _open_meeting_or_404(number)
     form = FlaskForm()
@@ -242,12 +235,12 @@ def complete(case_id: int, number: int):
 
 
 @bp.get("/<int:number>/minutes")
-@case_route
+@case_route("meeting.view")
 def minutes(case_id: int, number: int):
     meeting = _meeting_or_404(number)
     ctx = services.context_for(meeting)
     mine = next((c for c in meeting.circulations if c.member_id == g.member.id), None)
-    changes = presenters.plan_changes(meeting, g.case) if not g.member.is_family else None
+    changes = presenters.plan_changes(meeting, g.case) if g.can("plan.history") else None
     return render_template(
         "meetings/minutes.html",
         meeting=meeting,
@@ -259,7 +252,7 @@ def minutes(case_id: int, number: int):
 
 
 @bp.get("/<int:number>/next-meeting.ics")
-@case_route
+@case_route("meeting.view")
 def calendar(case_id: int, number: int):
     meeting = _meeting_or_404(number)
     body = presenters.ics(meeting, request.host)
@@ -276,9 +269,8 @@ def calendar(case_id: int, number: int):
 
 
 @bp.route("/<int:number>/circulate", methods=["GET", "POST"])
-@case_route
+@case_route("meeting.circulate")
 def circulate(case_id: int, number: int):
-    _professional_only()
     meeting = _meeting_or_404(number)
     if not meeting.is_completed:
         abort(404)
@@ -313,7 +305,7 @@ def circulate(case_id: int, number: int):
 
 
 @bp.post("/<int:number>/receipt")
-@case_route
+@case_route("meeting.confirm-receipt")
 def receipt(case_id: int, number: int):
     meeting = _meeting_or_404(number)
     form = circulation.ReceiptForm()

@@ -50,7 +50,7 @@ def _section_or_404(section_id: str):
 
 
 @bp.get("")
-@case_route
+@case_route("plan.contribute")
 def task_list(case_id: int):
     document, draft = services.working_document(g.case, current_user)
     errors = services.plan_schema().errors(document)
@@ -66,7 +66,7 @@ def task_list(case_id: int):
 
 
 @bp.get("/<section_id>")
-@case_route
+@case_route("plan.contribute")
 def section(case_id: int, section_id: str):
     section = _section_or_404(section_id)
     if section.list:
@@ -76,7 +76,7 @@ def section(case_id: int, section_id: str):
 
 
 @bp.route("/<section_id>/<path:location>", methods=["GET", "POST"])
-@case_route
+@case_route("plan.contribute")
 def location(case_id: int, section_id: str, location: str):
     target = navigation.parse(_section_or_404(section_id), location)
     if target is None:
@@ -189,7 +189,7 @@ def _remove(target: navigation.Target, document: dict):
 
 
 @bp.get("/check")
-@case_route
+@case_route("plan.contribute")
 def check(case_id: int):
     document, draft = services.working_document(g.case, current_user)
     return _render_check(document, draft, errors=[])
@@ -239,7 +239,7 @@ def _render_check(document, draft, errors, conflicts=(), status=200):
 
 
 @bp.post("/save")
-@case_route
+@case_route("plan.contribute")
 def save(case_id: int):
     form = FlaskForm()
     if not form.validate():
@@ -258,7 +258,7 @@ def save(case_id: int):
 
 
 @bp.post("/resolve")
-@case_route
+@case_route("plan.contribute")
 def resolve(case_id: int):
     form = FlaskForm()
     keep = request.form.get("keep")
@@ -270,7 +270,7 @@ def resolve(case_id: int):
 
 
 @bp.post("/discard")
-@case_route
+@case_route("plan.contribute")
 def discard(case_id: int):
     form = FlaskForm()
     if not form.validate():
@@ -281,13 +281,13 @@ def discard(case_id: int):
 
 
 @bp.get("/versions")
-@case_route
+@case_route("plan.history")
 def versions(case_id: int):
     return render_template("plans/versions.html", versions=services.versions(g.case))
 
 
 @bp.get("/versions/<int:number>")
-@case_route
+@case_route("plan.history")
 def version(case_id: int, number: int):
     found = services.get_version(g.case, number) or abort(404)
     reader = _reader(found.document)
@@ -295,7 +295,7 @@ def version(case_id: int, number: int):
 
 
 @bp.get("/compare")
-@case_route
+@case_route("plan.history")
 def compare(case_id: int):
     older = services.get_version(g.case, request.args.get("from", type=int) or 0)
     newer = services.get_version(g.case, request.args.get("to", type=int) or 0)
