@@ -10,7 +10,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from coregroup.config import CONFIGS, ROOT, finalise
-from coregroup.extensions import babel, csrf, db, login_manager, migrate
+from coregroup.extensions import babel, csrf, db, limiter, login_manager, migrate, write_lock
 
 
 def get_locale() -> str:
@@ -60,7 +60,9 @@ def _sqlite_begin(connection):
     """
     if connection.dialect.name != "sqlite":
         return
-    writing = has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS")
+    writing = write_lock.get() or (
+        has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS")
+    )
     connection.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
 
 
@@ -86,6 +88,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=get_locale)
     login_manager.init_app(app)
+    limiter.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = None
 

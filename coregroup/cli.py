@@ -16,10 +16,27 @@ from coregroup.models import Case, User
 users = AppGroup("users", help="Manage accounts.")
 
 
+audit_cli = AppGroup("audit", help="The audit trail.")
+
+
 def register(app) -> None:
     app.cli.add_command(demo)
     app.cli.add_command(users)
     app.cli.add_command(export)
+    app.cli.add_command(audit_cli)
+
+
+@audit_cli.command("verify")
+def audit_verify():
+    """Check the audit trail's hash chain and name the first event that was tampered with."""
+    from coregroup import audit
+
+    count, broken, why = audit.verify()
+    if broken is None:
+        click.echo(f"{count} audit events checked: the chain is intact.")
+        return
+    click.echo(f"Audit event {broken} has been tampered with: {why}.", err=True)
+    raise SystemExit(1)
 
 
 @click.command("demo")
@@ -83,6 +100,9 @@ def export(case_id: int, version: int | None, output: str | None):
     body = json.dumps(plan_export(found), ensure_ascii=False, sort_keys=True, indent=2) + "\n"
     schema = current_app.extensions["coregroup.schemas"]["child-protection-plan"]
     assert schema.is_valid(found.document), "stored plans are validated before they are written"
+    from coregroup import audit
+
+    audit.record_now("export", f"cli export case {case_id} plan {found.number}", None, case_id)
     if output:
         Path(output).write_text(body, encoding="utf-8")
     else:

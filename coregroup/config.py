@@ -1,5 +1,6 @@
 """Configuration classes, read from the environment with safe defaults for the embedded run."""
 
+import datetime as dt
 import os
 import secrets
 import tempfile
@@ -42,6 +43,21 @@ class Config:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     SERVICE_NAME = "Core Group"
+    COREGROUP_REQUIRE_SECOND_FACTOR = os.environ.get("COREGROUP_REQUIRE_SECOND_FACTOR", "1") == "1"
+    COREGROUP_IDLE_TIMEOUT = dt.timedelta(
+        minutes=int(os.environ.get("COREGROUP_IDLE_MINUTES", "30"))
+    )
+    COREGROUP_ABSOLUTE_TIMEOUT = dt.timedelta(
+        hours=int(os.environ.get("COREGROUP_ABSOLUTE_HOURS", "12"))
+    )
+    PERMANENT_SESSION_LIFETIME = COREGROUP_ABSOLUTE_TIMEOUT
+    COREGROUP_INVITATION_LIFETIME = dt.timedelta(
+        hours=int(os.environ.get("COREGROUP_INVITATION_HOURS", "48"))
+    )
+    # Per client address. Several app processes need a shared store, e.g. redis://host:6379.
+    COREGROUP_SIGN_IN_LIMIT = os.environ.get("COREGROUP_SIGN_IN_LIMIT", "10 per minute")
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = True
     # What 0 and 10 mean on the scaling tool (generic wording; set per deployment).
     COREGROUP_SCALE_ZERO = os.environ.get(
         "COREGROUP_SCALE_ZERO", "the child is not safe, and things must change now"
@@ -71,6 +87,9 @@ class TestConfig(Config):
     SECRET_KEY = "test-only-secret-key"
     WTF_CSRF_ENABLED = False
     COREGROUP_FAST_HASHES = True
+    # Tests that are about these turn them back on.
+    COREGROUP_REQUIRE_SECOND_FACTOR = False
+    RATELIMIT_ENABLED = False
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
 
 

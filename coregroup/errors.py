@@ -50,6 +50,7 @@ def register(app) -> None:
                 _("What you sent is too large"),
                 _("Send less at once, or split it into smaller parts."),
             ),
+            429: (_("Too many tries"), _("For your security, wait a minute, then try again.")),
         }
         title, body = titles.get(error.code, (error.name, error.description))
         return _page(error.code, title, body)

@@ -1,6 +1,10 @@
 """Flask extensions, created unbound and bound to the app in create_app()."""
 
+from contextvars import ContextVar
+
 from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -13,7 +17,10 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+# Set while a transaction must take SQLite's write lock from its start (BEGIN IMMEDIATE).
+write_lock: ContextVar[bool] = ContextVar("write_lock", default=False)
 migrate = Migrate()
 csrf = CSRFProtect()
 babel = Babel()
 login_manager = LoginManager()
+limiter = Limiter(key_func=get_remote_address)

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import abort, g
+from flask import abort, g, request
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from coregroup import audit
 from coregroup.extensions import db
 from coregroup.models import FAMILY_ROLES, Case, Member
 
@@ -84,7 +85,17 @@ def case_route(permission: str):
             g.member = member
             g.case = member.case
             g.can = lambda name: can(member, name)
-            return view(*args, case_id=case_id, **kwargs)
+            target = f"{request.method} {request.path}"
+            if request.method in ("GET", "HEAD"):
+                response = view(*args, case_id=case_id, **kwargs)
+                action = "export" if request.path.startswith("/api/") else "view"
+                audit.record_now(action, target, current_user.id, case_id)
+                return response
+            # A change is recorded in the same transaction as the change itself.
+            audit.record("change", target, current_user.id, case_id)
+            response = view(*args, case_id=case_id, **kwargs)
+            db.session.commit()
+            return response
 
         wrapped.case_permission = permission
         return wrapped

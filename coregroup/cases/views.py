@@ -145,3 +145,12 @@ def leave(case_id: int, member_id: int):
     return render_template(
         "cases/leave.html", form=form, specs=specs(form, "left"), leaving=leaving
     ), (400 if form.errors else 200)
+
+
+@bp.get("/<int:case_id>/audit")
+@case_route("audit.view")
+def audit_trail(case_id: int):
+    """Who viewed and changed this case: for the lead social worker."""
+    from coregroup import audit
+
+    return render_template("cases/audit.html", events=audit.for_case(case_id))
