@@ -8,6 +8,7 @@ import secrets
 from flask import Flask, g, has_request_context, request, session
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.routing import IntegerConverter
 
 from coregroup.config import CONFIGS, ROOT, finalise
 from coregroup.extensions import babel, csrf, db, limiter, login_manager, migrate, write_lock
@@ -66,6 +67,11 @@ def _sqlite_begin(connection):
     connection.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
 
 
+class BoundedInt(IntegerConverter):
+    def __init__(self, url_map, fixed_digits=0, min=None, max=2**31 - 1, signed=False):
+        super().__init__(url_map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
 def create_app(config_name: str | None = None, **overrides) -> Flask:
     """Build the application: configuration, extensions, schemas and flows, blueprints."""
     config_name = config_name or os.environ.get("COREGROUP_ENV", "development")
@@ -76,6 +82,8 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
         static_folder="static",
         instance_path=overrides.get("INSTANCE_PATH", config_class.INSTANCE_PATH),
     )
+    # Numbers in URLs fit the database's integers; anything larger is simply not found (404).
+    app.url_map.converters["int"] = BoundedInt
     app.config.from_object(config_class)
     app.config.update(overrides)
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(ROOT / "translations")

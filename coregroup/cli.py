@@ -65,14 +65,21 @@ def demo():
 @click.password_option(envvar="COREGROUP_NEW_PASSWORD")
 def create_user(email: str, name: str, admin: bool, password: str):
     """Create an account that can sign in."""
-    from coregroup.auth import find_user, hash_password
+    from coregroup.auth import find_user, hash_password, password_problem
 
     if find_user(email):
         raise click.ClickException(f"An account with the email {email} already exists.")
-    if len(password) < 10:
-        raise click.ClickException("Use a password of at least 10 characters.")
+    problem = password_problem(password, email=email, name=name)
+    if problem:
+        raise click.ClickException(problem)
     db.session.add(
-        User(email=email, name=name, is_admin=admin, password_hash=hash_password(password))
+        User(
+            email=email,
+            name=name,
+            is_admin=admin,
+            professional=True,
+            password_hash=hash_password(password),
+        )
     )
     db.session.commit()
     click.echo(f"Created {email}.")

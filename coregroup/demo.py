@@ -165,6 +165,10 @@ def demo_plan(ref: dict[str, str], conference: dt.date, schema_version: str) -> 
                 "child protection conference straight away."
             ),
             "childViews": "Amira says she gets scared when it is dark and nobody is home.",
+            "professionalNotes": (
+                "Police hold information from a third party about the November incident. "
+                "Do not share it with the family without checking with the police first."
+            ),
             "schedule": {
                 "coreGroupEveryWeeks": 4,
                 "nextCoreGroup": due(10),
@@ -203,6 +207,7 @@ def load_demo(today: dt.date | None = None) -> dict[str, str] | None:
             name=name,
             password_hash=hash_password(password),
             preferred_language=language,
+            professional=role not in ("parent", "carer", "child"),
         )
         member = Member(
             name=name,

@@ -139,6 +139,18 @@ def _check_list(spec: ListSpec, schema, where: str) -> None:
         _check_list(sub, schema, f"{where}/{spec.path}")
 
 
+def _check_family_flow(flow: Flow, schema) -> None:
+    """A family flow may never ask (and so show) a professional-only field."""
+    from coregroup.plans.audience import professional_only_paths
+
+    hidden = professional_only_paths(schema)
+    for section in flow.sections:
+        for page in section.pages:
+            for path in page.fields:
+                if path in hidden:
+                    raise FlowError(f"{flow.id}/{section.id}: {path} is for professionals only")
+
+
 def load_flow(path: Path, schemas: SchemaRegistry) -> Flow:
     """Read one flow file and check every path in it against its schema."""
     raw = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -163,6 +175,8 @@ def load_flow(path: Path, schemas: SchemaRegistry) -> Flow:
         sections=tuple(sections),
     )
     schema = schemas[flow.schema]
+    if flow.audience == "family":
+        _check_family_flow(flow, schema)
     for section in flow.sections:
         _check_pages(section.pages, (), schema, f"{flow.id}/{section.id}")
         if section.list:

@@ -17,10 +17,12 @@ from wtforms import Field, IntegerField, RadioField, SelectMultipleField, String
 from wtforms.fields.choices import SelectChoice
 from wtforms.utils import unset_value
 from wtforms.validators import (
+    DataRequired,
     InputRequired,
     Length,
     NumberRange,
     Optional,
+    Regexp,
     StopValidation,
     ValidationError,
 )
@@ -57,6 +59,8 @@ class Context:
     member_ref: str | None = None
     item: dict | None = None
     key: str | None = None  # the item an "each" section is asking about
+    # Choices a case allows, by what limits them: {"jurisdiction": ["physical", ...]}.
+    limits: dict[str, tuple[str, ...]] = field(default_factory=dict)
     # Members who have left, by id, with what to say if one is still chosen.
     departed: dict[str, tuple[str, str]] = field(default_factory=dict)
     scale_hint: str | None = None  # what 0 and 10 mean on the scaling tool
@@ -102,6 +106,9 @@ def _common_validators(spec: FieldSpec) -> list:
     if spec.show_if:
         other, value = spec.show_if
         return [AskedWhen(other, value, spec.required_when_shown, _required_message(spec))]
+    if spec.required and spec.kind in ("string", "string-textarea"):
+        # Spaces alone are not an answer: checked after tidying, not on the raw input.
+        return [DataRequired(message=_required_message(spec))]
     if spec.required:
         return [InputRequired(message=_required_message(spec))]
     return [Optional()]
@@ -123,7 +130,13 @@ def _choices(spec: FieldSpec, ctx: Context) -> list[SelectChoice]:
         ]
     enum = schema.get("enum") or schema.get("items", {}).get("enum", [])
     labels = schema.get("x-enum-labels") or schema.get("items", {}).get("x-enum-labels", {})
-    return [SelectChoice(value, _(labels.get(value, value))) for value in enum]
+    allowed = ctx.limits.get(schema.get("x-options-limited-by"))
+    chosen = _chosen(spec, ctx)
+    return [
+        SelectChoice(value, _(labels.get(value, value)))
+        for value in enum
+        if allowed is None or value in allowed or value in chosen
+    ]
 
 
 class DateInputField(Field):
@@ -152,11 +165,13 @@ class DateInputField(Field):
             self.process_errors.append(_date_missing_message(missing))
             return
         try:
+            if not all(self.raw_parts[p].isdigit() for p in self.parts):
+                raise ValueError
             day, month, year = (int(self.raw_parts[p]) for p in self.parts)
-            if year < 1000:
+            if not 1000 <= year <= 9999:
                 raise ValueError
             self.data = dt.date(year, month, day).isoformat()
-        except ValueError:
+        except (ValueError, OverflowError):
             self.process_errors.append(_("The date must be a real date, like 27 3 2027"))
 
     def pre_validate(self, form):
@@ -234,14 +249,29 @@ def _length(spec: FieldSpec) -> list:
     ]
 
 
+_CONTROL = dict.fromkeys(c for c in range(32) if chr(c) not in "\n\t")
+
+
 def _tidy(value):
-    """Surrounding spaces are not part of an answer; Windows line endings become plain ones."""
-    return value.strip().replace("\r\n", "\n") if isinstance(value, str) else value
+    """Surrounding spaces are not part of an answer; line endings become plain ones; control
+    characters (which no one means to type, and PostgreSQL refuses) are dropped."""
+    if not isinstance(value, str):
+        return value
+    return value.replace("\r\n", "\n").translate(_CONTROL).strip()
+
+
+def _pattern(spec: FieldSpec) -> list:
+    if "pattern" not in spec.schema:
+        return []
+    message = message_for(spec.schema, SchemaError("", "pattern"))
+    return [Regexp(spec.schema["pattern"], message=message)]
 
 
 def build_text(spec: FieldSpec, ctx: Context):
     return StringField(
-        spec.label, validators=_common_validators(spec) + _length(spec), filters=[_tidy]
+        spec.label,
+        validators=_common_validators(spec) + _length(spec) + _pattern(spec),
+        filters=[_tidy],
     )
 
 

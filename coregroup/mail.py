@@ -6,6 +6,7 @@ import smtplib
 from email.message import EmailMessage
 
 from flask import current_app
+from flask_babel import gettext as _
 
 
 class MailNotConfigured(RuntimeError):
@@ -15,7 +16,7 @@ class MailNotConfigured(RuntimeError):
 def send(to: str, subject: str, body: str) -> None:
     config = current_app.config
     if not config.get("MAIL_SERVER"):
-        raise MailNotConfigured("No mail server is configured (MAIL_SERVER).")
+        raise MailNotConfigured(_("No mail server is configured, so nothing was sent"))
     message = EmailMessage()
     message["From"] = config["MAIL_FROM"]
     message["To"] = to

@@ -54,6 +54,8 @@ class User(UserMixin, db.Model):
     name: Mapped[str] = mapped_column(String(200))
     password_hash: Mapped[str] = mapped_column(String(200))
     is_admin: Mapped[bool] = mapped_column(default=False)
+    # Professionals open cases; accounts made from a family invitation are not professionals.
+    professional: Mapped[bool] = mapped_column(default=False)
     active: Mapped[bool] = mapped_column(default=True)
     preferred_language: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

@@ -25,6 +25,7 @@ GENERIC_MESSAGES = {
     "minItems": _l("Select at least %(limit)s"),
     "maxItems": _l("There can be no more than %(limit)s"),
     "format": _l("Enter a real date"),
+    "pattern": _l("This answer is not in the right form"),
     "type": _l("This answer is not in the right form"),
 }
 

@@ -83,6 +83,7 @@ def make_user(**overrides) -> User:
         "email": f"user{n}@example.test",
         "name": f"User {n}",
         "password_hash": password_hash(),
+        "professional": True,
     }
     values.update(overrides)
     user = User(**values)
@@ -152,7 +153,7 @@ def planned(db, client):
     members = {}
     for key in REFS:
         role = "parent" if key in ("layla", "daniel") else "lead-social-worker"
-        user = make_user(name=key.title())
+        user = make_user(name=key.title(), professional=role != "parent")
         members[key] = make_member(case, user, role=role, ref=f"m-{key}")
     services.write_version(case, members["sam"].user, full_plan())
     db.session.commit()

@@ -36,6 +36,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "meeting.circulate": frozenset({LEAD, PROFESSIONAL}),
     "meeting.confirm-receipt": frozenset({FAMILY}),
     "members.manage": frozenset({LEAD}),
+    "case.manage": frozenset({LEAD}),  # e.g. record that a review conference was held
     "audit.view": frozenset({LEAD}),
 }
 # Account-wide permissions, not tied to one case.
@@ -115,9 +116,11 @@ def my_cases(user) -> list[Case]:
 
 
 def can_open_cases(user) -> bool:
-    """Professionals open cases; someone who is only ever a family member does not."""
+    """Only professionals open cases: a professional account, or a professional membership."""
+    if user.professional:
+        return True
     roles = set(db.session.scalars(select(Member.role).where(Member.user_id == user.id)))
-    return not roles or not roles <= set(FAMILY_ROLES)
+    return bool(roles - set(FAMILY_ROLES))
 
 
 def can_account(user, permission: str) -> bool:

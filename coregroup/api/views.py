@@ -8,14 +8,18 @@ import json
 from flask import Blueprint, Response, abort, current_app, g, jsonify, request
 
 from coregroup.access import case_route
+from coregroup.params import small_int
 from coregroup.plans import services
+from coregroup.plans.audience import for_member
 
 bp = Blueprint("api", __name__)
 
 
-def plan_export(version) -> dict:
-    """The exported form of a plan version: the document itself, valid against the schema."""
-    return version.document
+def plan_export(version, member=None) -> dict:
+    """The exported plan version, valid against the schema; as `member` may see it."""
+    if member is None:
+        return version.document
+    return for_member(services.plan_schema(), version.document, member)
 
 
 def etag_for(case_id: int, number: int) -> str:
@@ -25,13 +29,13 @@ def etag_for(case_id: int, number: int) -> str:
 @bp.get("/api/v1/cases/<int:case_id>/plan")
 @case_route("plan.export")
 def plan(case_id: int):
-    number = request.args.get("version", type=int)
+    number = request.args.get("version", type=small_int)
     if "version" in request.args and number is None:
         return jsonify(error="invalid", field="/version", message="version must be a number"), 400
     version = services.get_version(g.case, number) if number else services.latest_version(g.case)
     if version is None:
         return jsonify(error="not_found", message="No such plan version."), 404
-    body = json.dumps(plan_export(version), ensure_ascii=False, sort_keys=True)
+    body = json.dumps(plan_export(version, g.member), ensure_ascii=False, sort_keys=True)
     response = Response(body, mimetype="application/json")
     response.set_etag(etag_for(case_id, version.number))
     response.headers["X-Plan-Version"] = str(version.number)
@@ -97,7 +101,7 @@ def meeting(case_id: int, number: int):
     from coregroup.meetings import services as meetings
 
     found = meetings.get_meeting(g.case, number)
-    if found is None:
+    if found is None or not (found.is_completed or g.can("meeting.record")):
         return jsonify(error="not_found", message="No such meeting."), 404
     response = jsonify(found.record)
     response.headers["X-Meeting-Status"] = found.status

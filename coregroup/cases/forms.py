@@ -7,17 +7,23 @@ import datetime as dt
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
-    BooleanField,
     EmailField,
     RadioField,
     SelectMultipleField,
     StringField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Email, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    InputRequired,
+    Length,
+    Optional,
+    ValidationError,
+)
 
 from coregroup import rules
-from coregroup.formgen import DateInputField, WholeNumberField
+from coregroup.formgen import DateInputField, WholeNumberField, _tidy
 from coregroup.models import ROLE_LABELS
 
 CATEGORY_LABELS = {
@@ -55,11 +61,13 @@ class ConferenceForm(FlaskForm):
     reference = StringField(
         _l("Case reference"),
         description=_l("Your organisation's reference for this case"),
-        validators=[InputRequired(message=_l("Enter the case reference")), Length(max=40)],
+        validators=[DataRequired(message=_l("Enter the case reference")), Length(max=40)],
+        filters=[_tidy],
     )
     child1 = StringField(
         _l("Child's full name"),
-        validators=[InputRequired(message=_l("Enter the child's full name")), Length(max=200)],
+        validators=[DataRequired(message=_l("Enter the child's full name")), Length(max=200)],
+        filters=[_tidy],
     )
     child1_born = DateInputField(_l("Date of birth"), validators=[Optional()])
     child2 = StringField(
@@ -94,12 +102,20 @@ class ConferenceForm(FlaskForm):
     def validate_categories(self, field):
         if self.jurisdiction.data in rules.load_profiles():
             allowed = rules.profile(self.jurisdiction.data).categories
-            wrong = [c for c in field.data or [] if c not in allowed]
+            wrong = [c for c in field.data or [] if c not in allowed and c in CATEGORY_LABELS]
             if wrong:
                 raise ValidationError(
                     _l("%(category)s is not a category under these procedures")
                     % {"category": CATEGORY_LABELS[wrong[0]]}
                 )
+
+    def validate_child2_born(self, field):
+        if field.data and not (self.child2.data or "").strip():
+            raise ValidationError(_l("Enter the second child's name, or remove this date"))
+
+    def validate_child3_born(self, field):
+        if field.data and not (self.child3.data or "").strip():
+            raise ValidationError(_l("Enter the third child's name, or remove this date"))
 
     def validate_first_core_group(self, field):
         if field.data and self.conference.data and field.data < self.conference.data:
@@ -123,7 +139,8 @@ class MemberForm(FlaskForm):
 
     name = StringField(
         _l("Full name"),
-        validators=[InputRequired(message=_l("Enter their full name")), Length(max=200)],
+        validators=[DataRequired(message=_l("Enter their full name")), Length(max=200)],
+        filters=[_tidy],
     )
     role = RadioField(
         _l("Their role"),
@@ -153,9 +170,18 @@ class MemberForm(FlaskForm):
     )
 
 
+class ReviewConferenceForm(FlaskForm):
+    held = DateInputField(
+        _l("Date the review conference was held"),
+        validators=[
+            InputRequired(message=_l("Enter the date of the review conference")),
+            _not_in_future,
+        ],
+    )
+
+
 class LeaveForm(FlaskForm):
     left = DateInputField(
         _l("Date they left the core group"),
         validators=[InputRequired(message=_l("Enter the date they left"))],
     )
-    confirm = BooleanField(_l("They have left the core group"))

@@ -24,6 +24,9 @@ def member_context(case, member, item=None, **extra) -> formgen.Context:
         for m in case.members
         if m.left_on is not None
     }
+    from coregroup.meetings.services import case_rules
+
+    extra.setdefault("limits", {"jurisdiction": case_rules(case).categories})
     return formgen.Context(
         members=current, member_ref=member.ref, item=item, departed=departed, **extra
     )

@@ -83,6 +83,15 @@ def add_member(case: Case, form) -> Member:
     return member
 
 
+def record_review_conference(case: Case, held: str) -> str | None:
+    day = _date(held)
+    if case.initial_conference and day < case.initial_conference:
+        return _("The review conference must be after the initial conference")
+    case.last_review_conference = day
+    db.session.commit()
+    return None
+
+
 def leave(member: Member, left: str) -> str | None:
     """Record that someone left; their past part in the plan and meetings is kept."""
     day = _date(left)

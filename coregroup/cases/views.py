@@ -154,3 +154,19 @@ def audit_trail(case_id: int):
     from coregroup import audit
 
     return render_template("cases/audit.html", events=audit.for_case(case_id))
+
+
+@bp.post("/<int:case_id>/review-conference")
+@case_route("case.manage")
+def review_conference(case_id: int):
+    """Record that a review conference was held: the next is due within 6 months of it."""
+    form = forms.ReviewConferenceForm()
+    if form.validate():
+        problem = services.record_review_conference(g.case, form.held.data)
+        if problem is None:
+            flash(_("Review conference recorded."), "success")
+            return redirect(url_for("meetings.index", case_id=case_id))
+        form.held.errors.append(problem)
+    for error in form.held.errors:
+        flash(error, "error")
+    return redirect(url_for("meetings.index", case_id=case_id))

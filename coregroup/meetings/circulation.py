@@ -5,7 +5,7 @@ from __future__ import annotations
 import smtplib
 from dataclasses import dataclass
 
-from flask import url_for
+from flask import current_app, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -49,14 +49,13 @@ def send_all(meeting, user) -> tuple[int, int]:
         try:
             mail.send(member.email, subject, body)
         except (mail.MailNotConfigured, smtplib.SMTPException, OSError) as problem:
-            services.record_circulation(
-                meeting,
-                member,
-                "email",
-                user,
-                member.email,
-                error=str(problem) or type(problem).__name__,
-            )
+            if isinstance(problem, mail.MailNotConfigured):
+                error = str(problem)
+            else:
+                # The server's own words go to the log; the page says it plainly.
+                current_app.logger.warning("e-mail to member %s failed: %r", member.id, problem)
+                error = _("The mail server did not accept it")
+            services.record_circulation(meeting, member, "email", user, member.email, error=error)
             failed += 1
         else:
             services.record_circulation(meeting, member, "email", user, member.email)

@@ -154,8 +154,11 @@ def ics(meeting, host: str) -> bytes | None:
     if not planned.get("date"):
         return None
     day = dt.date.fromisoformat(planned["date"])
-    hours, minutes_ = (int(x) for x in (planned.get("time") or "10:00").split(":"))
-    start = dt.datetime(day.year, day.month, day.day, hours, minutes_)
+    try:
+        hours, minutes_ = (int(x) for x in (planned.get("time") or "").split(":"))
+        start = dt.datetime(day.year, day.month, day.day, hours, minutes_)
+    except ValueError:
+        start = dt.datetime(day.year, day.month, day.day, 10, 0)  # a time was not recorded
     calendar = icalendar.Calendar()
     calendar.add("prodid", "-//Core Group//coregroup//EN")
     calendar.add("version", "2.0")

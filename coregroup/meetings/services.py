@@ -126,7 +126,15 @@ CONDITIONS = {
     "first": lambda c: c.meeting.kind == "first",
     "review": lambda c: c.meeting.kind != "first",
     "last-before-review": lambda c: c.meeting.kind == "last-before-review",
-    "cannot-be-carried-out": lambda c: "cannot-be-carried-out" in c.progress(),
+    # A need reviewed as "cannot be carried out", or a plan action that "cannot be done".
+    "cannot-be-carried-out": lambda c: (
+        "cannot-be-carried-out" in c.progress()
+        or any(
+            action.get("status") == "cannot-be-done"
+            for need in c.plan.get("needs", [])
+            for action in need.get("actions", [])
+        )
+    ),
     "apologies": lambda c: bool(c.record.get("apologies")),
 }
 
@@ -134,6 +142,12 @@ SOURCES = {
     "plan-needs": lambda c: _needs(c.plan),
     "present": lambda c: _people(c.record.get("present", []), c.members),
     "apologies": lambda c: _people(c.record.get("apologies", []), c.members),
+    # Every member makes a recommendation: those present, and those who sent apologies.
+    "recommenders": lambda c: _people(
+        c.record.get("present", [])
+        + [r for r in c.record.get("apologies", []) if r not in c.record.get("present", [])],
+        c.members,
+    ),
 }
 
 
@@ -185,6 +199,43 @@ def next_meeting_problems(
     return problems
 
 
+def page_schema_problems(meeting: Meeting, answers: dict) -> dict[str, str]:
+    """The schema is the last word: this page's answers tried in a copy of the whole record."""
+    from coregroup.schema import message_for, pointer
+
+    schema = meeting_schema()
+    trial = copy.deepcopy(meeting.record)
+    for path, value in answers.items():
+        docs.set_path(trial, path, value)
+    by_pointer = {pointer(path.split("/")): path for path in answers}
+    found = {}
+    for error in schema.errors(trial):
+        path = by_pointer.get(error.pointer)
+        if path is not None and error.code != "required":
+            found.setdefault(path, message_for(schema.at(path.split("/")), error))
+    return found
+
+
+def locate(pointer_text: str) -> tuple[str, str | None, str] | None:
+    """The (section, key, page) of the meeting flow that asks the field at a JSON Pointer."""
+    parts = pointer_text.strip("/").split("/")
+    for section in meeting_flow().sections:
+        for page in section.pages:
+            for raw in page.fields:
+                pattern = raw.split("/")
+                if len(pattern) > len(parts):
+                    continue
+                key = None
+                for want, got in zip(pattern, parts, strict=False):
+                    if want == "{key}":
+                        key = got
+                    elif want != got:
+                        break
+                else:
+                    return section.id, key, page.id
+    return None
+
+
 def format_day(day: dt.date) -> str:
     from flask_babel import format_date
 
@@ -219,11 +270,9 @@ def completion_problems(meeting: Meeting, today: dt.date) -> list[Problem]:
     ):
         if not record.get(field):
             need("people", page, message)
+    if record.get("rolesConfirmed") != "yes":
+        need("roles", "roles", _("Every member must know their role, tasks and timescales"))
     if meeting.kind == "first":
-        if record.get("rolesConfirmed") != "yes":
-            need(
-                "first-plan", "roles", _("Every member must know their role, tasks and timescales")
-            )
         if record.get("explainedToParents") != "yes":
             need(
                 "first-plan",
@@ -265,7 +314,7 @@ def completion_problems(meeting: Meeting, today: dt.date) -> list[Problem]:
             ),
         )
     if meeting.kind == "last-before-review":
-        for ref, name in SOURCES["present"](ctx):
+        for ref, name in SOURCES["recommenders"](ctx):
             if not record.get("recommendations", {}).get(ref, {}).get("recommendation"):
                 need(
                     "recommendations",
@@ -286,8 +335,18 @@ def completion_problems(meeting: Meeting, today: dt.date) -> list[Problem]:
     answers = {f"nextMeeting/{k}": v for k, v in planned.items()}
     for message in next_meeting_problems(meeting, answers, meeting.case, today).values():
         need("next", "next", message)
-    for error in meeting_schema().errors(record):
-        need("details", "when", _("The record has a problem at %(where)s", where=error.pointer))
+    from coregroup.schema import message_for
+
+    schema = meeting_schema()
+    for error in schema.errors(record):
+        where = locate(error.pointer) or ("details", None, "when")
+        try:
+            field_schema = schema.at(error.pointer.strip("/").split("/"))
+        except KeyError:
+            field_schema = {}
+        label = _(field_schema.get("title", "")) if field_schema else ""
+        text = message_for(field_schema, error)
+        need(where[0], where[2], f"{label}: {text}" if label else text, where[1])
     return found
 
 

@@ -14,6 +14,7 @@ from coregroup.access import case_route
 from coregroup.cases.people import member_context
 from coregroup.meetings import circulation, presenters, services
 from coregroup.models import MEETING_KINDS
+from coregroup.params import small_int
 
 bp = Blueprint("meetings", __name__, url_prefix="/cases/<int:case_id>/meetings")
 
@@ -23,8 +24,9 @@ def today() -> dt.date:
 
 
 def _meeting_or_404(number: int):
+    """A meeting; one still being recorded only for those who record meetings."""
     meeting = services.get_meeting(g.case, number)
-    if meeting is None:
+    if meeting is None or not (meeting.is_completed or g.can("meeting.record")):
         abort(404)
     return meeting
 
@@ -151,7 +153,10 @@ def _ask(meeting, section, key, page_id):
     )
 
     def check(answers):
-        return services.next_meeting_problems(meeting, answers, g.case, today())
+        return {
+            **services.page_schema_problems(meeting, answers),
+            **services.next_meeting_problems(meeting, answers, g.case, today()),
+        }
 
     asked = pages.ask(services.meeting_schema(), (), page, form_ctx, meeting.record, check)
     if asked.answers is not None:
@@ -276,9 +281,13 @@ def circulate(case_id: int, number: int):
         abort(404)
     form = FlaskForm()
     if request.method == "POST" and form.validate():
-        member_id = request.form.get("member", type=int)
-        if request.form.get("method") == "by-hand" and member_id:
-            circulation.by_hand(meeting, member_id, current_user)
+        if request.form.get("method") == "by-hand":
+            member_id = request.form.get("member", type=small_int)
+            member = next((m for m in g.case.members if m.id == member_id), None)
+            if member is None:
+                abort(400)
+            circulation.by_hand(meeting, member.id, current_user)
+            flash(_("Recorded that %(name)s was given them by hand.", name=member.name), "success")
         else:
             sent, failed = circulation.send_all(meeting, current_user)
             if sent:

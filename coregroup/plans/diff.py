@@ -50,7 +50,10 @@ def unflatten(leaves: dict[Key, object]) -> dict:
         if not isinstance(node, dict):
             return node
         if node and all(k.startswith("[") for k in node):
-            return [build(item) for item in node.values()]
+            items = [build(item) for item in node.values()]
+            if any("id" not in item for item in items):
+                raise ValueError("a list item without its id: refusing to build a half-item")
+            return items
         return {k: build(v) for k, v in node.items()}
 
     return build(root)
@@ -108,17 +111,60 @@ def changes(old: dict, new: dict) -> list[Change]:
 
 @dataclass(frozen=True)
 class Conflict:
+    """A clash: a field (or a whole list item) that both sides changed differently."""
+
     key: Key
     theirs: object
     yours: object
 
 
+def _items(leaves: dict[Key, object]) -> set[Key]:
+    """Every list item's key path (ending in its [id] marker) among these leaves."""
+    return {key[: n + 1] for key in leaves for n, part in enumerate(key) if part.startswith("[")}
+
+
+def _under(leaves: dict[Key, object], prefix: Key) -> dict[Key, object]:
+    return {k: v for k, v in leaves.items() if k[: len(prefix)] == prefix}
+
+
 def merge(base: dict, theirs: dict, yours: dict) -> tuple[dict, list[Conflict]]:
-    """Three-way merge: keep every change that does not clash; report each clash."""
+    """Three-way merge: keep every change that does not clash; report each clash.
+
+    List items are merged as wholes when one side removed an item: a removal against an edit of
+    the same item is one clash about the item (theirs is kept), never a half-item.
+    """
     b, t, y = flatten(base), flatten(theirs), flatten(yours)
+    conflicts: list[Conflict] = []
+    settled: dict[Key, dict[Key, object]] = {}  # item -> the leaves it ends up with
+    for item in sorted(_items(b), key=len):
+        if any(item[: len(done)] == done for done in settled):
+            continue
+        bi, ti, yi = _under(b, item), _under(t, item), _under(y, item)
+        if ti and yi:
+            continue  # both kept it: merged field by field below
+        if not ti and not yi:
+            settled[item] = {}
+        elif not ti:  # they removed it
+            if yi != bi:
+                conflicts.append(Conflict(item, None, unflatten_item(yi, item)))
+            settled[item] = {}
+        else:  # you removed it
+            if ti != bi:
+                conflicts.append(Conflict(item, unflatten_item(ti, item), None))
+                settled[item] = ti
+            else:
+                settled[item] = {}
+
+    def is_settled(key: Key) -> Key | None:
+        return next((item for item in settled if key[: len(item)] == item), None)
+
     merged: dict[Key, object] = {}
-    conflicts = []
     for key in list(t) + [k for k in y if k not in t] + [k for k in b if k not in t and k not in y]:
+        item = is_settled(key)
+        if item is not None:
+            if key in settled[item]:
+                merged[key] = settled[item][key]
+            continue
         bv, tv, yv = b.get(key, MISSING), t.get(key, MISSING), y.get(key, MISSING)
         if tv == yv or yv == bv:
             value = tv
@@ -132,3 +178,18 @@ def merge(base: dict, theirs: dict, yours: dict) -> tuple[dict, list[Conflict]]:
         if value is not MISSING:
             merged[key] = value
     return unflatten(merged), conflicts
+
+
+def unflatten_item(leaves: dict[Key, object], item: Key) -> dict:
+    """One list item's leaves as the item itself."""
+    return unflatten({key[len(item) :]: value for key, value in leaves.items()})
+
+
+def apply_yours(merged: dict, yours: dict, conflicts: list[Conflict]) -> dict:
+    """The merge with your side of every clash put back: whole items, or single fields."""
+    leaves, mine = flatten(merged), flatten(yours)
+    for conflict in conflicts:
+        prefix = conflict.key
+        leaves = {k: v for k, v in leaves.items() if k[: len(prefix)] != prefix}
+        leaves.update(_under(mine, prefix))
+    return unflatten(leaves)

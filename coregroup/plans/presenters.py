@@ -193,10 +193,12 @@ def _label_and_where(schema: Schema, key, document: dict) -> tuple[dict, str, st
     except KeyError:
         field_schema = {}
     where = []
-    for n, part in enumerate(parts[:-1]):
+    for n, part in enumerate(parts):
         if part == "*":
             list_schema = schema.at(parts[:n])
             where.append(item_title(list_schema, _items_at(document, key, key[n])))
+    if parts[-1] == "*":  # a whole list item: it is its own label
+        return field_schema, where.pop(), " › ".join(where)
     return field_schema, _(field_schema.get("title", "/".join(parts))), " › ".join(where)
 
 
@@ -228,6 +230,14 @@ class ConflictRow:
     yours: str
 
 
+def _side(field_schema: dict, value, members) -> str:
+    if value is None:
+        return _("(removed)")
+    if isinstance(value, dict):
+        return _("(kept, with changes)")
+    return display(field_schema, value, members) or _("(removed)")
+
+
 def describe_conflicts(schema: Schema, conflicts, theirs: dict, yours: dict, members):
     """Each clash in words: the question, and both answers."""
     rows = []
@@ -238,8 +248,8 @@ def describe_conflicts(schema: Schema, conflicts, theirs: dict, yours: dict, mem
             ConflictRow(
                 label=label,
                 where=where,
-                theirs=display(field_schema, conflict.theirs, members) or _("(removed)"),
-                yours=display(field_schema, conflict.yours, members) or _("(removed)"),
+                theirs=_side(field_schema, conflict.theirs, members),
+                yours=_side(field_schema, conflict.yours, members),
             )
         )
     return rows

@@ -13,7 +13,7 @@ from coregroup.flows import MEMBER_PLACEHOLDER, Flow, ListSpec, Page, Section
 from coregroup.formgen import narrowed_options
 from coregroup.models import Case, PlanDraft, PlanVersion, User
 from coregroup.plans import document as docs
-from coregroup.plans.diff import Conflict, changes, flatten, merge, unflatten
+from coregroup.plans.diff import Conflict, apply_yours, changes, merge
 from coregroup.schema import Schema, SchemaError
 
 
@@ -255,13 +255,7 @@ def resolve_conflicts(case: Case, user: User, keep: str) -> None:
     base_doc = base.document if base else empty_document()
     merged, conflicts = merge(base_doc, latest.document, draft.document)
     if keep == "mine":
-        leaves, yours = flatten(merged), flatten(draft.document)
-        for conflict in conflicts:
-            if conflict.key in yours:
-                leaves[conflict.key] = yours[conflict.key]
-            else:
-                leaves.pop(conflict.key, None)
-        merged = unflatten(leaves)
+        merged = apply_yours(merged, draft.document, conflicts)
     draft.document = merged
     draft.base_number = latest.number
     db.session.commit()

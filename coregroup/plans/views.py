@@ -10,6 +10,7 @@ from flask_wtf import FlaskForm
 from coregroup import formgen, pages
 from coregroup.access import case_route
 from coregroup.cases.people import member_context
+from coregroup.params import small_int
 from coregroup.plans import navigation, services
 from coregroup.plans.diff import changes
 from coregroup.plans.document import find_item
@@ -297,8 +298,8 @@ def version(case_id: int, number: int):
 @bp.get("/compare")
 @case_route("plan.history")
 def compare(case_id: int):
-    older = services.get_version(g.case, request.args.get("from", type=int) or 0)
-    newer = services.get_version(g.case, request.args.get("to", type=int) or 0)
+    older = services.get_version(g.case, request.args.get("from", type=small_int) or 0)
+    newer = services.get_version(g.case, request.args.get("to", type=small_int) or 0)
     if older is None or newer is None:
         abort(404)
     found = changes(older.document, newer.document)

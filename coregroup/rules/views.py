@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import Blueprint, jsonify, render_template, request
+from flask_babel import gettext as _
 
 from coregroup import rules
 
@@ -16,9 +17,12 @@ def _date_arg(name: str) -> tuple[dt.date | None, str | None]:
     if not raw:
         return None, None
     try:
-        return dt.date.fromisoformat(raw), None
+        day = dt.date.fromisoformat(raw)
     except ValueError:
-        return None, f"{name} must be a date like 2027-03-27"
+        return None, _("%(name)s must be a date like 2027-03-27", name=name)
+    if not 1900 <= day.year <= 2200:
+        return None, _("%(name)s must be a date between 1900 and 2200", name=name)
+    return day, None
 
 
 def _calculate():
@@ -26,14 +30,21 @@ def _calculate():
     problems = {}
     profile_id = request.args.get("jurisdiction", "")
     if profile_id not in rules.load_profiles():
-        problems["jurisdiction"] = "jurisdiction must be one of " + ", ".join(rules.load_profiles())
+        problems["jurisdiction"] = _(
+            "jurisdiction must be one of %(names)s", names=", ".join(rules.load_profiles())
+        )
     conference, problem = _date_arg("conference")
     if problem or conference is None:
-        problems["conference"] = problem or "conference is required"
+        problems["conference"] = problem or _("conference is required")
     meeting, problem = _date_arg("meeting")
     if problem:
         problems["meeting"] = problem
-    weeks = request.args.get("weeks", type=int)
+    weeks = None
+    if request.args.get("weeks"):
+        raw = request.args["weeks"]
+        weeks = int(raw) if raw.isdigit() and 1 <= int(raw) <= 52 else None
+        if weeks is None:
+            problems["weeks"] = _("weeks must be a whole number from 1 to 52")
     if problems:
         return None, problems
     return rules.timescales(rules.profile(profile_id), conference, meeting, weeks), {}

@@ -87,3 +87,44 @@ def test_the_export_command_writes_the_same_json(client, runner, exported_case, 
 def test_the_export_command_explains_a_missing_case(runner):
     result = runner.invoke(args=["export", "--case", "404"])
     assert result.exit_code != 0 and "There is no case 404" in result.output
+
+
+def test_a_family_member_gets_no_professional_only_field_and_no_one_elses_views(
+    client, planned, db
+):
+    case, members = planned
+    plan = full_plan()
+    plan["professionalNotes"] = "Address withheld: refuge"
+    plan["familyViews"] = {"m-layla": {"views": "Mine"}, "m-daniel": {"views": "Daniel's"}}
+    services.write_version(case, members["sam"].user, plan)
+    db.session.commit()
+    assert client.get(f"/api/v1/cases/{case.id}/plan").get_json()["professionalNotes"]
+    client.post("/sign-out")
+    sign_in(client, members["layla"].user)
+    body = client.get(f"/api/v1/cases/{case.id}/plan").get_json()
+    assert "professionalNotes" not in body and "refuge" not in json.dumps(body)
+    assert body["familyViews"] == {"m-layla": {"views": "Mine"}}
+    assert body["aims"] == plan["aims"], "the family reads the plan itself"
+    for url in (
+        f"/cases/{case.id}/plan/professional-notes/notes",
+        f"/cases/{case.id}/plan/versions/2",
+        f"/cases/{case.id}/plan/check",
+    ):
+        assert "refuge" not in client.get(url).text
+
+
+def test_a_family_flow_asking_a_professional_only_field_is_refused(tmp_path):
+    import shutil
+
+    import yaml
+
+    from coregroup.flows import FlowError, load_flows
+    from coregroup.schema import SchemaRegistry
+
+    shutil.copytree("schemas", tmp_path / "schemas")
+    shutil.copytree("forms", tmp_path / "forms")
+    family = yaml.safe_load((tmp_path / "forms" / "family.yaml").read_text())
+    family["sections"][1]["pages"][0]["fields"] = ["professionalNotes"]
+    (tmp_path / "forms" / "family.yaml").write_text(yaml.safe_dump(family))
+    with pytest.raises(FlowError, match="professionals only"):
+        load_flows(SchemaRegistry(tmp_path / "schemas"), tmp_path / "forms")

@@ -60,6 +60,10 @@ def test_a_subsequent_core_group_from_start_to_circulation(browser, live_server,
     page.get_by_label("Yes").check()
     page.get_by_role("button", name="Continue").click()
 
+    page.get_by_role("link", name="Roles, tasks and timescales").click()
+    page.get_by_label("Yes").check()
+    page.get_by_role("button", name="Continue").click()
+
     page.get_by_role("link", name="The next meeting").click()
     nxt = meeting_day + dt.timedelta(days=21)
     page.locator("#nextMeeting__date-day").fill(str(nxt.day))

@@ -149,3 +149,35 @@ def test_the_triangle_marks_the_areas_with_needs(client, planned):
     assert svg["role"] == "img" and "Keeping me safe" in svg.select_one("desc").text
     bold = [s.get_text(strip=True) for s in html.select(".govuk-list strong")]
     assert bold == ["Being healthy", "Keeping me safe", "Being there for me", "School"]
+
+
+def test_recording_a_review_conference_moves_the_next_review_six_months_on(client, planned, db):
+    case, _ = planned
+    case.initial_conference = dt.date(2026, 5, 4)
+    db.session.commit()
+    response = client.post(
+        f"/cases/{case.id}/review-conference",
+        data={"held-day": "3", "held-month": "8", "held-year": "2026"},
+    )
+    assert response.status_code == 302
+    assert case.last_review_conference == dt.date(2026, 8, 3)
+    api = client.get(f"/api/v1/cases/{case.id}").get_json()
+    assert api["dueDates"]["reviewConferenceDue"] == "2027-02-03"
+    client.post(
+        f"/cases/{case.id}/review-conference",
+        data={"held-day": "1", "held-month": "1", "held-year": "2026"},
+    )
+    assert case.last_review_conference == dt.date(2026, 8, 3), "before the conference: refused"
+
+
+def test_the_plan_offers_only_the_categories_of_the_case_procedures(client, planned, db):
+    case, _ = planned
+    case.jurisdiction = "england"
+    db.session.commit()
+    html = page(client.get(f"/cases/{case.id}/plan/concerns/categories"))
+    offered = [i["value"] for i in html.select("input[name=concerns__categories]")]
+    assert offered == ["physical", "emotional", "sexual", "neglect"]
+    response = client.post(
+        f"/cases/{case.id}/plan/concerns/categories", data={"concerns__categories": ["financial"]}
+    )
+    assert response.status_code == 400

@@ -48,6 +48,7 @@ def record_rest(client, base, present=("m-sam", "m-priya", "m-layla"), progress=
             data={f"scores__{ref}__score": "6", f"scores__{ref}__reason": "Better"},
         )
     client.post(f"{base}/contingency/evidence", data={"evidenceOfChange": "yes"})
+    client.post(f"{base}/roles/roles", data={"rolesConfirmed": "yes"})
     client.post(
         f"{base}/next/next",
         data={
@@ -67,10 +68,11 @@ def test_a_meeting_is_started_and_shows_its_sections(client, planned):
     assert titles[:3] == [
         "Date, time and place",
         "Chair, minute taker and who came",
-        "Review of each need",
+        "Roles, tasks and timescales",
     ]
     assert "The core group's recommendation" not in titles
-    assert "The detailed plan" not in titles
+    assert "The detailed plan, explained to the parents" not in titles
+    assert "Roles, tasks and timescales" in titles, "asked at every meeting"
 
 
 def test_the_chair_need_not_be_the_lead_social_worker(client, planned, db):
@@ -294,7 +296,15 @@ def test_family_members_cannot_record_meetings(client, planned):
     sign_in(client, members["layla"].user)
     assert client.get(f"{base}/details/when").status_code == 404
     assert client.post(f"/cases/{case.id}/meetings", data={"kind": "first"}).status_code == 404
-    assert client.get(base).status_code == 302  # to the minutes
+    # A meeting still being recorded is not shown to the family, by any channel.
+    for url in (
+        base,
+        f"{base}/minutes",
+        f"{base}/next-meeting.ics",
+        f"/api/v1/cases/{case.id}/meetings/1",
+    ):
+        assert client.get(url).status_code == 404, url
+    assert client.post(f"{base}/receipt", data={"agrees": "yes"}).status_code == 404
 
 
 def test_the_meeting_timeline_shows_the_due_dates(client, planned, db):
@@ -316,12 +326,12 @@ def test_the_first_core_group_confirms_roles_and_explains_to_parents(client, pla
     base = start(client, case, kind="first")
     html = page(client.get(base))
     titles = [a.get_text(strip=True) for a in html.select(".govuk-task-list__link")]
-    assert "The detailed plan" in titles and "Review of each need" not in titles
+    assert "The detailed plan, explained to the parents" in titles
+    assert "Review of each need" not in titles
     record_people(client, base)
     record_rest(client, base)
     errors = page(client.post(f"{base}/complete")).text
     assert "must be explained to the parents" in errors
-    client.post(f"{base}/first-plan/roles", data={"rolesConfirmed": "yes"})
     client.post(f"{base}/first-plan/parents", data={"explainedToParents": "yes"})
     assert client.post(f"{base}/complete").status_code == 302
 
@@ -387,3 +397,45 @@ def test_a_later_next_meeting_shows_as_a_warning_with_its_reason(client, planned
     )
     warning = page(client.get(f"/cases/{case.id}/meetings")).select_one(".govuk-warning-text")
     assert "later than the procedures allow" in warning.text and "Holidays" in warning.text
+
+
+def test_a_time_in_the_wrong_form_is_refused_on_its_page(client, planned):
+    case, _ = planned
+    base = start(client, case)
+    response = client.post(
+        f"{base}/details/when",
+        data={**date_fields("date", dt.date.today()), "time": "9am", "location": "School"},
+    )
+    assert response.status_code == 400
+    assert "Enter a time like 14:30" in page(response).select_one(".govuk-error-summary").text
+    assert page(response).select_one("input[name=time]")["value"] == "9am"
+
+
+def test_a_plan_action_that_cannot_be_done_needs_the_conference_decision(client, planned):
+    case, _ = planned
+    client.post(
+        f"/cases/{case.id}/plan/needs/need-health/actions/act-review/when",
+        data={
+            "byWhen-day": "1",
+            "byWhen-month": "2",
+            "byWhen-year": "2027",
+            "status": "cannot-be-done",
+            "reasonNotPossible": "The family moved away",
+        },
+    )
+    client.post(f"/cases/{case.id}/plan/save")
+    base = start(client, case)
+    record_people(client, base)
+    record_rest(client, base)
+    assert "Whether another conference is needed" in page(client.get(base)).text
+    errors = page(client.post(f"{base}/complete")).text
+    assert "record the decision on whether another conference is needed" in errors
+
+
+def test_members_who_sent_apologies_also_make_a_recommendation(client, planned):
+    case, _ = planned
+    base = start(client, case, kind="last-before-review")
+    record_people(client, base, apologies=("m-ruth",))
+    html = page(client.get(f"{base}/recommendations"))
+    people = [a.get_text(strip=True) for a in html.select(".govuk-task-list__link")]
+    assert "Ruth (lead social worker)" in people

@@ -2,7 +2,7 @@
 
 import copy
 
-from coregroup.plans.diff import changes, flatten, merge, unflatten
+from coregroup.plans.diff import apply_yours, changes, flatten, merge, unflatten
 from tests.factories import full_plan
 
 
@@ -69,3 +69,39 @@ def test_merging_with_no_change_of_yours_gives_theirs():
     theirs = copy.deepcopy(base)
     theirs["needs"][0]["why"] = "Changed"
     assert merge(base, theirs, base) == (theirs, [])
+
+
+def test_an_item_removed_by_them_and_edited_by_you_is_one_clash_not_a_half_item():
+    base = full_plan()
+    theirs, yours = copy.deepcopy(base), copy.deepcopy(base)
+    theirs["needs"] = [n for n in theirs["needs"] if n["id"] != "need-school"]
+    school = next(n for n in yours["needs"] if n["id"] == "need-school")
+    school["why"] = "Added by me"
+    merged, conflicts = merge(base, theirs, yours)
+    assert [c.key for c in conflicts] == [("needs", "[need-school]")]
+    assert conflicts[0].theirs is None and conflicts[0].yours["why"] == "Added by me"
+    assert all("id" in n for n in merged["needs"])
+    assert "need-school" not in [n["id"] for n in merged["needs"]]
+    mine = apply_yours(merged, yours, conflicts)
+    assert next(n for n in mine["needs"] if n["id"] == "need-school")["why"] == "Added by me"
+
+
+def test_an_item_removed_by_you_and_edited_by_them_keeps_theirs_as_a_clash():
+    base = full_plan()
+    theirs, yours = copy.deepcopy(base), copy.deepcopy(base)
+    theirs["needs"][0]["why"] = "Their edit"
+    yours["needs"] = yours["needs"][1:]
+    merged, conflicts = merge(base, theirs, yours)
+    assert [c.key for c in conflicts] == [("needs", "[need-supervision]")]
+    assert merged["needs"][0]["why"] == "Their edit"
+    assert "need-supervision" not in [
+        n["id"] for n in apply_yours(merged, yours, conflicts)["needs"]
+    ]
+
+
+def test_an_item_removed_by_one_side_and_untouched_by_the_other_is_removed():
+    base = full_plan()
+    yours = copy.deepcopy(base)
+    yours["needs"] = yours["needs"][1:]
+    merged, conflicts = merge(base, base, yours)
+    assert conflicts == [] and merged == yours

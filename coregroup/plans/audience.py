@@ -1,0 +1,56 @@
+"""What of a plan each person may see: family members never get professional-only fields
+(`x-audience: professional`) or another family member's own views, by any channel."""
+
+from __future__ import annotations
+
+import copy
+
+from coregroup.schema import Schema
+
+
+def _strip(schema: Schema, node_schema: dict, value):
+    node_schema = schema.resolve(node_schema)
+    if isinstance(value, dict):
+        kept = {}
+        for key, item in value.items():
+            if key in node_schema.get("properties", {}):
+                child = schema.resolve(node_schema["properties"][key])
+            elif isinstance(node_schema.get("additionalProperties"), dict):
+                child = schema.resolve(node_schema["additionalProperties"])
+            else:
+                child = {}
+            if child.get("x-audience") == "professional":
+                continue
+            kept[key] = _strip(schema, child, item)
+        return kept
+    if isinstance(value, list) and isinstance(node_schema.get("items"), dict):
+        return [_strip(schema, node_schema["items"], item) for item in value]
+    return value
+
+
+def for_member(schema: Schema, document: dict, member) -> dict:
+    """The plan as this member may see it."""
+    if not member.is_family:
+        return document
+    visible = _strip(schema, schema.raw, copy.deepcopy(document))
+    own = {ref: views for ref, views in visible.get("familyViews", {}).items() if ref == member.ref}
+    if own:
+        visible["familyViews"] = own
+    else:
+        visible.pop("familyViews", None)
+    return visible
+
+
+def professional_only_paths(schema: Schema, node: dict | None = None, path=()) -> set[str]:
+    """Every schema path marked professional-only, for checking that no family flow asks one."""
+    node = schema.resolve(node if node is not None else schema.raw)
+    found = set()
+    for name, child in node.get("properties", {}).items():
+        child = schema.resolve(child)
+        here = path + (name,)
+        if child.get("x-audience") == "professional":
+            found.add("/".join(here))
+        found |= professional_only_paths(schema, child, here)
+        if isinstance(child.get("items"), dict):
+            found |= professional_only_paths(schema, child["items"], here + ("*",))
+    return found
