@@ -20,6 +20,8 @@ def get_locale() -> str:
     from flask_login import current_user
 
     supported = current_app.config["LANGUAGES"]
+    if not has_request_context():
+        return supported[0]  # commands and e-mails choose their language themselves
     chosen = request.args.get("lang")
     if chosen in supported:
         session["lang"] = chosen

@@ -8,6 +8,7 @@ import os
 
 import pytest
 from bs4 import BeautifulSoup
+from flask import g
 
 from coregroup import create_app
 from coregroup.auth import hash_password
@@ -52,9 +53,23 @@ def database_uri(postgres, tmp_path):
     return postgres.create_database(f"test_{next(_counter)}")
 
 
+def fresh_g_per_request(app) -> None:
+    """Tests hold an app context open, which Flask reuses for each request, and with it `g`.
+
+    In production every request has its own `g`; empty it first so tests see the same.
+    """
+
+    def empty_g():
+        for name in list(vars(g)):
+            delattr(g, name)
+
+    app.before_request_funcs.setdefault(None, []).insert(0, empty_g)
+
+
 @pytest.fixture
 def app(database_uri):
     app = create_app("test", SQLALCHEMY_DATABASE_URI=database_uri)
+    fresh_g_per_request(app)
     with app.app_context():
         _db.create_all()
         yield app
