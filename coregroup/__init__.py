@@ -28,6 +28,8 @@ def get_locale() -> str:
         return chosen
     if session.get("lang") in supported:
         return session["lang"]
+    if g.get("invited_language") in supported:
+        return g.invited_language
     if (
         current_user
         and current_user.is_authenticated
@@ -109,15 +111,25 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     app.extensions["coregroup.schemas"] = schemas
     app.extensions["coregroup.flows"] = load_flows(schemas, app.config["COREGROUP_FORMS_DIR"])
 
-    from coregroup import auth, cli, errors, main, templating
+    from coregroup import auth, cli, errors, invitations, main, templating
     from coregroup.api.views import bp as api_bp
     from coregroup.cases.views import bp as cases_bp
     from coregroup.meetings.views import bp as meetings_bp
     from coregroup.plans.views import bp as plans_bp
     from coregroup.rules.views import bp as rules_bp
 
-    for blueprint in (main.bp, auth.bp, cases_bp, plans_bp, meetings_bp, rules_bp, api_bp):
+    for blueprint in (
+        main.bp,
+        auth.bp,
+        cases_bp,
+        plans_bp,
+        meetings_bp,
+        rules_bp,
+        api_bp,
+        invitations.bp,
+    ):
         app.register_blueprint(blueprint)
+    invitations.register_language(app)
     errors.register(app)
     templating.register(app)
     cli.register(app)

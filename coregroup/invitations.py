@@ -1,0 +1,163 @@
+"""Inviting a parent, carer or young person: a single-use, expiring link to set a passcode."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from wtforms import PasswordField
+from wtforms.validators import InputRequired, ValidationError
+
+from coregroup import audit, mail
+from coregroup.access import case_route
+from coregroup.auth import find_user, hash_password, password_problem, start_session
+from coregroup.extensions import db, limiter
+from coregroup.models import Invitation, User, utcnow
+
+bp = Blueprint("invitations", __name__)
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create(member, user) -> str:
+    """A new invitation for `member`; returns the token (only its hash is stored)."""
+    token = secrets.token_urlsafe(32)
+    db.session.add(
+        Invitation(
+            token_hash=_digest(token),
+            member_id=member.id,
+            created_by_id=user.id,
+            expires_at=utcnow() + current_app.config["COREGROUP_INVITATION_LIFETIME"],
+        )
+    )
+    audit.record("invite", f"member {member.id}", user.id, member.case_id)
+    db.session.commit()
+    return token
+
+
+def find(token: str) -> Invitation | None:
+    """The invitation if the link still works: known, unused, unexpired, member still in."""
+    found = db.session.scalar(select(Invitation).where(Invitation.token_hash == _digest(token)))
+    if found is None or found.used_at is not None or found.expires_at < utcnow():
+        return None
+    if found.member.left_on is not None:
+        return None
+    return found
+
+
+@bp.post("/cases/<int:case_id>/members/<int:member_id>/invite")
+@case_route("members.manage")
+@limiter.limit("20 per hour")
+def invite(case_id: int, member_id: int):
+    member = next((m for m in g.case.members if m.id == member_id), None)
+    if member is None or not member.is_family or member.user_id or member.left_on:
+        abort(404)
+    if not member.email:
+        flash(
+            _("Add %(name)s's email address first: they sign in with it.", name=member.name),
+            "error",
+        )
+        return redirect(url_for("cases.members", case_id=case_id))
+    token = create(member, g.member.user)
+    link = url_for("invitations.accept", token=token, _external=True)
+    sent = True
+    with force_locale(member.language or "en_GB"):
+        subject = _("You are invited to see your family's plan")
+        body = _(
+            "Hello %(name)s,\n\nYou are invited to Core Group, where you can read your "
+            "family's child protection plan and give your views.\n\nOpen this link to set up "
+            "your passcode: %(link)s\n\nThe link works once, for 48 hours.\n",
+            name=member.name,
+            link=link,
+        )
+    try:
+        mail.send(member.email, subject, body)
+    except (mail.MailNotConfigured, OSError):
+        sent = False
+    return render_template("invitations/created.html", member=member, link=link, sent=sent)
+
+
+class PasscodeForm(FlaskForm):
+    passcode = PasswordField(
+        _l("Choose a passcode"),
+        description=_l("At least 10 characters. Three or four words you will remember work well."),
+        validators=[InputRequired(message=_l("Choose a passcode"))],
+    )
+    again = PasswordField(
+        _l("Type your passcode again"),
+        validators=[InputRequired(message=_l("Type your passcode again"))],
+    )
+
+    def validate_passcode(self, field):
+        problem = password_problem(field.data or "")
+        if problem:
+            raise ValidationError(problem)
+
+    def validate_again(self, field):
+        if field.data != self.passcode.data:
+            raise ValidationError(_("The two passcodes are not the same"))
+
+
+@bp.route("/invitation/<token>", methods=["GET", "POST"])
+@limiter.limit("10 per minute", methods=["POST"])
+def accept(token: str):
+    invitation = find(token)
+    if invitation is None:
+        return render_template("invitations/not_valid.html"), 404
+    member = invitation.member
+    form = PasscodeForm()
+    if form.validate_on_submit():
+        with audit.writing():
+            invitation = find(token)  # read again under the write lock: single use
+            if invitation is None:
+                return render_template("invitations/not_valid.html"), 404
+            member = invitation.member
+            user = find_user(member.email)
+            if user is None:
+                user = User(
+                    email=member.email,
+                    name=member.name,
+                    professional=False,
+                    password_hash=hash_password(form.passcode.data),
+                    preferred_language=member.language,
+                )
+                db.session.add(user)
+                db.session.flush()
+            member.user_id = user.id
+            invitation.used_at = utcnow()
+            audit.record("invitation-accepted", f"member {member.id}", user.id, member.case_id)
+        start_session(user)
+        return redirect(url_for("cases.overview", case_id=member.case_id))
+    return render_template("invitations/accept.html", form=form, member=member), (
+        400 if form.errors else 200
+    )
+
+
+def register_language(app) -> None:
+    """Open an invitation in the invited person's language unless they chose another."""
+
+    @app.before_request
+    def _invitation_language():
+        if request.endpoint == "invitations.accept" and "lang" not in request.args:
+            token = (request.view_args or {}).get("token", "")
+            invitation = find(token) if token else None
+            if invitation and invitation.member.language:
+                g.invited_language = invitation.member.language
