@@ -111,7 +111,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     app.extensions["coregroup.schemas"] = schemas
     app.extensions["coregroup.flows"] = load_flows(schemas, app.config["COREGROUP_FORMS_DIR"])
 
-    from coregroup import auth, cli, errors, invitations, main, templating
+    from coregroup import auth, cli, errors, invitations, main, resume, templating
     from coregroup.api.views import bp as api_bp
     from coregroup.cases.views import bp as cases_bp
     from coregroup.meetings.views import bp as meetings_bp
@@ -127,6 +127,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
         rules_bp,
         api_bp,
         invitations.bp,
+        resume.bp,
     ):
         app.register_blueprint(blueprint)
     invitations.register_language(app)

@@ -192,7 +192,9 @@ def login():
         # Always check the password, so a locked or unknown account answers in the same time.
         right = check_password(user, form.password.data)
         if right and not locked and user.is_active:
-            target = _safe_next(request.args.get("next"))
+            from coregroup.resume import after_sign_in
+
+            target = after_sign_in(_safe_next(request.args.get("next")))
             if needs_second_factor(user):
                 session.clear()
                 session["pending_user"] = user.id

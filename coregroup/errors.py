@@ -28,6 +28,18 @@ def _page(status: int, title: str, body: str):
 def register(app) -> None:
     @app.errorhandler(CSRFError)
     def _csrf(error):
+        from flask import redirect, url_for
+        from flask_login import current_user
+
+        from coregroup import resume
+
+        if resume.is_form_post():
+            pending_id = resume.keep_typed()
+            if current_user.is_authenticated:
+                return redirect(url_for("resume.show", pending_id=pending_id))
+            return redirect(
+                url_for("auth.login", next=request.full_path.rstrip("?"), resume=pending_id)
+            )
         return _page(
             400,
             _("Your session has ended"),
@@ -74,4 +86,8 @@ def register(app) -> None:
 
         if _wants_json():
             return jsonify(error="unauthorised", message="Sign in first."), 401
+        from coregroup import resume
+
+        if resume.is_form_post():
+            return resume.sign_in_again()
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
