@@ -71,6 +71,11 @@ def _sqlite_begin(connection):
     connection.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
 
 
+class CoreGroup(Flask):
+    def log_exception(self, exc_info) -> None:
+        """Errors are logged by the error handler, without their messages (coregroup.errors)."""
+
+
 class BoundedInt(IntegerConverter):
     def __init__(self, url_map, fixed_digits=0, min=None, max=2**31 - 1, signed=False):
         super().__init__(url_map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
@@ -80,7 +85,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     """Build the application: configuration, extensions, schemas and flows, blueprints."""
     config_name = config_name or os.environ.get("COREGROUP_ENV", "development")
     config_class = CONFIGS[config_name]
-    app = Flask(
+    app = CoreGroup(
         __name__,
         template_folder=str(ROOT / "templates"),
         static_folder="static",
@@ -111,7 +116,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     app.extensions["coregroup.schemas"] = schemas
     app.extensions["coregroup.flows"] = load_flows(schemas, app.config["COREGROUP_FORMS_DIR"])
 
-    from coregroup import auth, cli, errors, invitations, main, resume, templating
+    from coregroup import admin, auth, cli, errors, invitations, main, resume, templating
     from coregroup.api.views import bp as api_bp
     from coregroup.cases.views import bp as cases_bp
     from coregroup.meetings.views import bp as meetings_bp
@@ -128,6 +133,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
         api_bp,
         invitations.bp,
         resume.bp,
+        admin.bp,
     ):
         app.register_blueprint(blueprint)
     invitations.register_language(app)

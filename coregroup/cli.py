@@ -24,6 +24,30 @@ def register(app) -> None:
     app.cli.add_command(users)
     app.cli.add_command(export)
     app.cli.add_command(audit_cli)
+    app.cli.add_command(people)
+
+
+people = AppGroup("people", help="People and what is held about them.")
+
+
+@people.command("export")
+@click.option("--email", required=True, help="The person's account email.")
+@click.option("--output", type=click.Path(dir_okay=False, writable=True))
+def people_export(email: str, output: str | None):
+    """Everything held about one person, as JSON (subject access)."""
+    from coregroup import audit
+    from coregroup.admin import subject_access
+    from coregroup.auth import find_user
+
+    user = find_user(email)
+    if user is None:
+        raise click.ClickException(f"There is no account for {email}.")
+    body = json.dumps(subject_access(user), ensure_ascii=False, indent=2) + "\n"
+    audit.record_now("subject-access-export", f"cli user {user.id}", None)
+    if output:
+        Path(output).write_text(body, encoding="utf-8")
+    else:
+        sys.stdout.write(body)
 
 
 @audit_cli.command("verify")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+import traceback
 
 from flask import jsonify, render_template, request
 from flask_babel import gettext as _
@@ -70,7 +71,11 @@ def register(app) -> None:
     @app.errorhandler(InternalServerError)
     def _server(error):
         request_id = secrets.token_hex(6)
-        log.exception("request %s failed", request_id, exc_info=error.original_exception)
+        original = error.original_exception or error
+        # Where it failed, never what it said: a message can carry a child's name or plan text.
+        frames = traceback.extract_tb(original.__traceback__)
+        where = "; ".join(f"{f.filename}:{f.lineno} in {f.name}" for f in frames[-6:])
+        log.error("request %s failed: %s at %s", request_id, type(original).__name__, where)
         return _page(
             500,
             _("Sorry, there is a problem with the service"),
