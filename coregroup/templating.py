@@ -50,6 +50,7 @@ def register(app) -> None:
             "html_lang": str(locale).replace("_", "-") if locale else "en",
             "text_dir": "rtl" if locale and locale.character_order == "right-to-left" else "ltr",
             "asset": lambda name: "/static/dist/" + manifest.get(name, name),
+            "idle_seconds": int(app.config["COREGROUP_IDLE_TIMEOUT"].total_seconds()),
         }
 
     @app.template_filter("day")

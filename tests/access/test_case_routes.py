@@ -14,6 +14,7 @@ VALUES = {
     "meetings": {"section_id": "details", "page_id": "when", "key": "m-sam", "number": 1},
     "cases": {},
     "api": {"number": 1},
+    "invitations": {"member_id": 1},
 }
 
 

@@ -78,6 +78,6 @@ def test_a_subsequent_core_group_from_start_to_circulation(browser, live_server,
     page.get_by_role("button", name="Complete the meeting").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Send the plan and minutes")
     page.get_by_role("button", name="Send by email to everyone not sent yet").click()
-    expect(page.locator(".govuk-notification-banner")).to_contain_text("Sent to 6 members")
+    expect(page.locator(".govuk-notification-banner--success")).to_contain_text("Sent to 6 members")
     assert len(inbox.messages) == 6
     context.close()

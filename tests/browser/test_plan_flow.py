@@ -66,7 +66,7 @@ def test_add_a_need_with_an_action_check_and_save(browser, live_server, javascri
     expect(need).to_contain_text("Comfortable and safe housing")
     expect(need).to_contain_text("15 January 2027")
     page.get_by_role("button", name="Save the plan").click()
-    expect(page.locator(".govuk-notification-banner")).to_contain_text("version 2")
+    expect(page.locator(".govuk-notification-banner--success")).to_contain_text("version 2")
     page.screenshot(path=str(tmp_path / "saved.png"), full_page=True)
 
     page.get_by_role("link", name="See all versions").click()
