@@ -19,8 +19,26 @@ users = AppGroup("users", help="Manage accounts.")
 audit_cli = AppGroup("audit", help="The audit trail.")
 
 
+@click.command("demo-code")
+@click.argument("email")
+def demo_code(email: str):
+    """Print a demo professional's current sign-in code (development only)."""
+    import pyotp
+
+    from coregroup.auth import find_user
+    from coregroup.demo import DEMO_DOMAIN
+
+    if current_app.config["ENV_NAME"] == "production" or not email.endswith("@" + DEMO_DOMAIN):
+        raise click.ClickException("Only for the demo accounts, and never in production.")
+    user = find_user(email)
+    if user is None or not user.totp_secret:
+        raise click.ClickException(f"{email} has no second factor.")
+    click.echo(pyotp.TOTP(user.totp_secret).now())
+
+
 def register(app) -> None:
     app.cli.add_command(demo)
+    app.cli.add_command(demo_code)
     app.cli.add_command(users)
     app.cli.add_command(export)
     app.cli.add_command(audit_cli)
@@ -80,6 +98,10 @@ def demo():
     if path.exists():
         click.echo("Demo sign-ins (email, password):")
         click.echo(path.read_text().rstrip())
+        click.echo(
+            "Professionals also enter a code from an authenticator app. For the demo accounts,\n"
+            "get the current code with:  .venv/bin/flask --app app demo-code EMAIL"
+        )
 
 
 @users.command("create")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 
+import pyotp
 from sqlalchemy import select
 
 from coregroup.auth import hash_password
@@ -208,6 +209,8 @@ def load_demo(today: dt.date | None = None) -> dict[str, str] | None:
             password_hash=hash_password(password),
             preferred_language=language,
             professional=role not in ("parent", "carer", "child"),
+            # Demo professionals have their second factor set up already (see `demo-code`).
+            totp_secret=pyotp.random_base32() if role not in ("parent", "carer", "child") else None,
         )
         member = Member(
             name=name,

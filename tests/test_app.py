@@ -151,3 +151,15 @@ def test_a_server_error_never_logs_what_the_error_said(app, client, caplog):
         response = client.get("/boom-with-name")
     assert response.status_code == 500
     assert "RuntimeError" in caplog.text and "Amira" not in caplog.text
+
+
+def test_demo_professionals_get_their_code_from_the_demo_command(runner, app, db):
+    import pyotp
+
+    from coregroup.auth import find_user
+
+    runner.invoke(args=["demo"])
+    result = runner.invoke(args=["demo-code", "sam@demo.coregroup.example"])
+    user = find_user("sam@demo.coregroup.example")
+    assert result.output.strip() == pyotp.TOTP(user.totp_secret).now()
+    assert runner.invoke(args=["demo-code", "someone@example.com"]).exit_code != 0
