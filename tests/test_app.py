@@ -163,3 +163,8 @@ def test_demo_professionals_get_their_code_from_the_demo_command(runner, app, db
     user = find_user("sam@demo.coregroup.example")
     assert result.output.strip() == pyotp.TOTP(user.totp_secret).now()
     assert runner.invoke(args=["demo-code", "someone@example.com"]).exit_code != 0
+
+
+def test_hsts_over_https(client):
+    response = client.get("/sign-in", base_url="https://localhost")
+    assert response.headers["Strict-Transport-Security"].startswith("max-age=")
