@@ -29,6 +29,7 @@ ADMIN, LEAD, PROFESSIONAL, FAMILY, VIEWER = (
 PERMISSIONS: dict[str, frozenset[str]] = {
     "case.view": frozenset({LEAD, PROFESSIONAL, FAMILY, VIEWER}),
     "plan.contribute": frozenset({LEAD, PROFESSIONAL, FAMILY}),  # through their own flow
+    "plan.edit": frozenset({LEAD, PROFESSIONAL}),  # the whole plan, e.g. through the API
     "plan.history": frozenset({LEAD, PROFESSIONAL, VIEWER}),
     "plan.export": frozenset({LEAD, PROFESSIONAL, FAMILY, VIEWER}),  # family: family fields
     "meeting.view": frozenset({LEAD, PROFESSIONAL, FAMILY, VIEWER}),

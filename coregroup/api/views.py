@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 
 from flask import Blueprint, Response, abort, current_app, g, jsonify, request
+from flask_login import current_user
 
 from coregroup.access import case_route
 from coregroup.params import small_int
-from coregroup.plans import services
+from coregroup.plans import editing, services
 from coregroup.plans.audience import for_member
 
 bp = Blueprint("api", __name__)
@@ -23,7 +23,70 @@ def plan_export(version, member=None) -> dict:
 
 
 def etag_for(case_id: int, number: int) -> str:
-    return hashlib.sha256(f"{case_id}:{number}".encode()).hexdigest()[:32]
+    """An opaque-looking, stable tag for one version of one case's plan."""
+    return f"plan-{case_id}-{number}"
+
+
+def number_from_etag(case_id: int, tag: str | None) -> int | None:
+    prefix = f"plan-{case_id}-"
+    if tag and tag.startswith(prefix) and tag[len(prefix) :].isdigit():
+        return int(tag[len(prefix) :])
+    return None
+
+
+@bp.patch("/api/v1/cases/<int:case_id>/plan")
+@case_route("plan.edit")
+def patch_plan(case_id: int):
+    """Change the plan: a JSON Patch or merge patch against the version named by If-Match."""
+    tags = [t for t in request.if_match.as_set()] if request.if_match else []
+    if not tags:
+        return jsonify(
+            error="precondition_required",
+            field="/If-Match",
+            message="Send If-Match with the ETag of the version you edited.",
+        ), 412
+    base_number = number_from_etag(case_id, tags[0])
+    base = services.get_version(g.case, base_number) if base_number else None
+    if base is None:
+        return jsonify(
+            error="precondition_failed",
+            field="/If-Match",
+            message="If-Match does not name a version of this plan.",
+        ), 412
+    kind = request.mimetype
+    if kind not in ("application/json-patch+json", "application/merge-patch+json"):
+        return jsonify(
+            error="unsupported_media_type",
+            field="/Content-Type",
+            message="Use application/json-patch+json or application/merge-patch+json.",
+        ), 415
+    body = request.get_json(silent=True)
+    if body is None:
+        return jsonify(error="invalid_json", field="", message="The body is not JSON."), 400
+    try:
+        yours = editing.apply_patch(base.document, body, kind)
+    except editing.PatchError as problem:
+        return jsonify(error="invalid_patch", field=problem.pointer, message=problem.message), 400
+    outcome = editing.edit(g.case, current_user, base.number, yours)
+    if outcome.conflicts:
+        latest = services.latest_version(g.case)
+        return jsonify(
+            error="conflict",
+            message="Someone else changed the same answers since your version.",
+            conflicts=[editing.conflict_json(c, latest.document, yours) for c in outcome.conflicts],
+            latestVersion=latest.number,
+        ), 409
+    if outcome.errors:
+        return jsonify(
+            error="invalid",
+            field=outcome.errors[0].pointer,
+            message="The plan would not be valid.",
+            errors=[{"field": e.pointer, "code": e.code} for e in outcome.errors],
+        ), 422
+    response = jsonify(outcome.version.document)
+    response.set_etag(etag_for(case_id, outcome.version.number))
+    response.headers["X-Plan-Version"] = str(outcome.version.number)
+    return response
 
 
 @bp.get("/api/v1/cases/<int:case_id>/plan")
