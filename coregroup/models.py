@@ -178,6 +178,33 @@ class PlanDraft(db.Model):
     __table_args__ = (UniqueConstraint("case_id", "user_id", name="uq_plan_draft_case_user"),)
 
 
+class Presence(db.Model):
+    """Who has the plan open, and on which section: shown to the others, for a minute."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    section: Mapped[str | None] = mapped_column(String(80))
+    seen_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    user: Mapped[User] = relationship()
+
+    __table_args__ = (UniqueConstraint("case_id", "user_id", name="uq_presence_case_user"),)
+
+
+class SetAside(db.Model):
+    """An answer that lost a clash because its author chose the other one: kept, not lost."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    pointer: Mapped[str] = mapped_column(String(500))
+    value: Mapped[dict] = mapped_column(Document)  # {"value": ...}
+
+    user: Mapped[User] = relationship()
+
+
 MEETING_KINDS = ("first", "subsequent", "last-before-review")
 
 

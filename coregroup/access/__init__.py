@@ -72,8 +72,11 @@ def membership(user, case_id: int) -> Member | None:
     )
 
 
-def case_route(permission: str):
-    """Load the case named by `case_id` for a member whose role has `permission`; else 404."""
+def case_route(permission: str, audited: bool = True):
+    """Load the case named by `case_id` for a member whose role has `permission`; else 404.
+
+    `audited=False` only for polling that shows no case content beyond what the pages showed.
+    """
     if permission not in PERMISSIONS:
         raise KeyError(permission)
 
@@ -90,8 +93,9 @@ def case_route(permission: str):
             target = f"{request.method} {request.path}"
             if request.method in ("GET", "HEAD"):
                 response = view(*args, case_id=case_id, **kwargs)
-                action = "export" if request.path.startswith("/api/") else "view"
-                audit.record_now(action, target, current_user.id, case_id)
+                if audited:
+                    action = "export" if request.path.startswith("/api/") else "view"
+                    audit.record_now(action, target, current_user.id, case_id)
                 return response
             # A change is recorded in the same transaction as the change itself.
             audit.record("change", target, current_user.id, case_id)

@@ -11,9 +11,9 @@ from sqlalchemy import func, select
 from coregroup.extensions import db
 from coregroup.flows import MEMBER_PLACEHOLDER, Flow, ListSpec, Page, Section
 from coregroup.formgen import narrowed_options
-from coregroup.models import Case, PlanDraft, PlanVersion, User
+from coregroup.models import Case, PlanDraft, PlanVersion, SetAside, User
 from coregroup.plans import document as docs
-from coregroup.plans.diff import Conflict, apply_yours, changes, merge
+from coregroup.plans.diff import Conflict, apply_yours, changes, merge, to_pointer
 from coregroup.schema import Schema, SchemaError
 
 
@@ -256,9 +256,30 @@ def resolve_conflicts(case: Case, user: User, keep: str) -> None:
     merged, conflicts = merge(base_doc, latest.document, draft.document)
     if keep == "mine":
         merged = apply_yours(merged, draft.document, conflicts)
+    else:
+        # The answers given up are kept, with who gave them up and when.
+        for conflict in conflicts:
+            db.session.add(
+                SetAside(
+                    case_id=case.id,
+                    user_id=user.id,
+                    pointer=to_pointer(draft.document, conflict.key)
+                    if conflict.yours is not None
+                    else to_pointer(latest.document, conflict.key),
+                    value={"value": conflict.yours},
+                )
+            )
     draft.document = merged
     draft.base_number = latest.number
     db.session.commit()
+
+
+def set_aside(case: Case) -> list[SetAside]:
+    return list(
+        db.session.scalars(
+            select(SetAside).where(SetAside.case_id == case.id).order_by(SetAside.id.desc())
+        )
+    )
 
 
 def latest_theirs(case: Case) -> dict:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -10,8 +10,9 @@ from flask_wtf import FlaskForm
 from coregroup import formgen, pages
 from coregroup.access import case_route
 from coregroup.cases.people import member_context
+from coregroup.extensions import db
 from coregroup.params import small_int
-from coregroup.plans import navigation, services
+from coregroup.plans import live, navigation, services
 from coregroup.plans.diff import changes
 from coregroup.plans.document import find_item
 from coregroup.plans.presenters import (
@@ -56,8 +57,10 @@ def task_list(case_id: int):
     document, draft = services.working_document(g.case, current_user)
     errors = services.plan_schema().errors(document)
     latest = services.latest_version(g.case)
+    live.touch(g.case, current_user, None)
     return render_template(
         "plans/task_list.html",
+        live_state=live.state(g.case, current_user, _flow()),
         flow=_flow(),
         sections=_reader(document).sections(errors),
         draft=draft,
@@ -107,8 +110,11 @@ def _page(target: navigation.Target, document: dict):
         if request.args.get("return") == "check":
             return redirect(url_for("plans.check", case_id=g.case.id))
         return redirect(navigation.after_page(g.case.id, target))
+    live.touch(g.case, current_user, target.section.id)
     return render_template(
         "question_page.html",
+        live_state=live.state(g.case, current_user, _flow()),
+        live_section=target.section.id,
         form=asked.form,
         specs=asked.specs,
         page=target.page,
@@ -281,10 +287,47 @@ def discard(case_id: int):
     return redirect(url_for("plans.task_list", case_id=case_id))
 
 
+@bp.get("/live")
+@case_route("plan.contribute", audited=False)
+def live_state(case_id: int):
+    """Polled every few seconds by open plan pages; 304 when nothing changed."""
+    section = request.args.get("section") or None
+    if section is not None and section not in {s.id for s in _flow().sections}:
+        section = None
+    live.touch(g.case, current_user, section)
+    body = live.state(g.case, current_user, _flow())
+    response = jsonify(body)
+    response.set_etag(live.tag(body))
+    response.headers["Cache-Control"] = "no-cache, private"
+    return response.make_conditional(request)
+
+
+@bp.post("/versions/<int:number>/restore")
+@case_route("plan.edit")
+def restore(case_id: int, number: int):
+    """Make an earlier version the latest again: a new version, never a rewrite."""
+    form = FlaskForm()
+    found = services.get_version(g.case, number)
+    if found is None or not form.validate():
+        abort(404)
+    version = services.write_version(
+        g.case, current_user, found.document, note=f"Restored from version {number}"
+    )
+    db.session.commit()
+    flash(
+        _("Version %(old)s restored as version %(new)s.", old=number, new=version.number), "success"
+    )
+    return redirect(url_for("plans.versions", case_id=case_id))
+
+
 @bp.get("/versions")
 @case_route("plan.history")
 def versions(case_id: int):
-    return render_template("plans/versions.html", versions=services.versions(g.case))
+    return render_template(
+        "plans/versions.html",
+        versions=services.versions(g.case),
+        set_aside=services.set_aside(g.case),
+    )
 
 
 @bp.get("/versions/<int:number>")

@@ -1,0 +1,46 @@
+// Keep the "who else is here" panel and the "newer version" notice up to date, by polling.
+// A poll whose answer has not changed gets 304 Not Modified and costs next to nothing.
+const panel = document.getElementById("live");
+
+function fill(template, values) {
+  return template.replace(/%\((\w+)\)s/g, (_, key) => values[key] ?? "");
+}
+
+if (panel) {
+  const others = document.getElementById("live-others");
+  const newer = document.getElementById("live-newer");
+  const seenVersion = Number(panel.dataset.version);
+  let etag = null;
+  let delay = 5000;
+
+  async function poll() {
+    if (!document.hidden) {
+      try {
+        const headers = etag ? { "If-None-Match": etag } : {};
+        const response = await fetch(panel.dataset.url, { headers, credentials: "same-origin" });
+        if (response.status === 200) {
+          etag = response.headers.get("ETag");
+          const state = await response.json();
+          others.replaceChildren(...state.others.map((o) => {
+            const item = document.createElement("li");
+            item.textContent = o.sectionTitle
+              ? fill(panel.dataset.textEditing, { name: o.name, role: o.role, section: o.sectionTitle })
+              : fill(panel.dataset.textViewing, { name: o.name, role: o.role });
+            return item;
+          }));
+          if (state.version > seenVersion) {
+            newer.textContent = fill(panel.dataset.textNewer, { name: state.savedBy || "" });
+            newer.hidden = false;
+          }
+          delay = 5000;
+        } else if (response.status !== 304) {
+          delay = Math.min(delay * 2, 60000);
+        }
+      } catch {
+        delay = Math.min(delay * 2, 60000); // offline or the server is busy: back off
+      }
+    }
+    setTimeout(poll, delay);
+  }
+  setTimeout(poll, delay);
+}
