@@ -42,6 +42,10 @@ run: install
 	@echo "Core Group is at http://127.0.0.1:5000 (sign in with one of the demo accounts above)."
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
+serve: install
+	$(FLASK) db upgrade
+	$(BIN)/gunicorn -c gunicorn.conf.py app:app
+
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .

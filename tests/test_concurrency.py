@@ -141,6 +141,7 @@ def test_ten_editors_lose_no_edit(server):
     for thread in threads:
         thread.join(timeout=240)
     assert not failures, failures[:5]
+    print(f"{len(accepted)} edits saved, {len(conflicts)} clashes kept as drafts")
     assert len(accepted) + len(conflicts) == EDITORS * EDITS
     final = requests.Session()
     final_doc = signed_in_session(base, accounts[0], credentials[accounts[0]]).get(url).json()

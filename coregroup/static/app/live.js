@@ -13,6 +13,18 @@ if (panel) {
   let etag = null;
   let delay = 5000;
 
+  async function refreshPage() {
+    const response = await fetch(window.location.href, { credentials: "same-origin" });
+    if (!response.ok) return;
+    const fresh = new DOMParser().parseFromString(await response.text(), "text/html");
+    const main = fresh.getElementById("main-content");
+    if (main) {
+      document.getElementById("main-content").replaceWith(main);
+      // The new page has its own panel: start watching from its version.
+      window.setTimeout(() => import(`${import.meta.url}?v=${Date.now()}`), 0);
+    }
+  }
+
   async function poll() {
     if (!document.hidden) {
       try {
@@ -29,6 +41,10 @@ if (panel) {
             return item;
           }));
           if (state.version > seenVersion) {
+            if (panel.dataset.refresh === "page") {
+              await refreshPage(); // a page with nothing being typed: show the new plan itself
+              return;
+            }
             newer.textContent = fill(panel.dataset.textNewer, { name: state.savedBy || "" });
             newer.hidden = false;
           }
