@@ -39,14 +39,25 @@ def keep_typed() -> str:
 NEVER_KEPT = {"auth", "invitations", "resume"}
 
 
+def _from_our_own_page() -> bool:
+    """The form was sent from one of our pages: another site's form is never kept, or it could
+    trick someone into sending what it wrote with their own fresh token."""
+    own = request.host_url.rstrip("/")
+    origin = request.headers.get("Origin")
+    if origin:
+        return origin.rstrip("/") == own
+    return (request.referrer or "").startswith(own + "/")
+
+
 def is_form_post() -> bool:
-    """A page's form of answers (not the API, not a sign-in or passcode form)."""
+    """A page's form of answers (not the API, not a sign-in or passcode form), from our site."""
     blueprint = (request.endpoint or "").split(".")[0]
     return (
         request.method == "POST"
         and not request.path.startswith("/api/")
         and blueprint not in NEVER_KEPT
         and bool(request.form)
+        and _from_our_own_page()
     )
 
 

@@ -83,7 +83,7 @@ def test_csrf_protects_every_form_when_enabled(database_uri):
     token = page(client.get("/sign-in")).select_one("input[name=csrf_token]")["value"]
     data = {"email": email, "password": PASSWORD, "csrf_token": token}
     assert client.post("/sign-in", data=data).status_code == 302
-    refused = client.post(url, data={"aims": "x"})
+    refused = client.post(url, data={"aims": "x"}, headers={"Origin": "http://localhost"})
     assert refused.status_code == 302 and refused.headers["Location"].startswith("/resume/")
     token = page(client.get(url)).select_one("form[novalidate] input[name=csrf_token]")["value"]
     assert client.post(url, data={"aims": "x", "csrf_token": token}).status_code == 302

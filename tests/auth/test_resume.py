@@ -14,7 +14,11 @@ def test_text_typed_after_the_session_ended_is_kept_and_sent_after_signing_in(
     db.session.query(UserSession).one().ended_at = db.func.now()
     db.session.commit()
     url = f"/cases/{case.id}/plan/aims/aims"
-    response = client.post(url, data={"aims": "A long answer typed over an hour"})
+    response = client.post(
+        url,
+        data={"aims": "A long answer typed over an hour"},
+        headers={"Origin": "http://localhost"},
+    )
     assert response.status_code == 302 and "/sign-in" in response.headers["Location"]
     assert "resume=" in response.headers["Location"]
     signed = client.post(
@@ -43,7 +47,9 @@ def test_an_expired_form_token_keeps_what_was_typed(database_uri):
     client = app.test_client()
     token = page(client.get("/sign-in")).select_one("input[name=csrf_token]")["value"]
     client.post("/sign-in", data={"email": email, "password": PASSWORD, "csrf_token": token})
-    response = client.post(url, data={"aims": "Typed", "csrf_token": "stale"})
+    response = client.post(
+        url, data={"aims": "Typed", "csrf_token": "stale"}, headers={"Origin": "http://localhost"}
+    )
     assert response.status_code == 302 and response.headers["Location"].startswith("/resume/")
     html = page(client.get(response.headers["Location"]))
     assert "Typed" in html.text and html.select_one("input[name=csrf_token]")["value"]
@@ -56,3 +62,23 @@ def test_passwords_are_never_kept(client, db):
     sign_in(client, user)
     client.post("/sign-out")
     assert db.session.query(PendingSubmission).count() == 0
+
+
+def test_another_sites_form_is_never_kept_to_send_again(database_uri):
+    app = create_app("test", SQLALCHEMY_DATABASE_URI=database_uri, WTF_CSRF_ENABLED=True)
+    with app.app_context():
+        _db.create_all()
+        case = make_case()
+        user = make_user()
+        make_member(case, user)
+        url, email = f"/cases/{case.id}/plan/aims/aims", user.email
+    client = app.test_client()
+    token = page(client.get("/sign-in")).select_one("input[name=csrf_token]")["value"]
+    client.post("/sign-in", data={"email": email, "password": PASSWORD, "csrf_token": token})
+    response = client.post(
+        url, data={"aims": "Written by an attacker"}, headers={"Origin": "https://evil.example"}
+    )
+    assert response.status_code == 400
+    with app.app_context():
+        assert _db.session.query(PendingSubmission).count() == 0
+        _db.engine.dispose()
