@@ -28,6 +28,8 @@ def get_locale() -> str:
         return chosen
     if session.get("lang") in supported:
         return session["lang"]
+    if g.get("database_down"):
+        return request.accept_languages.best_match(supported) or supported[0]
     if g.get("invited_language") in supported:
         return g.invited_language
     if (

@@ -36,7 +36,21 @@ def demo_code(email: str):
     click.echo(pyotp.TOTP(user.totp_secret).now())
 
 
+@click.command("backup")
+@click.option("--output", type=click.Path(dir_okay=False), help="Where to write the backup.")
+def backup_command(output: str | None):
+    """Back up the database while the app runs (SQLite VACUUM INTO, or pg_dump)."""
+    from coregroup import backup
+
+    target = (
+        Path(output) if output else backup.default_name(Path(current_app.instance_path) / "backups")
+    )
+    written = backup.backup(target)
+    click.echo(f"Backup written to {written}.")
+
+
 def register(app) -> None:
+    app.cli.add_command(backup_command)
     app.cli.add_command(demo)
     app.cli.add_command(demo_code)
     app.cli.add_command(users)

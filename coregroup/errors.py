@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import secrets
 import traceback
@@ -9,6 +10,7 @@ import traceback
 from flask import jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from coregroup.extensions import login_manager
@@ -67,6 +69,28 @@ def register(app) -> None:
         }
         title, body = titles.get(error.code, (error.name, error.description))
         return _page(error.code, title, body)
+
+    @app.errorhandler(OperationalError)
+    def _database_down(error):
+        """The database cannot be reached: say so with 503, and recover when it is back."""
+        from coregroup.extensions import db
+
+        from flask import g
+
+        with contextlib.suppress(Exception):  # the connection may be gone already
+            db.session.rollback()
+        g.database_down = True  # nothing on this page may ask the database (not even who you are)
+        if "_login_user" not in g:
+            from flask_login import AnonymousUserMixin
+
+            g._login_user = AnonymousUserMixin()
+        log.error("database unavailable: %s", type(error.orig).__name__)
+        title = _("Sorry, the service is not available right now")
+        body = _("Try again in a minute. If you were sending something, go back and send it again.")
+        headers = {"Retry-After": "30"}
+        if _wants_json():
+            return jsonify(error="unavailable", message=body, status=503), 503, headers
+        return render_template("errors/unavailable.html", title=title, body=body), 503, headers
 
     @app.errorhandler(InternalServerError)
     def _server(error):

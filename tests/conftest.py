@@ -27,6 +27,15 @@ def password_hash() -> str:
     return _HASH
 
 
+def pytest_collection_modifyitems(config, items):
+    """Drills that stop PostgreSQL belong to the PostgreSQL lane only (not skipped: not run)."""
+    if os.environ.get("COREGROUP_TEST_DATABASE") == "postgresql":
+        return
+    kept = [i for i in items if i.get_closest_marker("postgres_only") is None]
+    config.hook.pytest_deselected(items=[i for i in items if i not in kept])
+    items[:] = kept
+
+
 def pytest_report_header(config):
     return f"database: {os.environ.get('COREGROUP_TEST_DATABASE', 'sqlite')}"
 

@@ -95,3 +95,28 @@ class ThrowawayPostgres:
             )
         finally:
             shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def stop_and_start(server: ThrowawayPostgres):
+    """Stop the server now; return a function that starts it again."""
+    data = str(server.dir / "data")
+    server._run(str(server.bindir / "pg_ctl"), "-D", data, "-m", "fast", "-w", "stop")
+
+    def start():
+        options = (
+            f"-p {server.port} -k {server.dir} -c listen_addresses=127.0.0.1 "
+            "-c fsync=off -c max_connections=200"
+        )
+        server._run(
+            str(server.bindir / "pg_ctl"),
+            "-D",
+            data,
+            "-o",
+            options,
+            "-l",
+            str(server.dir / "log"),
+            "-w",
+            "start",
+        )
+
+    return start
