@@ -73,9 +73,9 @@ def register(app) -> None:
     @app.errorhandler(OperationalError)
     def _database_down(error):
         """The database cannot be reached: say so with 503, and recover when it is back."""
-        from coregroup.extensions import db
-
         from flask import g
+
+        from coregroup.extensions import db
 
         with contextlib.suppress(Exception):  # the connection may be gone already
             db.session.rollback()
