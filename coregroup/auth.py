@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+import unicodedata
 
 import pyotp
 from argon2 import PasswordHasher, profiles
@@ -28,7 +29,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import InputRequired
 from zxcvbn import zxcvbn
@@ -45,6 +46,8 @@ _HASHERS = {
 }
 _DUMMY_HASHES: dict[bool, str] = {}
 MAX_FAILURES = 10
+PENDING_FOR = dt.timedelta(minutes=5)  # time to give the second factor after the password
+BACKGROUND_ENDPOINTS = {"plans.live_state"}
 LOCKED_FOR = dt.timedelta(minutes=15)
 
 
@@ -83,11 +86,14 @@ def find_user(email: str) -> User | None:
 
 
 def needs_second_factor(user: User) -> bool:
-    """Professionals use a second factor; family members sign in with their passcode alone."""
+    """Professionals and administrators use a second factor; an account that is only ever a
+    family member's signs in with its passcode alone."""
     if not current_app.config["COREGROUP_REQUIRE_SECOND_FACTOR"]:
         return False
+    if user.professional or user.is_admin or user.totp_secret:
+        return True
     roles = set(db.session.scalars(select(Member.role).where(Member.user_id == user.id)))
-    return not (roles and roles <= set(FAMILY_ROLES))
+    return bool(roles - set(FAMILY_ROLES))
 
 
 # --- Sessions ----------------------------------------------------------------------------------
@@ -138,7 +144,8 @@ def load_user(user_id: str) -> User | None:
         or now - found.created_at > config["COREGROUP_ABSOLUTE_TIMEOUT"]
     ):
         return None
-    if now - found.last_seen_at > dt.timedelta(seconds=60):
+    background = request.endpoint in BACKGROUND_ENDPOINTS  # polling is not someone at work
+    if not background and now - found.last_seen_at > dt.timedelta(seconds=60):
         with audit.writing():
             db.session.get(UserSession, sid).last_seen_at = now
         user = db.session.get(User, int(user_id))
@@ -194,10 +201,11 @@ def login():
         if right and not locked and user.is_active:
             from coregroup.resume import after_sign_in
 
-            target = after_sign_in(_safe_next(request.args.get("next")))
+            target = after_sign_in(_safe_next(request.args.get("next")), user)
             if needs_second_factor(user):
                 session.clear()
                 session["pending_user"] = user.id
+                session["pending_at"] = utcnow().timestamp()
                 session["pending_next"] = target
                 endpoint = "auth.code" if user.totp_secret else "auth.set_up_code"
                 return redirect(url_for(endpoint))
@@ -214,13 +222,29 @@ def login():
 
 
 def _pending_user() -> User | None:
-    user_id = session.get("pending_user")
-    return db.session.get(User, user_id) if user_id else None
+    """The account half signed in (password given), for 5 minutes, if still allowed in."""
+    user_id, since = session.get("pending_user"), session.get("pending_at")
+    if not user_id or not since or utcnow().timestamp() - since > PENDING_FOR.total_seconds():
+        return None
+    user = db.session.get(User, user_id)
+    if user is None or not user.active or (user.locked_until and user.locked_until > utcnow()):
+        return None
+    return user
+
+
+def _ascii_digits(text: str) -> str:
+    """Digits typed on any keyboard (Arabic-Indic, Bengali, ...) as 0-9."""
+    return "".join(str(unicodedata.digit(c)) if c.isdigit() else c for c in text)
 
 
 def verify_code(user: User, code: str) -> bool:
-    """A TOTP code (each time step accepted once only) or an unused recovery code."""
-    code = code.replace(" ", "").strip()
+    """A TOTP code (each time step accepted once only) or an unused recovery code.
+
+    Call with the user's row locked (with_for_update), so one code cannot be used twice at once.
+    """
+    code = _ascii_digits(code.replace(" ", "").replace("-", "-").strip())
+    if not code.isascii():
+        return False
     if user.totp_secret and code.isdigit() and len(code) == 6:
         totp = pyotp.TOTP(user.totp_secret)
         now = utcnow().replace(tzinfo=dt.UTC)
@@ -233,17 +257,17 @@ def verify_code(user: User, code: str) -> bool:
                 return True
         return False
     digest = hashlib.sha256(code.lower().encode()).hexdigest()
-    found = db.session.scalar(
-        select(RecoveryCode).where(
+    # Marked used by one statement that succeeds once only, whoever else tries at the same time.
+    used = db.session.execute(
+        update(RecoveryCode)
+        .where(
             RecoveryCode.user_id == user.id,
             RecoveryCode.code_hash == digest,
             RecoveryCode.used_at.is_(None),
         )
+        .values(used_at=utcnow())
     )
-    if found is None:
-        return False
-    found.used_at = utcnow()
-    return True
+    return used.rowcount == 1
 
 
 @bp.route("/sign-in/code", methods=["GET", "POST"])
@@ -255,7 +279,7 @@ def code():
     form = CodeForm()
     if form.validate_on_submit():
         with audit.writing():
-            user = db.session.get(User, user.id)
+            user = db.session.get(User, user.id, with_for_update=True)
             ok = verify_code(user, form.code.data)
         if ok:
             target = session.get("pending_next")
@@ -292,6 +316,7 @@ def set_up_code():
                 user.totp_secret = secret
                 user.totp_last_step = pyotp.TOTP(secret).timecode(utcnow().replace(tzinfo=dt.UTC))
                 codes = new_recovery_codes(user)
+                audit.record("second-factor-set-up", "sign-in", user.id)
             target = session.get("pending_next")
             start_session(user)
             return render_template(

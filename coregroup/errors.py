@@ -38,11 +38,12 @@ def register(app) -> None:
 
         if resume.is_form_post():
             pending_id = resume.keep_typed()
-            if current_user.is_authenticated:
+            if pending_id and current_user.is_authenticated:
                 return redirect(url_for("resume.show", pending_id=pending_id))
-            return redirect(
-                url_for("auth.login", next=request.full_path.rstrip("?"), resume=pending_id)
-            )
+            if pending_id:
+                return redirect(
+                    url_for("auth.login", next=request.full_path.rstrip("?"), resume=pending_id)
+                )
         return _page(
             400,
             _("Your session has ended"),

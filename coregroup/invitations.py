@@ -40,6 +40,7 @@ def _digest(token: str) -> str:
 def create(member, user) -> str:
     """A new invitation for `member`; returns the token (only its hash is stored)."""
     token = secrets.token_urlsafe(32)
+    _retire_others(member)
     db.session.add(
         Invitation(
             token_hash=_digest(token),
@@ -53,14 +54,25 @@ def create(member, user) -> str:
     return token
 
 
-def find(token: str) -> Invitation | None:
-    """The invitation if the link still works: known, unused, unexpired, member still in."""
-    found = db.session.scalar(select(Invitation).where(Invitation.token_hash == _digest(token)))
+def find(token: str, lock: bool = False) -> Invitation | None:
+    """The invitation if the link still works: known, unused, unexpired, and for a member who
+    is still in the core group and has no account yet."""
+    query = select(Invitation).where(Invitation.token_hash == _digest(token))
+    found = db.session.scalar(query.with_for_update() if lock else query)
     if found is None or found.used_at is not None or found.expires_at < utcnow():
         return None
-    if found.member.left_on is not None:
+    if found.member.left_on is not None or found.member.user_id is not None:
         return None
     return found
+
+
+def _retire_others(member, keep_id: int | None = None) -> None:
+    """Only the newest invitation for a member works."""
+    for other in db.session.scalars(
+        select(Invitation).where(Invitation.member_id == member.id, Invitation.used_at.is_(None))
+    ):
+        if other.id != keep_id:
+            other.used_at = utcnow()
 
 
 @bp.post("/cases/<int:case_id>/members/<int:member_id>/invite")
@@ -125,13 +137,20 @@ def accept(token: str):
     member = invitation.member
     form = PasscodeForm()
     if form.validate_on_submit():
+        existing = False
         with audit.writing():
-            invitation = find(token)  # read again under the write lock: single use
+            invitation = find(token, lock=True)  # again, under the write lock: single use
             if invitation is None:
                 return render_template("invitations/not_valid.html"), 404
             member = invitation.member
             user = find_user(member.email)
-            if user is None:
+            existing = user is not None
+            if existing:
+                # An invitation never signs anyone in to an account that exists already: the
+                # membership is linked, and they sign in as usual, with their own password.
+                if any(m.user_id == user.id for m in member.case.members):
+                    user = None
+            else:
                 user = User(
                     email=member.email,
                     name=member.name,
@@ -141,9 +160,19 @@ def accept(token: str):
                 )
                 db.session.add(user)
                 db.session.flush()
-            member.user_id = user.id
+            if user is not None:
+                member.user_id = user.id
             invitation.used_at = utcnow()
-            audit.record("invitation-accepted", f"member {member.id}", user.id, member.case_id)
+            _retire_others(member, keep_id=invitation.id)
+            audit.record(
+                "invitation-accepted",
+                f"member {member.id}",
+                user.id if user else None,
+                member.case_id,
+            )
+        if existing:
+            flash(_("You already have an account. Sign in with your own password."), "success")
+            return redirect(url_for("auth.login"))
         start_session(user)
         return redirect(url_for("cases.overview", case_id=member.case_id))
     return render_template("invitations/accept.html", form=form, member=member), (

@@ -4,6 +4,7 @@ from flask import Blueprint, jsonify, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import text
 
+from coregroup import audit
 from coregroup.access import my_cases
 from coregroup.extensions import db
 
@@ -20,7 +21,9 @@ def index():
 @bp.get("/cases")
 @login_required
 def cases():
-    return render_template("cases/index.html", cases=my_cases(current_user))
+    page = render_template("cases/index.html", cases=my_cases(current_user))
+    audit.record_now("view", "GET /cases", current_user.id)
+    return page
 
 
 @bp.get("/dashboard")
@@ -35,7 +38,9 @@ def dashboard():
         for c in my_cases(current_user)
         if not next(m for m in c.members if m.user_id == current_user.id).is_family
     ]
-    return render_template("dashboard.html", items=board.items(cases, dt.date.today()), cases=cases)
+    page = render_template("dashboard.html", items=board.items(cases, dt.date.today()), cases=cases)
+    audit.record_now("view", "GET /dashboard", current_user.id)
+    return page
 
 
 @bp.get("/healthz")

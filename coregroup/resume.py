@@ -11,32 +11,58 @@ import secrets
 
 from flask import Blueprint, abort, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
+from sqlalchemy import delete
 
+from coregroup import audit
 from coregroup.extensions import db
-from coregroup.models import PendingSubmission, utcnow
+from coregroup.models import PendingSubmission, UserSession, utcnow
 
 bp = Blueprint("resume", __name__)
 KEEP_FOR = dt.timedelta(hours=24)
 
 
-def keep_typed() -> str:
-    """Store this request's form answers; return the id to resume them with."""
-    fields = {k: v for k, v in request.form.to_dict(flat=False).items() if k != "csrf_token"}
-    pending_id = secrets.token_urlsafe(24)
+SECRET_NAMES = ("password", "passcode", "again", "code", "secret", "token")
+
+
+def _owner() -> int | None:
+    """Whose answers these are: the signed-in user, or the user of the session that just ended,
+    known from the server's own session record (never from what the cookie claims)."""
+    if current_user.is_authenticated:
+        return current_user.id
+    sid = session.get("sid")
+    found = db.session.get(UserSession, sid) if sid else None
+    return found.user_id if found else None
+
+
+def keep_typed() -> str | None:
+    """Store this request's answers for their owner; None when there is no known owner."""
     db.session.rollback()
-    db.session.add(
-        PendingSubmission(
-            id=pending_id,
-            path=request.full_path.rstrip("?"),
-            form={"fields": fields, "user": session.get("_user_id")},
+    owner = _owner()
+    if owner is None:
+        return None
+    fields = {
+        k: v
+        for k, v in request.form.to_dict(flat=False).items()
+        if k != "csrf_token" and not any(word in k.lower() for word in SECRET_NAMES)
+    }
+    pending_id = secrets.token_urlsafe(24)
+    with audit.writing():
+        db.session.execute(
+            delete(PendingSubmission).where(PendingSubmission.created_at < utcnow() - KEEP_FOR)
         )
-    )
-    db.session.commit()
+        db.session.add(
+            PendingSubmission(
+                id=pending_id,
+                path=request.full_path.rstrip("?"),
+                form={"fields": fields, "user": owner},
+            )
+        )
+        audit.record("answers-kept", request.path, owner)
     return pending_id
 
 
 # Secrets are never kept: a sign-in or passcode form is simply shown again.
-NEVER_KEPT = {"auth", "invitations", "resume"}
+NEVER_KEPT = {"auth", "invitations", "resume", "admin"}
 
 
 def _from_our_own_page() -> bool:
@@ -68,16 +94,21 @@ def show(pending_id: str):
     if (
         pending is None
         or utcnow() - pending.created_at > KEEP_FOR
-        or (pending.form.get("user") and str(current_user.id) != str(pending.form["user"]))
+        or pending.form.get("user") != current_user.id
     ):
         abort(404)
-    return render_template("resume.html", pending=pending, fields=pending.form["fields"])
+    # Shown once, to its owner only: the page itself now holds the answers.
+    page = render_template("resume.html", pending=pending, fields=pending.form["fields"])
+    with audit.writing():
+        db.session.execute(delete(PendingSubmission).where(PendingSubmission.id == pending_id))
+    return page
 
 
-def after_sign_in(target: str) -> str:
-    """Where to go after signing in: back to what was being typed, if anything was kept."""
+def after_sign_in(target: str, user) -> str:
+    """Where to go after signing in: back to what this person was typing, if it was kept."""
     pending_id = request.args.get("resume")
-    if pending_id and db.session.get(PendingSubmission, pending_id):
+    pending = db.session.get(PendingSubmission, pending_id) if pending_id else None
+    if pending is not None and pending.form.get("user") == user.id:
         return url_for("resume.show", pending_id=pending_id)
     return target
 
@@ -85,4 +116,7 @@ def after_sign_in(target: str) -> str:
 def sign_in_again():
     """An ended session met a form being sent: keep the answers, then ask to sign in."""
     pending_id = keep_typed()
-    return redirect(url_for("auth.login", next=request.full_path.rstrip("?"), resume=pending_id))
+    args = {"next": request.full_path.rstrip("?")}
+    if pending_id:
+        args["resume"] = pending_id
+    return redirect(url_for("auth.login", **args))

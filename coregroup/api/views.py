@@ -29,9 +29,12 @@ def etag_for(case_id: int, number: int) -> str:
 
 def number_from_etag(case_id: int, tag: str | None) -> int | None:
     prefix = f"plan-{case_id}-"
-    if tag and tag.startswith(prefix) and tag[len(prefix) :].isdigit():
-        return int(tag[len(prefix) :])
-    return None
+    if not tag or not tag.startswith(prefix) or not tag[len(prefix) :].isascii():
+        return None
+    try:
+        return small_int(tag[len(prefix) :])
+    except ValueError:
+        return None
 
 
 @bp.patch("/api/v1/cases/<int:case_id>/plan")
@@ -60,13 +63,25 @@ def patch_plan(case_id: int):
             field="/Content-Type",
             message="Use application/json-patch+json or application/merge-patch+json.",
         ), 415
-    body = request.get_json(silent=True)
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:
+        body = None
     if body is None:
         return jsonify(error="invalid_json", field="", message="The body is not JSON."), 400
     try:
         yours = editing.apply_patch(base.document, body, kind)
     except editing.PatchError as problem:
         return jsonify(error="invalid_patch", field=problem.pointer, message=problem.message), 400
+    # Your edit must make a valid plan on its own, before it is merged with anyone else's.
+    problems = services.plan_schema().errors(yours)
+    if problems:
+        return jsonify(
+            error="invalid",
+            field=problems[0].pointer,
+            message="The plan would not be valid.",
+            errors=[{"field": e.pointer, "code": e.code} for e in problems],
+        ), 422
     outcome = editing.edit(g.case, current_user, base.number, yours)
     if outcome.conflicts:
         latest = services.latest_version(g.case)

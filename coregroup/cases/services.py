@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as dt
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import select
 
+from coregroup import audit
 from coregroup.extensions import db
 from coregroup.models import Case, Child, Member, User
 
@@ -53,6 +54,8 @@ def open_case(form, user: User) -> Case:
         )
     )
     db.session.add(case)
+    db.session.flush()
+    audit.record("case-opened", f"case {case.id}", user.id, case.id)
     db.session.commit()
     return case
 
@@ -61,12 +64,8 @@ def add_member(case: Case, form) -> Member:
     """Add someone to the core group; after the conference they are co-opted."""
     joined = _date(form.joined.data)
     email = (form.email.data or "").strip() or None
-    account = (
-        db.session.scalar(select(User).where(func.lower(User.email) == email.lower()))
-        if email
-        else None
-    )
-    already = account and any(m.user_id == account.id for m in case.members)
+    # An account is never linked here: a family member is linked by accepting an invitation,
+    # so adding an e-mail address can neither reveal nor take over anyone's account.
     member = Member(
         case_id=case.id,
         name=form.name.data.strip(),
@@ -76,7 +75,6 @@ def add_member(case: Case, form) -> Member:
         language=form.language.data,
         joined_on=joined,
         co_opted=bool(case.initial_conference and joined and joined > case.initial_conference),
-        user=None if already else account,
     )
     db.session.add(member)
     db.session.commit()

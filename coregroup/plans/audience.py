@@ -18,7 +18,7 @@ def _strip(schema: Schema, node_schema: dict, value):
             elif isinstance(node_schema.get("additionalProperties"), dict):
                 child = schema.resolve(node_schema["additionalProperties"])
             else:
-                child = {}
+                continue  # not in the schema: never shown to a family (fail closed)
             if child.get("x-audience") == "professional":
                 continue
             kept[key] = _strip(schema, child, item)

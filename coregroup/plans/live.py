@@ -56,7 +56,8 @@ def state(case, user, flow) -> dict:
             {
                 "name": members[p.user_id].name,
                 "role": members[p.user_id].role_label,
-                "section": p.section,
+                # A section the viewer's own flow does not have is not named to them.
+                "section": p.section if p.section in titles else None,
                 "sectionTitle": _(titles[p.section]) if p.section in titles else None,
             }
             for p in rows
