@@ -5,7 +5,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import text
 
 from coregroup import audit
-from coregroup.access import my_cases
+from coregroup.access import my_cases, professional_cases
 from coregroup.extensions import db
 
 bp = Blueprint("main", __name__)
@@ -33,11 +33,7 @@ def dashboard():
 
     from coregroup import dashboard as board
 
-    cases = [
-        c
-        for c in my_cases(current_user)
-        if not next(m for m in c.members if m.user_id == current_user.id).is_family
-    ]
+    cases = professional_cases(current_user)
     page = render_template("dashboard.html", items=board.items(cases, dt.date.today()), cases=cases)
     audit.record_now("view", "GET /dashboard", current_user.id)
     return page

@@ -12,3 +12,49 @@ def full_plan(refs: dict[str, str] | None = None) -> dict:
     """A complete, valid plan with needs on every side of the My World Triangle."""
     version = SchemaRegistry()["child-protection-plan"].version
     return demo_plan(refs or REFS, dt.date(2026, 11, 2), version)
+
+
+def large_plan(refs: list[str], schema_version: str, needs: int = 12, actions: int = 40) -> dict:
+    """A realistic large plan: 12 needs across the triangle, 40 actions among the members."""
+    from coregroup.schema import SchemaRegistry
+
+    need_schema = SchemaRegistry()["child-protection-plan"].at(["needs", "*"])
+    areas = [
+        (rule["if"]["properties"]["side"]["const"], area)
+        for rule in need_schema["allOf"]
+        for area in rule["then"]["properties"]["area"]["enum"]
+    ]
+    plan = {
+        "schemaVersion": schema_version,
+        "aims": "Safe and well at home.",
+        "needs": [],
+        "roles": [],
+        "contacts": [],
+    }
+    for n in range(needs):
+        side, area = areas[n % len(areas)]
+        plan["needs"].append(
+            {
+                "id": f"need-{n}",
+                "side": side,
+                "area": area,
+                "whatMustChange": f"Need {n}: what must change",
+                "why": "Because.",
+                "intendedOutcome": "It is better.",
+                "howMeasured": "Visits.",
+                "actions": [],
+            }
+        )
+    for a in range(actions):
+        plan["needs"][a % needs]["actions"].append(
+            {
+                "id": f"act-{a}",
+                "what": f"Action {a}",
+                "who": [refs[a % len(refs)]],
+                "byWhen": (dt.date(2027, 1, 1) + dt.timedelta(days=a)).isoformat(),
+                "status": "in-progress",
+            }
+        )
+    for n, ref in enumerate(refs):
+        plan["roles"].append({"id": f"role-{n}", "member": ref, "responsibilities": "Helps."})
+    return plan

@@ -120,6 +120,25 @@ def my_cases(user) -> list[Case]:
     )
 
 
+def professional_cases(user) -> list[Case]:
+    """The cases where this person is a current professional member, members loaded at once."""
+    from sqlalchemy.orm import selectinload
+
+    return list(
+        db.session.scalars(
+            select(Case)
+            .join(Member)
+            .where(
+                Member.user_id == user.id,
+                Member.left_on.is_(None),
+                Member.role.not_in(FAMILY_ROLES),
+            )
+            .options(selectinload(Case.members), selectinload(Case.children))
+            .order_by(Case.reference)
+        )
+    )
+
+
 def can_open_cases(user) -> bool:
     """Only professionals open cases: a professional account, or a professional membership."""
     if user.professional:
