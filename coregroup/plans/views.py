@@ -320,6 +320,31 @@ def restore(case_id: int, number: int):
     return redirect(url_for("plans.versions", case_id=case_id))
 
 
+@bp.get("/read")
+@case_route("case.view")
+def read(case_id: int):
+    """The latest plan to read, as this person may see it (the family's view: no
+    professional-only fields, and only their own views)."""
+    from coregroup.plans.audience import for_member, professional_only_paths
+
+    latest = services.latest_version(g.case)
+    document = for_member(services.plan_schema(), latest.document, g.member) if latest else {}
+    flow = services.flow_for("professional")
+    hidden = professional_only_paths(services.plan_schema()) if g.member.is_family else set()
+    reader = PlanReader(services.plan_schema(), flow, document, _members(), g.case.id, g.member.ref)
+    sections = [
+        s
+        for s in reader.sections([])
+        if not (s.section.pages and all(f in hidden for p in s.section.pages for f in p.fields))
+    ]
+    return render_template(
+        "plans/read.html",
+        latest=latest,
+        sections=sections,
+        own_views=document.get("familyViews", {}).get(g.member.ref),
+    )
+
+
 @bp.get("/versions")
 @case_route("plan.history")
 def versions(case_id: int):

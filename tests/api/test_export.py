@@ -128,3 +128,19 @@ def test_a_family_flow_asking_a_professional_only_field_is_refused(tmp_path):
     (tmp_path / "forms" / "family.yaml").write_text(yaml.safe_dump(family))
     with pytest.raises(FlowError, match="professionals only"):
         load_flows(SchemaRegistry(tmp_path / "schemas"), tmp_path / "forms")
+
+
+def test_the_family_reads_the_plan_without_professional_only_fields(client, planned, db):
+    case, members = planned
+    plan = full_plan()
+    plan["professionalNotes"] = "Refuge address"
+    plan["familyViews"] = {"m-layla": {"views": "Mine"}, "m-daniel": {"views": "Daniel's"}}
+    services.write_version(case, members["sam"].user, plan)
+    db.session.commit()
+    assert "Refuge address" in client.get(f"/cases/{case.id}/plan/read").text
+    client.post("/sign-out")
+    sign_in(client, members["layla"].user)
+    html = client.get(f"/cases/{case.id}/plan/read").text
+    assert "Refuge address" not in html and "Information for professionals only" not in html
+    assert "Daniel's" not in html and "Mine" in html
+    assert "Agree a plan for who looks after the children at night." in html
