@@ -63,5 +63,11 @@ test-sqlite: install
 test-postgres: install
 	COREGROUP_TEST_DATABASE=postgresql $(BIN)/pytest
 
+# Throughput and latency under gunicorn next to a bare Flask page (needs wrk; installed when
+# run as root). BENCH_DATABASE=postgresql runs it on a throwaway PostgreSQL.
+bench: install
+	@command -v wrk >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq wrk >/dev/null; } || { echo "Install wrk first"; exit 1; }
+	$(BIN)/python bench/run.py
+
 clean:
 	rm -rf $(VENV) node_modules $(DIST) .pytest_cache

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import functools
 import json
 from dataclasses import dataclass
 from functools import cached_property
@@ -64,8 +65,15 @@ class Schema:
             node = merged
         return node
 
-    def at(self, path: list[str]) -> dict:
-        """The schema of the value at `path` (object keys; '*' for any array item or map key)."""
+    def at(self, path) -> dict:
+        """The schema of the value at `path` (object keys; '*' for any array item or map key).
+
+        Answers are cached (schemas never change while the app runs): treat them as read-only.
+        """
+        return self._at(tuple(path))
+
+    @functools.lru_cache(maxsize=4096)  # noqa: B019 - one Schema per file, for the app's life
+    def _at(self, path: tuple[str, ...]) -> dict:
         node = self.resolve(self.raw)
         for part in path:
             if node.get("type") == "array":

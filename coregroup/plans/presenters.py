@@ -82,10 +82,23 @@ def item_title(spec_schema: dict, number: int) -> str:
 class PlanReader:
     """Reads one document through one flow for one person."""
 
-    def __init__(self, schema: Schema, flow: Flow, document: dict, members, case_id, member_ref):
+    def __init__(
+        self,
+        schema: Schema,
+        flow: Flow,
+        document: dict,
+        members,
+        case_id,
+        member_ref,
+        links: bool = True,
+    ):
         self.schema, self.flow, self.document = schema, flow, document
         self.members = members  # {member ref: display name}
         self.case_id, self.member_ref = case_id, member_ref
+        self.links = links  # "Change" and "Remove" links; a read-only page needs none
+
+    def _url(self, build, *args, **kwargs) -> str:
+        return build(*args, **kwargs) if self.links else ""
 
     def _path(self, raw: str) -> str:
         return raw.replace(MEMBER_PLACEHOLDER, self.member_ref or "")
@@ -101,7 +114,9 @@ class PlanReader:
                     Row(
                         label=_(title or field_schema.get("title", raw)),
                         value=display(field_schema, get_path(node, self._path(raw)), self.members),
-                        change_url=navigation.page_url(self.case_id, target, page, **query),
+                        change_url=self._url(
+                            navigation.page_url, self.case_id, target, page, **query
+                        ),
                         anchor=self._path(raw).replace("/", "__"),
                     )
                 )
@@ -121,8 +136,10 @@ class PlanReader:
                 rows=self._rows(
                     section, item_scope, item_chain, spec.pages, item, spec.schema_path, query
                 ),
-                change_url=navigation.page_url(self.case_id, target, spec.pages[0], **query),
-                remove_url=navigation.url(self.case_id, section, item_scope, "remove"),
+                change_url=self._url(
+                    navigation.page_url, self.case_id, target, spec.pages[0], **query
+                ),
+                remove_url=self._url(navigation.url, self.case_id, section, item_scope, "remove"),
                 summary=display(
                     self.schema.at(list(spec.schema_path) + [spec.summary]),
                     item.get(spec.summary),
@@ -138,7 +155,7 @@ class PlanReader:
         return ListSummary(
             title=_(list_schema.get("title", spec.path)),
             items=items,
-            url=navigation.list_url(self.case_id, target, scope, spec),
+            url=self._url(navigation.list_url, self.case_id, target, scope, spec),
         )
 
     def status(self, section: Section, errors: list[SchemaError]) -> str:

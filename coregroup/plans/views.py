@@ -331,7 +331,9 @@ def read(case_id: int):
     document = for_member(services.plan_schema(), latest.document, g.member) if latest else {}
     flow = services.flow_for("professional")
     hidden = professional_only_paths(services.plan_schema()) if g.member.is_family else set()
-    reader = PlanReader(services.plan_schema(), flow, document, _members(), g.case.id, g.member.ref)
+    reader = PlanReader(
+        services.plan_schema(), flow, document, _members(), g.case.id, g.member.ref, links=False
+    )
     sections = [
         s
         for s in reader.sections([])

@@ -1,0 +1,269 @@
+"""`make bench`: throughput and latency of the main pages under gunicorn, next to a bare Flask
+page of the same size served the same way in the same run (the ceiling on this machine).
+
+Measured with wrk from a second process on loopback. Prints one table; also writes it to
+bench-results/latest.md. Set BENCH_DATABASE=postgresql to run on a throwaway PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+import os
+import platform
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+DURATION = os.environ.get("BENCH_SECONDS", "8")
+BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def prepare(database_url: str, instance: Path) -> dict[str, str]:
+    """A large case: 12 needs, 40 actions, 15 members, 60 versions; returns sign-ins."""
+    from coregroup import create_app
+    from coregroup.auth import hash_password
+    from coregroup.extensions import db
+    from coregroup.models import Case, Child, Member, User
+    from coregroup.plans import services
+    from tests.factories import large_plan
+
+    app = create_app(
+        "development",
+        SQLALCHEMY_DATABASE_URI=database_url,
+        INSTANCE_PATH=str(instance),
+        SECRET_KEY="bench-" + "k" * 40,
+    )
+    with app.app_context():
+        db.create_all()
+        passwords = {
+            "lead@bench.example": "bench lead password one",
+            "parent@bench.example": "bench parent password two",
+        }
+        lead = User(
+            email="lead@bench.example",
+            name="Lee Lead",
+            professional=True,
+            password_hash=hash_password(passwords["lead@bench.example"]),
+        )
+        parent = User(
+            email="parent@bench.example",
+            name="Pat Parent",
+            password_hash=hash_password(passwords["parent@bench.example"]),
+        )
+        case = Case(
+            reference="BENCH-1",
+            jurisdiction="england",
+            initial_conference=dt.date.today() - dt.timedelta(days=20),
+        )
+        case.children = [Child(name="Sam Child")]
+        case.members = [
+            Member(name="Lee Lead", role="lead-social-worker", user=lead),
+            Member(name="Pat Parent", role="parent", user=parent),
+        ]
+        case.members += [Member(name=f"Pro {n}", role="teacher") for n in range(13)]
+        db.session.add(case)
+        db.session.flush()
+        refs = [m.ref for m in case.members]
+        plan = large_plan(refs, services.plan_schema().version)
+        for version in range(60):
+            plan["aims"] = f"Version {version}: safe and well at home."
+            services.write_version(case, lead, dict(plan))
+        db.session.commit()
+        db.engine.dispose()
+    return passwords
+
+
+def start(command: list[str], env: dict, port: int, log: Path) -> subprocess.Popen:
+    process = subprocess.Popen(
+        command, cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT
+    )
+    for _n in range(200):
+        try:
+            requests.get(f"http://127.0.0.1:{port}/healthz", timeout=2)
+            return process
+        except requests.RequestException:
+            time.sleep(0.1)
+    raise RuntimeError(f"server did not start: {log.read_text()[-2000:]}")
+
+
+def sign_in(base: str, email: str, password: str) -> requests.Session:
+    session = requests.Session()
+    page = session.get(f"{base}/sign-in").text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page)[1]
+    session.post(
+        f"{base}/sign-in", data={"email": email, "password": password, "csrf_token": token}
+    )
+    return session
+
+
+def wrk(url: str, connections: int, cookie: str = "", script: Path | None = None) -> dict:
+    command = [
+        "wrk",
+        "-t",
+        str(min(connections, 2)),
+        "-c",
+        str(connections),
+        "-d",
+        f"{DURATION}s",
+        "--latency",
+    ]
+    if cookie:
+        command += ["-H", f"Cookie: {cookie}"]
+    if script:
+        command += ["-s", str(script)]
+    out = subprocess.run(command + [url], capture_output=True, text=True, check=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out)[1])
+
+    def ms(label):
+        value, unit = re.search(rf"{label}%\s+([\d.]+)(us|ms|s)", out).groups()
+        return float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
+
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    errors = re.search(r"Socket errors: .*", out)
+    return {
+        "rps": rps,
+        "p50": ms("50"),
+        "p90": ms("90"),
+        "p99": ms("99"),
+        "bad": int(non2xx[1]) if non2xx else 0,
+        "socket": errors[0] if errors else "",
+    }
+
+
+def cookie_of(session: requests.Session) -> str:
+    return "; ".join(f"{c.name}={c.value}" for c in session.cookies)
+
+
+def main() -> None:
+    if not shutil.which("wrk"):
+        sys.exit("wrk is not installed: apt-get install wrk")
+    work = Path(tempfile.mkdtemp(prefix="coregroup-bench-"))
+    postgres = None
+    if os.environ.get("BENCH_DATABASE") == "postgresql":
+        from tests.postgres import ThrowawayPostgres
+
+        postgres = ThrowawayPostgres()
+        postgres.start()
+        database_url = postgres.create_database("bench")
+    else:
+        database_url = f"sqlite:///{work / 'bench.sqlite'}"
+    passwords = prepare(database_url, work)
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "COREGROUP_INSTANCE": str(work),
+        "SECRET_KEY": "bench-" + "k" * 40,
+        "COREGROUP_REQUIRE_SECOND_FACTOR": "0",
+        "COREGROUP_SIGN_IN_LIMIT": "10000 per minute",
+        "COREGROUP_ACCESS_LOG": "/dev/null",
+    }
+    app_port, bare_port = free_port(), free_port()
+    gunicorn = str(BIN / "gunicorn")
+    app = start(
+        [gunicorn, "-c", "gunicorn.conf.py", "-b", f"127.0.0.1:{app_port}", "app:app"],
+        env,
+        app_port,
+        work / "app.log",
+    )
+    base = f"http://127.0.0.1:{app_port}"
+    family = sign_in(base, "parent@bench.example", passwords["parent@bench.example"])
+    lead = sign_in(base, "lead@bench.example", passwords["lead@bench.example"])
+    family_page = family.get(f"{base}/cases/1/plan/read").text
+    (work / "page.html").write_text(family_page)
+    bare_env = {**env, "BENCH_PAGE": str(work / "page.html")}
+    bare = start(
+        [gunicorn, "-c", "gunicorn.conf.py", "-b", f"127.0.0.1:{bare_port}", "bench.bare:app"],
+        bare_env,
+        bare_port,
+        work / "bare.log",
+    )
+
+    token = re.search(r'name="csrf-token" content="([^"]+)"', lead.get(f"{base}/cases").text)[1]
+    save = work / "save.lua"
+    save.write_text(
+        textwrap.dedent(f"""
+        wrk.method = "POST"
+        wrk.body = "csrf_token={token}&aims=Safe+and+well+at+home"
+        wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
+        wrk.headers["Origin"] = "{base}"
+    """)
+    )
+    rows = []
+    targets = [
+        ("bare Flask page (ceiling)", f"http://127.0.0.1:{bare_port}/", "", None),
+        ("family plan page", f"{base}/cases/1/plan/read", cookie_of(family), None),
+        ("professional plan page", f"{base}/cases/1/plan", cookie_of(lead), None),
+        ("dashboard", f"{base}/dashboard", cookie_of(lead), None),
+        ("save (one plan page)", f"{base}/cases/1/plan/aims/aims", cookie_of(lead), save),
+        ("plan export (JSON API)", f"{base}/api/v1/cases/1/plan", cookie_of(lead), None),
+    ]
+    ceiling = {}
+    for name, url, cookie, script in targets:
+        for connections in (1, 32):
+            result = wrk(url, connections, cookie, script)
+            if name.startswith("bare"):
+                ceiling[connections] = result["rps"]
+            rows.append((name, connections, result, result["rps"] / ceiling[connections]))
+    weights = {
+        "HTML": len(gzip.compress(family_page.encode())),
+        "CSS": len(gzip.compress((ROOT / "coregroup/static/dist/app.css").read_bytes())),
+        "JS": sum(
+            len(gzip.compress(p.read_bytes()))
+            for p in (
+                ROOT / "coregroup/static/dist/govuk-frontend.min.js",
+                ROOT / "coregroup/static/app/init.js",
+                ROOT / "coregroup/static/app/session.js",
+            )
+        ),
+    }
+    app.terminate()
+    bare.terminate()
+    if postgres:
+        postgres.stop()
+
+    lines = [
+        f"Core Group benchmark, {dt.date.today().isoformat()}, {platform.machine()}, "
+        f"{os.cpu_count()} cores, database {database_url.split(':')[0]}, gunicorn "
+        f"(gunicorn.conf.py), wrk {DURATION}s per row, large case (12 needs, 40 actions, "
+        "15 members, 60 versions)",
+        "",
+        "| page | connections | requests/s | p50 ms | p90 ms | p99 ms | non-2xx | × bare |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for name, connections, r, ratio in rows:
+        lines.append(
+            f"| {name} | {connections} | {r['rps']:.0f} | {r['p50']:.1f} | "
+            f"{r['p90']:.1f} | {r['p99']:.1f} | {r['bad']} | {ratio:.2f} |"
+        )
+    lines += [
+        "",
+        "Family plan page weight, gzip: "
+        + ", ".join(f"{k} {v / 1024:.1f} KB" for k, v in weights.items())
+        + f"; total {sum(weights.values()) / 1024:.1f} KB",
+    ]
+    table = "\n".join(lines)
+    print(table)
+    out = ROOT / "bench-results"
+    out.mkdir(exist_ok=True)
+    (out / "latest.md").write_text(table + "\n")
+
+
+if __name__ == "__main__":
+    main()
