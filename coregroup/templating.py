@@ -8,10 +8,17 @@ from pathlib import Path
 
 from flask import g
 from flask_babel import format_date, format_datetime, format_decimal, get_locale
+from flask_babel import lazy_gettext as _l
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 from jinja2.bccache import MemcachedBytecodeCache
 
 STATIC_DIST = Path(__file__).resolve().parent / "static" / "dist"
+# Words that come from configuration, marked here so that they are extracted and translated.
+CONFIGURED_WORDS = (
+    _l("Core Group"),
+    _l("the child is not safe, and things must change now"),
+    _l("the child is safe and well, and the plan is no longer needed"),
+)
 
 
 def _asset_manifest() -> dict:
