@@ -8,7 +8,7 @@ FLASK := $(BIN)/flask --app app
 DIST := coregroup/static/dist
 GOVUK := node_modules/govuk-frontend/dist/govuk
 
-.PHONY: install assets translations run serve test test-sqlite test-postgres lint format bench clean
+.PHONY: install assets translations compile-translations run serve test test-sqlite test-postgres lint format bench clean
 
 $(BIN)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is needed"'
@@ -30,11 +30,20 @@ $(DIST)/app.css: node_modules/.installed assets/scss/app.scss
 
 assets: $(DIST)/app.css
 
-translations: $(BIN)/.installed
+# Compile the catalogs (part of every install).
+compile-translations: $(BIN)/.installed
 	@if ls translations/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then \
 		$(BIN)/pybabel compile -d translations; fi
 
-install: $(BIN)/.installed assets translations
+# The translator workflow: extract every string (code, templates, schemas/, forms/), bring each
+# catalog up to date, compile. Then translate the new entries in translations/<lang>/.
+translations: $(BIN)/.installed
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
+		--project "Core Group" -o translations/messages.pot .
+	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching
+	$(MAKE) compile-translations
+
+install: $(BIN)/.installed assets compile-translations
 
 run: install
 	$(FLASK) db upgrade

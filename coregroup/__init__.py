@@ -99,6 +99,10 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     app.config.update(overrides)
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(ROOT / "translations")
     finalise(app.config)
+    if "LANGUAGES" not in overrides:
+        from coregroup.i18n import shipped
+
+        app.config["LANGUAGES"] = shipped()
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         os.makedirs(app.instance_path, exist_ok=True)
 

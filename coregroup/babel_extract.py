@@ -53,6 +53,12 @@ def extract(fileobj, keywords, comment_tags, options):
     else:
         _walk_flow(yaml.safe_load(text), found)
     for message in dict.fromkeys(found):  # each once, in order
-        line = next((n for n, row in enumerate(text.splitlines(), start=1)
-                     if message.split("\n")[0][:40] in row), 0)
+        line = next(
+            (
+                n
+                for n, row in enumerate(text.splitlines(), start=1)
+                if message.split("\n")[0][:40] in row
+            ),
+            0,
+        )
         yield line, "gettext", message, [f"from {name.rsplit('/', 1)[-1]}"]

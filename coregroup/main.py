@@ -39,6 +39,34 @@ def dashboard():
     return page
 
 
+@bp.get("/language/<code>")
+def language(code: str):
+    """Choose a language: remembered in the session, and for a signed-in person, on them."""
+    from flask import abort, current_app, request, session
+
+    if code not in current_app.config["LANGUAGES"]:
+        abort(404)
+    session["lang"] = code
+    if current_user.is_authenticated:
+        with audit.writing():
+            db.session.get(
+                type(current_user._get_current_object()), current_user.id
+            ).preferred_language = code
+    target = request.args.get("next", "/")
+    if not target.startswith("/") or target.startswith("//"):
+        target = "/"
+    return redirect(target)
+
+
+@bp.get("/languages")
+def languages():
+    """Each language's completeness, and honestly whether a qualified translator checked it."""
+    from coregroup.i18n import WANTED, catalog_status, own_name
+
+    rows = [(code, own_name(code), catalog_status(code)) for code in WANTED]
+    return render_template("languages.html", rows=rows)
+
+
 @bp.get("/healthz")
 def healthz():
     try:

@@ -12,6 +12,8 @@ from flask_babel import lazy_gettext as _l
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 from jinja2.bccache import MemcachedBytecodeCache
 
+from coregroup.i18n import catalog_status, own_name
+
 STATIC_DIST = Path(__file__).resolve().parent / "static" / "dist"
 # Words that come from configuration, marked here so that they are extracted and translated.
 CONFIGURED_WORDS = (
@@ -58,6 +60,11 @@ def register(app) -> None:
             "text_dir": "rtl" if locale and locale.character_order == "right-to-left" else "ltr",
             "asset": lambda name: "/static/dist/" + manifest.get(name, name),
             "idle_seconds": int(app.config["COREGROUP_IDLE_TIMEOUT"].total_seconds()),
+            "current_language": str(locale) if locale else "en_GB",
+            "languages": [
+                (code, own_name(code), catalog_status(code)["reviewed"])
+                for code in app.config["LANGUAGES"]
+            ],
         }
 
     @app.template_filter("day")

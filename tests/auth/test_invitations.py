@@ -29,7 +29,11 @@ def invited(client, planned, db):
 def test_an_invitation_sets_up_a_passcode_and_shows_only_that_case(client, invited, db):
     case, nadia, path = invited
     html = page(client.get(path))
-    assert "Set up your passcode" in html.select_one("h1").text
+    # The invitation opens in the invited person's language: Nadia's is Arabic, right to left.
+    assert (html.html["lang"], html.html["dir"]) == ("ar", "rtl")
+    assert html.select_one("h1").get_text(strip=True) not in ("", "Set up your passcode")
+    english = page(client.get(path + "?lang=en_GB"))
+    assert english.select_one("h1").get_text(strip=True) == "Set up your passcode"
     assert db.session.query(Invitation).one().token_hash not in path, "only a hash is stored"
     response = client.post(path, data={"passcode": PASSCODE, "again": PASSCODE})
     assert response.headers["Location"] == f"/cases/{case.id}"
@@ -70,6 +74,7 @@ def test_a_tampered_invitation_does_not_work(client, invited):
 
 def test_a_weak_or_mismatched_passcode_is_refused_and_nothing_is_made(client, invited, db):
     case, nadia, path = invited
+    client.get(path + "?lang=en_GB")  # she chooses English over the language of the invitation
     weak = client.post(path, data={"passcode": "password1", "again": "password1"})
     assert weak.status_code == 400 and nadia.user is None
     mismatch = client.post(path, data={"passcode": PASSCODE, "again": PASSCODE + "x"})

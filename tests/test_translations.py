@@ -1,0 +1,96 @@
+"""Every shipped language is complete, with the same placeholders as the English; nothing
+translatable is missing from the catalogs; right-to-left languages read right to left."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from babel.messages.pofile import read_po
+
+from coregroup.i18n import TRANSLATIONS, WANTED, reviewed_flag, shipped
+from tests.conftest import page
+
+ROOT = Path(__file__).resolve().parent.parent
+CATALOGS = sorted(TRANSLATIONS.glob("*/LC_MESSAGES/messages.po"))
+
+
+def load(path):
+    with path.open("rb") as handle:
+        return read_po(handle)
+
+
+def test_the_template_has_every_string_in_the_code_schemas_and_forms(tmp_path):
+    out = tmp_path / "fresh.pot"
+    subprocess.run(
+        [
+            str(Path(sys.executable).parent / "pybabel"),
+            "extract",
+            "-F",
+            "babel.cfg",
+            "-k",
+            "_l",
+            "-k",
+            "lazy_gettext",
+            "--no-location",
+            "-o",
+            str(out),
+            ".",
+        ],
+        cwd=ROOT,
+        check=True,
+    )
+    fresh = {m.id for m in load(out) if m.id}
+    committed = {m.id for m in load(TRANSLATIONS / "messages.pot") if m.id}
+    assert fresh == committed, (
+        f"run `make translations`: new {sorted(fresh - committed)[:5]}, "
+        f"gone {sorted(committed - fresh)[:5]}"
+    )
+
+
+@pytest.mark.parametrize("path", CATALOGS, ids=[p.parts[-3] for p in CATALOGS])
+def test_each_catalog_is_complete_with_matching_placeholders(path):
+    catalog = load(path)
+    template = {m.id for m in load(TRANSLATIONS / "messages.pot") if m.id}
+    messages = [m for m in catalog if m.id]
+    assert {m.id for m in messages} == template, "run `make translations`"
+    missing = [
+        m.id for m in messages if not (all(m.string) if isinstance(m.string, tuple) else m.string)
+    ]
+    fuzzy = [m.id for m in messages if m.fuzzy]
+    problems = [(m.id, str(e)) for m in messages for e in (m.check(catalog) or [])]
+    assert not missing, f"{len(missing)} untranslated, e.g. {missing[:3]}"
+    assert not fuzzy, f"{len(fuzzy)} fuzzy, e.g. {fuzzy[:3]}"
+    assert not problems, problems[:3]
+    assert reviewed_flag(path) in ("yes", "no"), (
+        "each catalog says in its header whether a qualified translator has reviewed it"
+    )
+
+
+def test_every_wanted_language_is_shipped():
+    assert shipped() == list(WANTED)
+
+
+def test_the_language_switcher_translates_every_page_and_remembers(client, planned):
+    case, _ = planned
+    response = client.get("/language/cy?next=/cases/" + str(case.id))
+    assert response.headers["Location"] == f"/cases/{case.id}"
+    html = page(client.get(f"/cases/{case.id}"))
+    assert html.html["lang"] == "cy"
+    welsh = html.select_one(".govuk-summary-list__key").get_text(strip=True)
+    assert welsh != "Initial conference"
+
+    assert planned[1]["sam"].user.preferred_language == "cy"
+
+
+@pytest.mark.parametrize("code, direction", [("ar", "rtl"), ("ur", "rtl"), ("pl", "ltr")])
+def test_right_to_left_languages(client, code, direction):
+    html = page(client.get(f"/sign-in?lang={code}"))
+    assert html.html["dir"] == direction and html.html["lang"] == code
+
+
+def test_the_languages_page_says_honestly_which_are_not_reviewed(client):
+    html = page(client.get("/languages"))
+    rows = html.select("tbody tr")
+    assert len(rows) == len(WANTED)
+    assert "Not yet" in html.text
