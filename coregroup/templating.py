@@ -7,7 +7,13 @@ import json
 from pathlib import Path
 
 from flask import g
-from flask_babel import format_date, format_datetime, format_decimal, get_locale
+from flask_babel import (
+    format_date,
+    format_datetime,
+    format_decimal,
+    format_timedelta,
+    get_locale,
+)
 from flask_babel import lazy_gettext as _l
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 from jinja2.bccache import MemcachedBytecodeCache
@@ -70,6 +76,13 @@ def register(app) -> None:
     @app.template_filter("day")
     def _day(value: dt.date | None) -> str:
         return format_date(value, "d MMMM yyyy") if value else ""
+
+    @app.template_filter("relative")
+    def _relative(value: dt.date | None) -> str:
+        """'in 3 days', '2 weeks ago', in the page's language (Babel)."""
+        if not value:
+            return ""
+        return format_timedelta(value - dt.date.today(), granularity="day", add_direction=True)
 
     @app.template_filter("number")
     def _number(value) -> str:

@@ -75,3 +75,15 @@ def test_the_dashboard_lists_only_my_professional_cases(client, planned, db):
     client.post("/sign-out")
     sign_in(client, members["layla"].user)
     assert "not a professional member" in page(client.get("/dashboard")).text
+
+
+def test_due_dates_are_also_said_relatively_in_the_page_language(client, planned, db):
+    case, _ = planned
+    case.initial_conference = dt.date.today() - dt.timedelta(days=9)
+    db.session.commit()
+    html = page(client.get("/dashboard"))
+    when = [td.get_text(strip=True) for td in html.select("tbody td:nth-child(3)")]
+    assert any(w.startswith("in ") and "day" in w for w in when), when
+    welsh = page(client.get("/dashboard?lang=cy"))
+    when_cy = [td.get_text(strip=True) for td in welsh.select("tbody td:nth-child(3)")]
+    assert when_cy and when_cy != when
