@@ -48,6 +48,7 @@ class Row:
     value: str
     change_url: str
     anchor: str
+    pointer: str = ""
 
 
 @dataclass
@@ -73,6 +74,15 @@ class SectionSummary:
     status: str
     rows: list[Row] = field(default_factory=list)
     list: ListSummary | None = None
+
+
+def _pointer_or_empty(document: dict, scope, path: str) -> str:
+    from coregroup.plans.document import field_pointer
+
+    try:
+        return field_pointer(document, scope, path)
+    except StopIteration:
+        return ""
 
 
 def item_title(spec_schema: dict, number: int) -> str:
@@ -118,6 +128,7 @@ class PlanReader:
                             navigation.page_url, self.case_id, target, page, **query
                         ),
                         anchor=self._path(raw).replace("/", "__"),
+                        pointer=_pointer_or_empty(self.document, scope, self._path(raw)),
                     )
                 )
         return rows

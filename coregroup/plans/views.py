@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import copy
+
 from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -12,7 +15,7 @@ from coregroup.access import case_route
 from coregroup.cases.people import member_context
 from coregroup.extensions import db
 from coregroup.params import small_int
-from coregroup.plans import live, navigation, services
+from coregroup.plans import editing, live, navigation, services, translations
 from coregroup.plans.diff import changes
 from coregroup.plans.document import find_item
 from coregroup.plans.presenters import (
@@ -339,11 +342,49 @@ def read(case_id: int):
         for s in reader.sections([])
         if not (s.section.pages and all(f in hidden for p in s.section.pages for f in p.fields))
     ]
+    language = g.member.language or str(get_locale())
     return render_template(
         "plans/read.html",
         latest=latest,
         sections=sections,
         own_views=document.get("familyViews", {}).get(g.member.ref),
+        translated=translations.for_reader(document, language) if latest else {},
+        translation_language=language,
+    )
+
+
+@bp.route("/translate/<language>", methods=["GET", "POST"])
+@case_route("plan.edit")
+def translate(case_id: int, language: str):
+    """A professional adds the plan's own words in a family member's language."""
+    from coregroup.i18n import WANTED, own_name
+
+    latest = services.latest_version(g.case)
+    if latest is None or language not in WANTED or language == "en_GB":
+        abort(404)
+    form = FlaskForm()
+    found = translations.entries(services.plan_schema(), latest.document, language)
+    if request.method == "POST" and form.validate():
+        texts = {e.pointer: request.form.get(f"t{n}", "") for n, e in enumerate(found)}
+        yours = translations.apply(copy.deepcopy(latest.document), language, texts)
+        outcome = editing.edit(g.case, current_user, latest.number, yours)
+        if outcome.version is not None:
+            flash(
+                _(
+                    "Translations saved in version %(number)s of the plan.",
+                    number=outcome.version.number,
+                ),
+                "success",
+            )
+            return redirect(url_for("plans.read", case_id=case_id))
+        flash(_("The plan changed while you were translating. Check the originals again."), "error")
+        return redirect(url_for("plans.translate", case_id=case_id, language=language))
+    return render_template(
+        "plans/translate.html",
+        entries=found,
+        language=language,
+        language_name=own_name(language),
+        form=form,
     )
 
 

@@ -10,7 +10,7 @@ from coregroup.meetings import services as meetings
 from tests.conftest import make_case, make_member, make_user, sign_in
 
 VALUES = {
-    "plans": {"section_id": "aims", "location": "aims", "number": 1},
+    "plans": {"section_id": "aims", "location": "aims", "number": 1, "language": "ar"},
     "meetings": {"section_id": "details", "page_id": "when", "key": "m-sam", "number": 1},
     "cases": {},
     "api": {"number": 1},

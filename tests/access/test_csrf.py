@@ -21,6 +21,7 @@ STATE = (Case, Member, Meeting, Circulation, Invitation, PlanDraft, PlanVersion,
 VALUES = {
     "section_id": "aims",
     "user_id": 1,
+    "language": "ar",
     "location": "aims",
     "number": 1,
     "page_id": "when",

@@ -1,0 +1,49 @@
+"""The plan's own words in the family's language: beside the original, out of date when the
+original changes, and carried by the export."""
+
+from coregroup.plans import services
+from tests.conftest import page, sign_in
+from tests.factories import full_plan
+
+
+def test_a_translation_is_shown_beside_the_original_and_marked_when_out_of_date(
+    client, planned, db
+):
+    case, members = planned
+    members["layla"].language = "ar"
+    db.session.commit()
+    form = page(client.get(f"/cases/{case.id}/plan/translate/ar"))
+    fields = {t["id"]: t for t in form.select("textarea")}
+    labels = [lab.get_text(strip=True) for lab in form.select("label.govuk-label")]
+    index = labels.index("What is the core group trying to achieve?")
+    response = client.post(
+        f"/cases/{case.id}/plan/translate/ar", data={f"t{index}": "أن يكون الأطفال آمنين في البيت"}
+    )
+    assert response.status_code == 302 and fields
+    latest = services.latest_version(case)
+    assert latest.document["translations"]["ar"]["/aims"] == {
+        "text": "أن يكون الأطفال آمنين في البيت",
+        "source": full_plan()["aims"],
+    }
+    assert client.get(f"/api/v1/cases/{case.id}/plan").get_json()["translations"]["ar"]
+    client.post("/sign-out")
+    sign_in(client, members["layla"].user)
+    html = page(client.get(f"/cases/{case.id}/plan/read?lang=en_GB"))
+    shown = html.select_one("p.app-translation")
+    assert shown.get_text() == "أن يكون الأطفال آمنين في البيت" and shown["lang"] == "ar"
+    assert "out of date" not in html.text
+    client.post("/sign-out")
+    sign_in(client, members["sam"].user)
+    client.post(f"/cases/{case.id}/plan/aims/aims", data={"aims": "A new aim"})
+    client.post(f"/cases/{case.id}/plan/save")
+    client.post("/sign-out")
+    sign_in(client, members["layla"].user)
+    html = page(client.get(f"/cases/{case.id}/plan/read?lang=en_GB"))
+    assert "This translation is out of date: the original has changed" in html.text
+
+
+def test_professional_only_words_are_not_offered_for_translation(client, planned):
+    case, _ = planned
+    html = page(client.get(f"/cases/{case.id}/plan/translate/ar"))
+    assert "Information for professionals only" not in html.text
+    assert client.get(f"/cases/{case.id}/plan/translate/xx").status_code == 404
