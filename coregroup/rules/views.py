@@ -67,7 +67,8 @@ def timescales_api():
 
 @bp.get("/rules")
 def index():
-    result, problems = _calculate() if request.args else (None, {})
+    asked = any(request.args.get(k) for k in ("jurisdiction", "conference", "meeting", "weeks"))
+    result, problems = _calculate() if asked else (None, {})
     return render_template(
         "rules/index.html",
         profiles=rules.load_profiles().values(),

@@ -54,5 +54,6 @@ def test_the_rules_page_shows_each_profile_with_its_sources_and_a_calculator(cli
         for r in result.select("#result .govuk-summary-list__row")
     }
     assert rows["First core group due by"] == "2028-05-16"
+    assert client.get("/rules?lang=cy").status_code == 200, "choosing a language is not a query"
     bad = client.get("/rules?jurisdiction=guernsey&conference=never")
     assert bad.status_code == 400 and page(bad).select_one(".govuk-error-summary")
