@@ -10,8 +10,18 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.routing import IntegerConverter
 
+from coregroup import fragments
 from coregroup.config import CONFIGS, ROOT, finalise
-from coregroup.extensions import babel, csrf, db, limiter, login_manager, migrate, write_lock
+from coregroup.extensions import (
+    babel,
+    csrf,
+    db,
+    lightly_durable,
+    limiter,
+    login_manager,
+    migrate,
+    write_lock,
+)
 
 
 def get_locale() -> str:
@@ -55,6 +65,7 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA busy_timeout=5000")
         cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=FULL")
         cursor.close()
 
 
@@ -70,6 +81,10 @@ def _sqlite_begin(connection):
     writing = write_lock.get() or (
         has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS")
     )
+    synchronous = "NORMAL" if lightly_durable.get() else "FULL"
+    if connection.info.get("synchronous", "FULL") != synchronous:
+        connection.exec_driver_sql(f"PRAGMA synchronous={synchronous}")
+        connection.info["synchronous"] = synchronous
     connection.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
 
 
@@ -87,6 +102,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     """Build the application: configuration, extensions, schemas and flows, blueprints."""
     config_name = config_name or os.environ.get("COREGROUP_ENV", "development")
     config_class = CONFIGS[config_name]
+    fragments.clear()  # a new app (a test's fresh database) never sees another's fragments
     app = CoreGroup(
         __name__,
         template_folder=str(ROOT / "templates"),

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from flask import has_request_context, request
 from sqlalchemy import select, text
 
-from coregroup.extensions import db, write_lock
+from coregroup.extensions import db, lightly_durable, write_lock
 from coregroup.models import AuditEvent, utcnow
 
 GENESIS = "0" * 64
@@ -54,10 +54,14 @@ def record(action: str, target: str, user_id: int | None = None, case_id: int | 
 
 
 @contextmanager
-def writing():
-    """A transaction that takes the write lock at its start (SQLite's BEGIN IMMEDIATE)."""
+def writing(durable: bool = True):
+    """A transaction that takes the write lock at its start (SQLite's BEGIN IMMEDIATE).
+
+    `durable=False` only for records of reading (see `extensions.lightly_durable`).
+    """
     db.session.commit()  # end whatever read transaction is open
     token = write_lock.set(True)
+    relaxed = lightly_durable.set(not durable)
     try:
         yield
         db.session.commit()
@@ -65,12 +69,13 @@ def writing():
         db.session.rollback()
         raise
     finally:
+        lightly_durable.reset(relaxed)
         write_lock.reset(token)
 
 
-def record_now(action: str, target: str, user_id: int | None = None, case_id=None) -> None:
+def record_now(action: str, target: str, user_id: int | None = None, case_id=None, durable=True):
     """Record an event in a transaction of its own (after a page was only read)."""
-    with writing():
+    with writing(durable):
         record(action, target, user_id, case_id)
 
 

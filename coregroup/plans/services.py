@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from flask import current_app
 from sqlalchemy import func, select
+from sqlalchemy.orm import defer
 
 from coregroup.extensions import db
 from coregroup.flows import MEMBER_PLACEHOLDER, Flow, ListSpec, Page, Section
@@ -29,13 +30,18 @@ def empty_document() -> dict:
     return {"schemaVersion": plan_schema().version}
 
 
-def latest_version(case: Case) -> PlanVersion | None:
-    return db.session.scalar(
+def latest_version(case: Case, document: bool = True) -> PlanVersion | None:
+    """The newest version; `document=False` leaves the (large) document and changes unloaded
+    until they are used."""
+    query = (
         select(PlanVersion)
         .where(PlanVersion.case_id == case.id)
         .order_by(PlanVersion.number.desc())
         .limit(1)
     )
+    if not document:
+        query = query.options(defer(PlanVersion.document), defer(PlanVersion.changes))
+    return db.session.scalar(query)
 
 
 def get_version(case: Case, number: int) -> PlanVersion | None:

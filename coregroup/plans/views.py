@@ -3,17 +3,32 @@
 from __future__ import annotations
 
 import copy
+import datetime as dt
 
-from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    g,
+    get_template_attribute,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from markupsafe import Markup
+from sqlalchemy import select
 
-from coregroup import formgen, pages
+from coregroup import formgen, fragments, pages
 from coregroup.access import case_route
 from coregroup.cases.people import member_context
 from coregroup.extensions import db
+from coregroup.models import Member
 from coregroup.params import small_int
 from coregroup.plans import editing, live, navigation, services, translations
 from coregroup.plans.diff import changes
@@ -328,29 +343,50 @@ def restore(case_id: int, number: int):
 def read(case_id: int):
     """The latest plan to read, as this person may see it (the family's view: no
     professional-only fields, and only their own views)."""
+    latest = services.latest_version(g.case, document=False)
+    summary = own_views = None
+    if latest:
+        language = g.member.language or str(get_locale())
+        audience = g.member.ref if g.member.is_family else "professional"
+        member_rows = db.session.execute(
+            select(Member.ref, Member.name, Member.role).where(Member.case_id == case_id)
+        ).all()
+        key = (
+            "plan-read",
+            latest.id,
+            audience,
+            str(get_locale()),
+            language,
+            tuple(member_rows),
+            dt.date.today(),
+        )
+        summary, own_views = fragments.cached(key, lambda: _read_summary(latest, language))
+    return render_template("plans/read.html", latest=latest, summary=summary, own_views=own_views)
+
+
+def _read_summary(latest, language: str) -> tuple[Markup, dict | None]:
+    """The plan's sections as this reader may see them, rendered once per version and reader,
+    and the reader's own views."""
     from coregroup.plans.audience import for_member, professional_only_paths
 
-    latest = services.latest_version(g.case)
-    document = for_member(services.plan_schema(), latest.document, g.member) if latest else {}
+    schema = services.plan_schema()
+    document = for_member(schema, latest.document, g.member)
+    hidden = professional_only_paths(schema) if g.member.is_family else set()
     flow = services.flow_for("professional")
-    hidden = professional_only_paths(services.plan_schema()) if g.member.is_family else set()
-    reader = PlanReader(
-        services.plan_schema(), flow, document, _members(), g.case.id, g.member.ref, links=False
-    )
+    reader = PlanReader(schema, flow, document, _members(), g.case.id, g.member.ref, links=False)
     sections = [
         s
         for s in reader.sections([])
         if not (s.section.pages and all(f in hidden for p in s.section.pages for f in p.fields))
     ]
-    language = g.member.language or str(get_locale())
-    return render_template(
-        "plans/read.html",
-        latest=latest,
-        sections=sections,
-        own_views=document.get("familyViews", {}).get(g.member.ref),
-        translated=translations.for_reader(document, language) if latest else {},
-        translation_language=language,
+    render = get_template_attribute("plans/_summary.html", "sections_summary")
+    summary = render(
+        sections,
+        editable=False,
+        translated=translations.for_reader(document, language),
+        lang=language,
     )
+    return Markup(summary), document.get("familyViews", {}).get(g.member.ref)
 
 
 @bp.route("/translate/<language>", methods=["GET", "POST"])
