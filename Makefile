@@ -28,7 +28,11 @@ $(DIST)/app.css: node_modules/.installed assets/scss/app.scss
 	cp $(GOVUK)/govuk-frontend.min.js $(DIST)/govuk-frontend.min.js
 	cp node_modules/govuk-frontend/package.json $(DIST)/govuk-frontend-package.json
 
-assets: $(DIST)/app.css
+# Fingerprinted copies of every file a page loads, and the manifest naming them.
+$(DIST)/manifest.json: $(DIST)/app.css $(BIN)/.installed coregroup/assets.py $(wildcard coregroup/static/app/*.js coregroup/static/app/*.svg coregroup/static/app/icons/*.png)
+	$(BIN)/python -m coregroup.assets > /dev/null
+
+assets: $(DIST)/manifest.json
 
 # Compile the catalogs (part of every install).
 compile-translations: $(BIN)/.installed

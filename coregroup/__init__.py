@@ -14,6 +14,7 @@ from coregroup import fragments
 from coregroup.config import CONFIGS, ROOT, finalise
 from coregroup.extensions import (
     babel,
+    compress,
     csrf,
     db,
     lightly_durable,
@@ -125,6 +126,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     csrf.init_app(app)
+    compress.init_app(app)
     babel.init_app(app, locale_selector=get_locale)
     login_manager.init_app(app)
     limiter.init_app(app)
@@ -138,7 +140,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     app.extensions["coregroup.schemas"] = schemas
     app.extensions["coregroup.flows"] = load_flows(schemas, app.config["COREGROUP_FORMS_DIR"])
 
-    from coregroup import admin, auth, cli, errors, invitations, main, resume, templating
+    from coregroup import admin, auth, cli, errors, invitations, main, offline, resume, templating
     from coregroup.api.views import bp as api_bp
     from coregroup.cases.views import bp as cases_bp
     from coregroup.meetings.views import bp as meetings_bp
@@ -156,6 +158,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
         invitations.bp,
         resume.bp,
         admin.bp,
+        offline.bp,
     ):
         app.register_blueprint(blueprint)
     invitations.register_language(app)
@@ -185,6 +188,11 @@ def _security_headers(response):
     response.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
     if request.is_secure:
         response.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
-    if not request.path.startswith("/static/"):
+    if request.path.startswith("/static/dist/fp/"):
+        # Fingerprinted (coregroup/assets.py): a changed file has a new name.
+        response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+    elif request.path.startswith("/static/"):
+        response.headers["Cache-Control"] = "no-cache"
+    else:
         response.headers.setdefault("Cache-Control", "no-store")
     return response

@@ -47,7 +47,7 @@ _HASHERS = {
 _DUMMY_HASHES: dict[bool, str] = {}
 MAX_FAILURES = 10
 PENDING_FOR = dt.timedelta(minutes=5)  # time to give the second factor after the password
-BACKGROUND_ENDPOINTS = {"plans.live_state"}
+BACKGROUND_ENDPOINTS = {"plans.live_state", "offline.session_token"}
 LOCKED_FOR = dt.timedelta(minutes=15)
 
 

@@ -58,6 +58,18 @@ class Config:
     COREGROUP_SIGN_IN_LIMIT = os.environ.get("COREGROUP_SIGN_IN_LIMIT", "10 per minute")
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
+    # Responses compressed for phones on slow connections (brotli, else gzip).
+    COMPRESS_ALGORITHM = ["br", "gzip"]
+    COMPRESS_ALGORITHM_STREAMING = ["br", "deflate"]
+    COMPRESS_MIMETYPES = [
+        "text/html",
+        "text/css",
+        "text/javascript",
+        "application/javascript",
+        "application/json",
+        "application/manifest+json",
+        "image/svg+xml",
+    ]
     # What 0 and 10 mean on the scaling tool (generic wording; set per deployment).
     COREGROUP_SCALE_ZERO = os.environ.get(
         "COREGROUP_SCALE_ZERO", "the child is not safe, and things must change now"

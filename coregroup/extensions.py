@@ -3,6 +3,7 @@
 from contextvars import ContextVar
 
 from flask_babel import Babel
+from flask_compress import Compress
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -25,6 +26,7 @@ write_lock: ContextVar[bool] = ContextVar("write_lock", default=False)
 lightly_durable: ContextVar[bool] = ContextVar("lightly_durable", default=False)
 migrate = Migrate()
 csrf = CSRFProtect()
+compress = Compress()
 babel = Babel()
 login_manager = LoginManager()
 limiter = Limiter(key_func=get_remote_address)

@@ -56,6 +56,12 @@ def register(app) -> None:
     app.jinja_env.add_extension("jinja2.ext.do")
     manifest = _asset_manifest()
 
+    def asset_url(name: str) -> str:
+        """A static file's URL by its name under static/: the fingerprinted copy when built."""
+        return "/static/" + manifest.get(name, name)
+
+    app.jinja_env.globals["asset_url"] = asset_url
+
     @app.context_processor
     def _globals():
         locale = get_locale()
@@ -64,7 +70,7 @@ def register(app) -> None:
             "service_name": app.config["SERVICE_NAME"],
             "html_lang": str(locale).replace("_", "-") if locale else "en",
             "text_dir": "rtl" if locale and locale.character_order == "right-to-left" else "ltr",
-            "asset": lambda name: "/static/dist/" + manifest.get(name, name),
+            "asset": asset_url,
             "idle_seconds": int(app.config["COREGROUP_IDLE_TIMEOUT"].total_seconds()),
             "current_language": str(locale) if locale else "en_GB",
             "languages": [

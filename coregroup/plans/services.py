@@ -248,6 +248,52 @@ def save_plan(case: Case, user: User) -> SaveResult:
     return SaveResult(version=version, document=document)
 
 
+def save_views(case: Case, user: User, member_ref: str, text: str, base: int) -> SaveResult:
+    """A family member's views, written against version `base`, merged into the latest plan.
+
+    A clash (their views changed meanwhile, e.g. from another phone) is never dropped: the
+    words are put in the person's draft, where the check page shows both and lets them choose.
+    """
+    latest = latest_version(case)
+    based_on = get_version(case, base) if base else None
+    base_doc = based_on.document if based_on else empty_document()
+
+    def with_views(document: dict) -> dict:
+        views = document.setdefault("familyViews", {})
+        mine = {k: v for k, v in views.get(member_ref, {}).items() if k != "views"}
+        if text:
+            mine["views"] = text
+        if mine:
+            views[member_ref] = mine
+        else:
+            views.pop(member_ref, None)
+        if not views:
+            document.pop("familyViews")
+        return document
+
+    yours = with_views(copy.deepcopy(base_doc))
+    document, conflicts = yours, []
+    if latest and latest.number != (based_on.number if based_on else 0):
+        document, conflicts = merge(base_doc, latest.document, yours)
+    if conflicts:
+        draft = get_draft(case, user)
+        if draft is None:
+            draft = PlanDraft(case_id=case.id, user_id=user.id, base_number=base, document=yours)
+            db.session.add(draft)
+        else:
+            draft.document = with_views(copy.deepcopy(draft.document))
+        db.session.commit()
+        return SaveResult(conflicts=conflicts, document=document)
+    errors = plan_schema().errors(document)
+    if errors:
+        return SaveResult(errors=errors, document=document)
+    if latest and not changes(latest.document, document):
+        return SaveResult(unchanged=True, document=document)
+    version = write_version(case, user, document)
+    db.session.commit()
+    return SaveResult(version=version, document=document)
+
+
 def resolve_conflicts(case: Case, user: User, keep: str) -> None:
     """Settle every clash with the latest plan by keeping "mine" or "theirs" for all of them.
 

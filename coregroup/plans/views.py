@@ -12,23 +12,25 @@ from flask import (
     g,
     get_template_attribute,
     jsonify,
+    make_response,
     redirect,
     render_template,
     request,
     url_for,
 )
-from flask_babel import get_locale
+from flask_babel import format_number, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from markupsafe import Markup
 from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
 
 from coregroup import formgen, fragments, pages
 from coregroup.access import case_route
 from coregroup.cases.people import member_context
 from coregroup.extensions import db
-from coregroup.models import Member
+from coregroup.models import Member, utcnow
 from coregroup.params import small_int
 from coregroup.plans import editing, live, navigation, services, translations
 from coregroup.plans.diff import changes
@@ -343,17 +345,23 @@ def restore(case_id: int, number: int):
 def read(case_id: int):
     """The latest plan to read, as this person may see it (the family's view: no
     professional-only fields, and only their own views)."""
+    return _render_read()
+
+
+def _render_read(views_error: str | None = None, typed: str | None = None, status: int = 200):
     latest = services.latest_version(g.case, document=False)
     summary = own_views = None
     if latest:
         language = g.member.language or str(get_locale())
         audience = g.member.ref if g.member.is_family else "professional"
         member_rows = db.session.execute(
-            select(Member.ref, Member.name, Member.role).where(Member.case_id == case_id)
+            select(Member.ref, Member.name, Member.role).where(Member.case_id == g.case.id)
         ).all()
         key = (
             "plan-read",
             latest.id,
+            latest.number,
+            latest.created_at,
             audience,
             str(get_locale()),
             language,
@@ -361,7 +369,87 @@ def read(case_id: int):
             dt.date.today(),
         )
         summary, own_views = fragments.cached(key, lambda: _read_summary(latest, language))
-    return render_template("plans/read.html", latest=latest, summary=summary, own_views=own_views)
+    response = make_response(
+        render_template(
+            "plans/read.html",
+            latest=latest,
+            summary=summary,
+            own_views=own_views,
+            views_error=views_error,
+            typed=typed,
+            rendered_at=utcnow(),
+        ),
+        status,
+    )
+    if g.member.is_family and status == 200:
+        # The family's view may be kept on the family member's phone, if they choose
+        # (static/app/offline.js); every other page is no-store and never kept.
+        response.headers["Cache-Control"] = "private, no-cache"
+        response.headers["X-Offline-Copy"] = "family-plan"
+        response.headers["X-Offline-User"] = str(current_user.id)
+    return response
+
+
+@bp.post("/views")
+@case_route("plan.contribute")
+def send_views(case_id: int):
+    """A family member's views, sent from the plan page (typed there, perhaps offline, and sent
+    later with the version they were based on); merged by the co-editing rules."""
+    if not g.member.is_family:
+        abort(404)
+    as_json = request.is_json
+    data = request.get_json(silent=True) if as_json else request.form
+    if not isinstance(data, dict | MultiDict):
+        return jsonify(errors=[{"pointer": "", "message": "Send a JSON object."}]), 400
+    text, base = data.get("views"), data.get("base", 0)
+    error = pointer = None
+    limit = services.plan_schema().at(("familyViews", "*", "views")).get("maxLength", 4000)
+    if not isinstance(text, str) or not text.strip():
+        error, pointer = _("Write your views before you send them."), "/views"
+    elif len(text) > limit:
+        error, pointer = (
+            _("Your views must be %(limit)s characters or fewer.", limit=format_number(limit)),
+            "/views",
+        )
+    try:
+        if isinstance(base, bool) or (as_json and not isinstance(base, int)):
+            raise ValueError(base)
+        base = small_int(base)
+    except (TypeError, ValueError):
+        error, pointer = error or _("The version number is not right."), pointer or "/base"
+    if error:
+        if as_json:
+            return jsonify(errors=[{"pointer": pointer, "message": error}]), 422
+        return _render_read(
+            views_error=error, typed=text if isinstance(text, str) else "", status=400
+        )
+    result = services.save_views(g.case, current_user, g.member.ref, text.strip(), base)
+    check_url = url_for("plans.check", case_id=case_id)
+    if result.conflicts:
+        if as_json:
+            return jsonify(saved=False, conflict=True, check=check_url), 409
+        flash(_("Your views were changed somewhere else. Your words are kept: check, then save."))
+        return redirect(check_url)
+    if result.errors:
+        if as_json:
+            return jsonify(errors=[_error_json(e) for e in result.errors]), 422
+        return _render_read(
+            views_error=_error_json(result.errors[0])["message"], typed=text, status=400
+        )
+    number = result.version.number if result.version else services.latest_version(g.case).number
+    if as_json:
+        return jsonify(saved=True, version=number), 201 if result.version else 200
+    flash(_("Thank you. Your views are saved in the plan."), "success")
+    return redirect(url_for("plans.read", case_id=case_id))
+
+
+def _error_json(error) -> dict:
+    schema = services.plan_schema()
+    try:
+        field_schema = schema.at(tuple(p for p in error.pointer.split("/")[1:]))
+    except KeyError:
+        field_schema = {}
+    return {"pointer": error.pointer, "message": message_for(field_schema, error)}
 
 
 def _read_summary(latest, language: str) -> tuple[Markup, dict | None]:

@@ -1,4 +1,4 @@
 // Progressive enhancement only: every page works without this file.
-import { initAll } from "/static/dist/govuk-frontend.min.js";
+import { initAll } from "govuk-frontend"; // resolved by the page's import map
 
 initAll();

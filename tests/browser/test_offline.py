@@ -1,0 +1,119 @@
+"""On a parent's phone with no signal (real headless Chromium, Playwright's offline mode): the
+plan kept on the phone is read, views written offline are kept on the phone and sent when the
+signal returns; nothing is kept without the parent's choice; signing out clears it all."""
+
+import json
+
+import pytest
+
+from tests.browser.conftest import PHONE
+
+pytestmark = pytest.mark.browser
+LAYLA = "layla@demo.coregroup.example"
+
+
+def _phone(browser, base, credentials, email=LAYLA):
+    context = browser.new_context(viewport=PHONE)
+    page = context.new_page()
+    page.set_default_timeout(10000)
+    page.goto(f"{base}/sign-in")
+    page.locator("#email").fill(email)
+    page.locator("#password").fill(credentials[email])
+    page.locator("main button").click()
+    page.wait_for_url(f"{base}/cases")
+    page.goto(f"{base}/language/en_GB?next=/cases/1/plan/read")  # Layla usually reads Arabic
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    return context, page
+
+
+def _views_on_server(page, base) -> dict:
+    plan = page.evaluate(f"fetch('{base}/api/v1/cases/1/plan').then(r => r.json())")
+    return plan.get("familyViews", {})
+
+
+def _kept_plan(page) -> bool:
+    return page.evaluate(
+        "caches.open('coregroup-plans').then(c => c.match(location.pathname)).then(r => !!r)"
+    )
+
+
+def test_the_kept_plan_is_read_offline_and_views_are_sent_when_back_online(browser, live_server):
+    base, credentials = live_server
+    context, page = _phone(browser, base, credentials)
+    choice = page.get_by_label("Keep the plan on this phone")
+    choice.wait_for()  # shown by the script only: it needs a service worker
+    assert not choice.is_checked()
+    choice.check()
+    page.wait_for_function(
+        "caches.open('coregroup-plans').then(c => c.match(location.pathname)).then(r => !!r)"
+    )
+    assert page.evaluate("navigator.storage.persisted().then(() => true)")
+
+    context.set_offline(True)
+    page.reload()
+    assert page.locator("h1").inner_text() == "The plan"
+    banner = page.locator("#offline-banner")
+    assert banner.is_visible() and "You are offline" in banner.inner_text()
+    assert "This is the plan as it was on" in banner.inner_text()
+
+    page.locator("#views").fill("Written with no signal on the bus.")
+    page.get_by_role("button", name="Send your views").click()
+    draft = page.locator("#drafts-list li")
+    draft.filter(has_text="It will be sent when you are back online").wait_for()
+    assert "Written with no signal on the bus." in draft.inner_text()
+    stored = page.evaluate("self.CoreGroupDrafts.all()")
+    assert stored[0]["base"] >= 1 and stored[0]["status"] == "waiting"
+
+    context.set_offline(False)
+    page.locator("#drafts-list li", has_text="Sent. It is in the plan now.").wait_for()
+    views = _views_on_server(page, base)
+    assert "Written with no signal on the bus." in json.dumps(views)
+    context.close()
+
+
+def test_nothing_is_kept_without_the_choice_and_signing_out_clears_everything(browser, live_server):
+    base, credentials = live_server
+    context, page = _phone(browser, base, credentials)
+    assert not _kept_plan(page)
+    context.set_offline(True)
+    page.reload()
+    assert page.locator("h1").inner_text() == "You are offline"
+    assert "Amira" not in page.content()  # no one's plan, no one's name
+    context.set_offline(False)
+
+    page.goto(f"{base}/cases/1/plan/read")
+    page.get_by_label("Keep the plan on this phone").check()
+    page.wait_for_function(
+        "caches.open('coregroup-plans').then(c => c.match(location.pathname)).then(r => !!r)"
+    )
+    page.locator("form.app-sign-out button").dispatch_event("click")  # inside the phone's menu
+    page.wait_for_url(f"{base}/sign-in")
+    assert "coregroup-plans" not in page.evaluate("caches.keys()")
+    assert page.evaluate("indexedDB.databases().then(d => d.map(x => x.name))") == []
+    context.close()
+
+
+def test_a_session_that_ended_offline_sends_the_draft_after_signing_in(browser, live_server):
+    base, credentials = live_server
+    context, page = _phone(browser, base, credentials)
+    page.get_by_label("Keep the plan on this phone").check()
+    page.wait_for_function(
+        "caches.open('coregroup-plans').then(c => c.match(location.pathname)).then(r => !!r)"
+    )
+    context.set_offline(True)
+    page.reload()
+    page.locator("#views").fill("Kept while my session ended.")
+    page.get_by_role("button", name="Send your views").click()
+    page.locator("#drafts-list li", has_text="back online").wait_for()
+    context.clear_cookies()  # the session ends while the phone is offline
+    context.set_offline(False)
+    page.locator("#drafts-list li", has_text="Sign in again to send it").wait_for()
+    page.locator("#drafts-list li a", has_text="Sign in").click()
+    page.locator("#email").fill(LAYLA)
+    page.locator("#password").fill(credentials[LAYLA])
+    page.locator("main button").click()
+    page.wait_for_url(f"{base}/cases/1/plan/read")
+    page.locator("#drafts-list li", has_text="Sent. It is in the plan now.").wait_for()
+    assert "Kept while my session ended." in json.dumps(_views_on_server(page, base))
+    context.close()
