@@ -28,10 +28,14 @@ def password_hash() -> str:
 
 
 def pytest_collection_modifyitems(config, items):
-    """Drills that stop PostgreSQL belong to the PostgreSQL lane only (not skipped: not run)."""
-    if os.environ.get("COREGROUP_TEST_DATABASE") == "postgresql":
-        return
-    kept = [i for i in items if i.get_closest_marker("postgres_only") is None]
+    """Drills that stop PostgreSQL belong to the PostgreSQL lane only, and checks of the pages'
+    HTML alone (axe) to the SQLite lane only: the same pages either way (not skipped: not run)."""
+    lane = (
+        "sqlite_only"
+        if os.environ.get("COREGROUP_TEST_DATABASE") == "postgresql"
+        else ("postgres_only")
+    )
+    kept = [i for i in items if i.get_closest_marker(lane) is None]
     config.hook.pytest_deselected(items=[i for i in items if i not in kept])
     items[:] = kept
 

@@ -1,0 +1,72 @@
+"""axe-core, in real Chromium, on every page a professional and a family member can reach from
+their start pages (every page of every flow: the plan's task list, sections, questions, lists
+and items, check answers, versions, meetings, conference, members...), in English and in Arabic
+(right to left), at a 360×740 phone and at desktop width. No violations allowed."""
+
+from __future__ import annotations
+
+from urllib.parse import urljoin, urlparse
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+
+from tests.browser.conftest import PHONE, sign_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.sqlite_only]
+DESKTOP = {"width": 1280, "height": 900}
+# Links that are not pages to check: they change state, download a file or switch language.
+NOT_PAGES = ("/sign-out", "/language/", "/api/", ".ics", "/export", "/static/", "/sw.js")
+LIMIT = 80  # pages per person: more than the demo case has, so the crawl ends by itself
+
+
+def _pages(page, base: str, start: list[str]):
+    """Breadth-first through same-site links, yielding each page once it is loaded."""
+    seen, queue = set(), list(start)
+    while queue and len(seen) < LIMIT:
+        url = queue.pop(0)
+        path = urlparse(url).path + ("?" + urlparse(url).query if urlparse(url).query else "")
+        if path in seen or any(part in path for part in NOT_PAGES):
+            continue
+        seen.add(path)
+        response = page.goto(urljoin(base, path))
+        if not response or response.status >= 400 or not page.url.startswith(base):
+            continue
+        yield path
+        for href in page.eval_on_selector_all("a[href]", "els => els.map(e => e.href)"):
+            parsed = urlparse(href)
+            if href.startswith(base) and "#" not in href and parsed.path not in seen:
+                queue.append(href)
+
+
+def _violations(axe: Axe, page) -> list[str]:
+    found = axe.run(page)
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} — "
+        + "; ".join(n["target"][0] if n["target"] else "?" for n in v["nodes"][:3])
+        for v in found.response["violations"]
+    ]
+
+
+@pytest.mark.parametrize("language", ["en_GB", "ar"])
+@pytest.mark.parametrize(
+    "email", ["sam@demo.coregroup.example", "layla@demo.coregroup.example"], ids=["lead", "parent"]
+)
+def test_no_axe_violations_on_any_page(browser, live_server, email, language):
+    base, credentials = live_server
+    context = browser.new_context(viewport=PHONE)
+    page = context.new_page()
+    page.set_default_timeout(10000)
+    sign_in(page, base, email, credentials[email])
+    page.goto(f"{base}/language/{language}?next=/cases")
+    axe = Axe()
+    problems, checked = {}, 0
+    for path in _pages(page, base, [f"{base}/cases", f"{base}/dashboard", f"{base}/cases/1"]):
+        for name, size in (("phone", PHONE), ("desktop", DESKTOP)):
+            page.set_viewport_size(size)
+            for problem in _violations(axe, page):
+                problems.setdefault(problem, []).append(f"{path} ({name})")
+        page.set_viewport_size(PHONE)
+        checked += 1
+    context.close()
+    assert checked >= (20 if "sam" in email else 5), f"only {checked} pages were reached"
+    assert not problems, "\n".join(f"{p}\n    on {', '.join(w[:4])}" for p, w in problems.items())
