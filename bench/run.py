@@ -8,7 +8,6 @@ bench-results/latest.md. Set BENCH_DATABASE=postgresql to run on a throwaway Pos
 from __future__ import annotations
 
 import datetime as dt
-import gzip
 import os
 import platform
 import re
@@ -20,6 +19,7 @@ import tempfile
 import textwrap
 import time
 from pathlib import Path
+from urllib.parse import urlparse
 
 import requests
 
@@ -156,6 +156,46 @@ def wrk(url: str, connections: int, cookie: str, script: Path, seconds: str = DU
     }
 
 
+LIGHTHOUSE = "lighthouse@13.5.0"
+
+
+def run_lighthouse(url: str, cookie: str, work: Path) -> str:
+    """Lighthouse in mobile mode with Debian's Chromium; its scores and two timings, in words."""
+    import json
+
+    report = work / "lighthouse.json"
+    command = [
+        "npx",
+        "--yes",
+        LIGHTHOUSE,
+        url,
+        "--quiet",
+        "--output=json",
+        f"--output-path={report}",
+        "--only-categories=performance,accessibility",
+        f"--extra-headers={json.dumps({'Cookie': cookie})}",
+        "--chrome-flags=--headless=new --no-sandbox --disable-gpu "
+        "--disable-background-networking --disable-component-update --no-first-run",
+    ]
+    done = subprocess.run(
+        command,
+        env={**os.environ, "CHROME_PATH": shutil.which("chromium") or ""},
+        capture_output=True,
+        text=True,
+    )
+    if done.returncode != 0 or not report.exists():
+        return f"did not run ({done.stderr.strip()[-300:]})"
+    found = json.loads(report.read_text())
+    scores = {k: round(v["score"] * 100) for k, v in found["categories"].items()}
+    audits = found["audits"]
+    lcp = audits["largest-contentful-paint"]["numericValue"] / 1000
+    return (
+        f"performance {scores['performance']}, accessibility {scores['accessibility']}, "
+        f"largest contentful paint {lcp:.2f} s, "
+        f"cumulative layout shift {audits['cumulative-layout-shift']['numericValue']:.3f}"
+    )
+
+
 def cookie_of(session: requests.Session) -> str:
     return "; ".join(f"{c.name}={c.value}" for c in session.cookies)
 
@@ -239,18 +279,14 @@ def main() -> None:
             if name.startswith("bare"):
                 ceiling[connections] = result["rps"]
             rows.append((name, connections, result, result["rps"] / ceiling[connections]))
-    weights = {
-        "HTML": len(gzip.compress(family_page.encode())),
-        "CSS": len(gzip.compress((ROOT / "coregroup/static/dist/app.css").read_bytes())),
-        "JS": sum(
-            len(gzip.compress(p.read_bytes()))
-            for p in (
-                ROOT / "coregroup/static/dist/govuk-frontend.min.js",
-                ROOT / "coregroup/static/app/init.js",
-                ROOT / "coregroup/static/app/session.js",
-            )
-        ),
-    }
+    from bench.pageweight import measure
+
+    host = urlparse(base).hostname
+    cookies = [
+        {"name": c.name, "value": c.value, "domain": host, "path": "/"} for c in family.cookies
+    ]
+    weight = measure(f"{base}/cases/1/plan/read", cookies)
+    lighthouse = run_lighthouse(f"{base}/cases/1/plan/read", cookie_of(family), work)
     app.terminate()
     bare.terminate()
     if postgres:
@@ -271,11 +307,16 @@ def main() -> None:
             f"| {name} | {connections} | {r['rps']:.0f} | {r['p50']:.1f} | "
             f"{r['p90']:.1f} | {r['p95']:.1f} | {r['p99']:.1f} | {r['bad']} | {ratio:.2f} |"
         )
+    first = weight["first"]
     lines += [
         "",
-        "Family plan page weight, gzip: "
-        + ", ".join(f"{k} {v / 1024:.1f} KB" for k, v in weights.items())
-        + f"; total {sum(weights.values()) / 1024:.1f} KB",
+        "Family plan page on a phone (real Chromium, compressed bytes on the wire), first visit: "
+        + ", ".join(f"{k} {v / 1024:.1f} KB" for k, v in sorted(first.items()))
+        + f"; total {sum(first.values()) / 1024:.1f} KB. Repeat visit fetches: "
+        + (", ".join(weight["repeat"]) or "nothing")
+        + ".",
+        "",
+        "Lighthouse (mobile, family plan page): " + lighthouse,
     ]
     table = "\n".join(lines)
     print(table)

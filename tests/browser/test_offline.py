@@ -117,3 +117,39 @@ def test_a_session_that_ended_offline_sends_the_draft_after_signing_in(browser, 
     page.locator("#drafts-list li", has_text="Sent. It is in the plan now.").wait_for()
     assert "Kept while my session ended." in json.dumps(_views_on_server(page, base))
     context.close()
+
+
+def test_with_javascript_off_the_plan_and_its_form_still_work(browser, live_server):
+    base, credentials = live_server
+    context = browser.new_context(viewport=PHONE, java_script_enabled=False)
+    page = context.new_page()
+    page.set_default_timeout(10000)
+    page.goto(f"{base}/sign-in")
+    page.locator("#email").fill(LAYLA)
+    page.locator("#password").fill(credentials[LAYLA])
+    page.locator("main button").click()
+    page.goto(f"{base}/language/en_GB?next=/cases/1/plan/read")
+    assert not page.locator("#keep-plan-choice").is_visible()  # it needs a service worker
+    assert not page.locator("#offline-banner").is_visible()
+    page.locator("#views").fill("Sent the plain way.")
+    page.get_by_role("button", name="Send your views").click()
+    assert "Your views are saved in the plan." in page.locator("main").inner_text()
+    assert page.locator("#views").input_value() == "Sent the plain way."
+    context.close()
+
+
+def test_a_repeat_visit_fetches_only_the_page_itself(browser, live_server):
+    base, credentials = live_server
+    context, page = _phone(browser, base, credentials)
+    page.wait_for_load_state("networkidle")
+    fetched = []
+    context.on(
+        "requestfinished",
+        lambda r: (
+            fetched.append(r.url) if r.response() and not r.response().from_service_worker else None
+        ),
+    )
+    page.goto(f"{base}/cases/1/plan/read")
+    page.wait_for_load_state("networkidle")
+    assert [u.removeprefix(base) for u in fetched] == ["/cases/1/plan/read"]
+    context.close()
