@@ -170,6 +170,15 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     def _nonce():
         g.csp_nonce = secrets.token_urlsafe(16)
 
+    from coregroup.api import tokens
+
+    @app.before_request
+    def _csrf():
+        if app.config["WTF_CSRF_ENABLED"] and not (
+            tokens.bearer() and request.path.startswith("/api/")
+        ):
+            csrf.protect(apply_exemptions=True)
+
     app.after_request(_security_headers)
     return app
 

@@ -127,6 +127,10 @@ def end_session() -> None:
 
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
+    from coregroup.api import tokens
+
+    if tokens.bearer() and request.path.startswith("/api/"):
+        return None  # a bearer token speaks for itself (api/tokens.py), never a cookie
     sid = session.get("sid")
     if not sid:
         return None

@@ -49,7 +49,10 @@ def extract(fileobj, keywords, comment_tags, options):
     found: list[str] = []
     name = getattr(fileobj, "name", "")
     if name.endswith(".json"):
-        _walk_schema(json.loads(text), found)
+        schema = json.loads(text)
+        # A schema only other systems read (e.g. the case export) has no words for people.
+        if schema.get("x-audience") != "systems":
+            _walk_schema(schema, found)
     else:
         _walk_flow(yaml.safe_load(text), found)
     for message in dict.fromkeys(found):  # each once, in order

@@ -57,6 +57,9 @@ def register(app) -> None:
     app.cli.add_command(export)
     app.cli.add_command(audit_cli)
     app.cli.add_command(people)
+    from coregroup.api.tokens import tokens_cli
+
+    app.cli.add_command(tokens_cli)
 
 
 people = AppGroup("people", help="People and what is held about them.")

@@ -33,6 +33,9 @@ class Config:
     MAX_CONTENT_LENGTH = int(os.environ.get("COREGROUP_MAX_CONTENT_LENGTH", 1024 * 1024))
     # CSRF tokens live as long as the session, so a long edit is never lost to token expiry.
     WTF_CSRF_TIME_LIMIT = None
+    # Checked in create_app: every state-changing request, except an API call with a bearer
+    # token (no cookies, so nothing for another site to forge).
+    WTF_CSRF_CHECK_DEFAULT = False
     WTF_I18N_ENABLED = True
     BABEL_DEFAULT_LOCALE = "en_GB"
     BABEL_DEFAULT_TIMEZONE = "Europe/London"

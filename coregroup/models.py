@@ -156,6 +156,9 @@ class PlanVersion(db.Model):
     document: Mapped[dict] = mapped_column(Document)
     schema_version: Mapped[str] = mapped_column(String(20))
     author_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    # The author as a member of this case's core group: kept with the version, so that an
+    # export names them in any installation (filled in on insert, see _member_refs below).
+    author_ref: Mapped[str | None] = mapped_column(String(48))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     changes: Mapped[list] = mapped_column(Document, default=list)
     note: Mapped[str | None] = mapped_column(Text)
@@ -223,6 +226,7 @@ class Meeting(db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     completed_at: Mapped[dt.datetime | None]
     completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    completed_by_ref: Mapped[str | None] = mapped_column(String(48))
 
     case: Mapped[Case] = relationship()
     circulations: Mapped[list[Circulation]] = relationship(
@@ -251,6 +255,7 @@ class Circulation(db.Model):
     address: Mapped[str | None] = mapped_column(String(320))
     sent_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     sent_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    sent_by_ref: Mapped[str | None] = mapped_column(String(48))
     error: Mapped[str | None] = mapped_column(Text)
     received_at: Mapped[dt.datetime | None]
     agrees: Mapped[bool | None]
@@ -346,3 +351,54 @@ AUDIT_TRIGGERS = {
 def _append_only(target, connection, **kw):
     for statement in AUDIT_TRIGGERS.get(connection.dialect.name, []):
         connection.exec_driver_sql(statement)
+
+
+class ApiToken(db.Model):
+    """A token another system uses to call the API as one person, with only the scopes it
+    needs. Only a SHA-256 hash is kept (the token is 256 random bits, shown once)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    scopes: Mapped[list] = mapped_column(Document, default=list)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[dt.datetime]
+    revoked_at: Mapped[dt.datetime | None]
+    last_used_at: Mapped[dt.datetime | None]
+
+    user: Mapped[User] = relationship()
+
+
+def _member_ref(connection, case_id: int, user_id: int | None) -> str | None:
+    if user_id is None or case_id is None:
+        return None
+    return connection.scalar(
+        Member.__table__.select()
+        .with_only_columns(Member.ref)
+        .where(Member.case_id == case_id, Member.user_id == user_id)
+    )
+
+
+@event.listens_for(PlanVersion, "before_insert")
+def _version_author_ref(mapper, connection, version):
+    if version.author_ref is None:
+        version.author_ref = _member_ref(connection, version.case_id, version.author_id)
+
+
+@event.listens_for(Meeting, "before_insert")
+@event.listens_for(Meeting, "before_update")
+def _meeting_completed_by_ref(mapper, connection, meeting):
+    if meeting.completed_by_ref is None and meeting.completed_by_id is not None:
+        meeting.completed_by_ref = _member_ref(connection, meeting.case_id, meeting.completed_by_id)
+
+
+@event.listens_for(Circulation, "before_insert")
+def _circulation_sent_by_ref(mapper, connection, circulation):
+    if circulation.sent_by_ref is None and circulation.sent_by_id is not None:
+        case_id = connection.scalar(
+            Meeting.__table__.select()
+            .with_only_columns(Meeting.case_id)
+            .where(Meeting.id == circulation.meeting_id)
+        )
+        circulation.sent_by_ref = _member_ref(connection, case_id, circulation.sent_by_id)

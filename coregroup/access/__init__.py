@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import abort, g, request
+from flask import abort, g, jsonify, request
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from coregroup import audit
+from coregroup.api import tokens
 from coregroup.extensions import db
 from coregroup.models import FAMILY_ROLES, Case, Member
 
@@ -32,6 +33,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "plan.edit": frozenset({LEAD, PROFESSIONAL}),  # the whole plan, e.g. through the API
     "plan.history": frozenset({LEAD, PROFESSIONAL, VIEWER}),
     "plan.export": frozenset({LEAD, PROFESSIONAL, FAMILY, VIEWER}),  # family: family fields
+    "case.export": frozenset({LEAD, PROFESSIONAL}),  # the whole case, to move or report it
     "meeting.view": frozenset({LEAD, PROFESSIONAL, FAMILY, VIEWER}),
     "meeting.record": frozenset({LEAD, PROFESSIONAL}),
     "meeting.circulate": frozenset({LEAD, PROFESSIONAL}),
@@ -87,10 +89,19 @@ def case_route(permission: str, audited: bool = True):
             member = membership(current_user, case_id)
             if not can(member, permission):
                 abort(404)
+            token = tokens.current()
+            if token is not None and not tokens.allows(tokens.PERMISSION_SCOPES[permission]):
+                return jsonify(
+                    error="insufficient_scope",
+                    field="/scope",
+                    message=f"This token needs the {tokens.PERMISSION_SCOPES[permission]} scope.",
+                ), 403
             g.member = member
             g.case = member.case
             g.can = lambda name: can(member, name)
             target = f"{request.method} {request.path}"
+            if token is not None:
+                target += f" (token {token.id})"
             if request.method in ("GET", "HEAD"):
                 response = view(*args, case_id=case_id, **kwargs)
                 if audited:

@@ -1,13 +1,30 @@
-"""JSON API: the plan export, and each JSON Schema at the URL of its $id."""
+"""JSON API under /api/v1 (documented at /api/v1/openapi.json, generated from these views and
+their marshmallow schemas), and each JSON Schema at the URL of its $id."""
 
 from __future__ import annotations
 
 import json
 
-from flask import Blueprint, Response, abort, current_app, g, jsonify, request
-from flask_login import current_user
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    g,
+    jsonify,
+    render_template,
+    request,
+    stream_with_context,
+)
+from flask_login import current_user, login_required
+from sqlalchemy import select
 
-from coregroup.access import case_route
+from coregroup import audit
+from coregroup.access import case_route, my_cases
+from coregroup.api import interchange, schemas, tokens
+from coregroup.api.spec import operation
+from coregroup.extensions import db
+from coregroup.models import PlanVersion
 from coregroup.params import small_int
 from coregroup.plans import editing, services
 from coregroup.plans.audience import for_member
@@ -29,6 +46,8 @@ def etag_for(case_id: int, number: int) -> str:
 
 def number_from_etag(case_id: int, tag: str | None) -> int | None:
     prefix = f"plan-{case_id}-"
+    # A compressed answer carries the same tag with its encoding (Flask-Compress: ":gzip").
+    tag = tag.split(":")[0] if tag else tag
     if not tag or not tag.startswith(prefix) or not tag[len(prefix) :].isascii():
         return None
     try:
@@ -39,8 +58,20 @@ def number_from_etag(case_id: int, tag: str | None) -> int | None:
 
 @bp.patch("/api/v1/cases/<int:case_id>/plan")
 @case_route("plan.edit")
+@operation(
+    "write:plans",
+    {200: schemas.PLAN},
+    body=schemas.PATCH,
+    body_type="application/merge-patch+json",
+    errors=(400, 401, 403, 404, 409, 412, 415, 422),
+)
 def patch_plan(case_id: int):
-    """Change the plan: a JSON Patch or merge patch against the version named by If-Match."""
+    """Change the plan with a patch against the version you read.
+
+    Send a JSON Patch (application/json-patch+json) or a JSON Merge Patch
+    (application/merge-patch+json), with If-Match set to the ETag of the version you edited.
+    Changes merge field by field with anyone else's; a clash answers 409 with both values and
+    keeps your edit as your draft. The answer is the new version, with its ETag."""
     tags = [t for t in request.if_match.as_set()] if request.if_match else []
     if not tags:
         return jsonify(
@@ -106,7 +137,17 @@ def patch_plan(case_id: int):
 
 @bp.get("/api/v1/cases/<int:case_id>/plan")
 @case_route("plan.export")
+@operation(
+    "read:plans",
+    {200: schemas.PLAN, 304: None},
+    query=schemas.PlanQuerySchema,
+    errors=(400, 401, 403, 404),
+)
 def plan(case_id: int):
+    """The plan: the latest version, or `?version=N`.
+
+    Valid against the plan's JSON Schema (its $id is in the Link header). A family member's
+    token sees only what the family may see. Conditional with If-None-Match (ETag)."""
     number = request.args.get("version", type=small_int)
     if "version" in request.args and number is None:
         return jsonify(error="invalid", field="/version", message="version must be a number"), 400
@@ -123,8 +164,11 @@ def plan(case_id: int):
 
 @bp.get("/api/v1/cases/<int:case_id>")
 @case_route("case.view")
+@operation("read:cases", {200: schemas.CaseSchema}, errors=(401, 403, 404))
 def case(case_id: int):
-    """The case with the due dates the rules give it, so other systems need not work them out."""
+    """One case: children, members, meetings and the due dates the rules give it.
+
+    So that other systems need not work the dates out for themselves."""
     from coregroup.meetings import services as meetings
 
     case = g.case
@@ -145,28 +189,8 @@ def case(case_id: int):
             }
             for c in case.children
         ],
-        members=[
-            {
-                "id": m.ref,
-                "name": m.name,
-                "role": m.role,
-                "organisation": m.organisation,
-                "joined": m.joined_on.isoformat() if m.joined_on else None,
-                "left": m.left_on.isoformat() if m.left_on else None,
-                "coOpted": m.co_opted,
-            }
-            for m in case.members
-        ],
-        meetings=[
-            {
-                "number": m.number,
-                "kind": m.kind,
-                "status": m.status,
-                "date": m.date.isoformat() if m.date else None,
-                "planVersion": m.plan_number,
-            }
-            for m in case_meetings
-        ],
+        members=[_member_json(m) for m in case.members],
+        meetings=[_meeting_json(m) for m in case_meetings],
         planVersion=latest.number if latest else None,
         dueDates=meetings.timeline(case, case_meetings).as_json(),
     )
@@ -174,8 +198,11 @@ def case(case_id: int):
 
 @bp.get("/api/v1/cases/<int:case_id>/meetings/<int:number>")
 @case_route("meeting.view")
+@operation("read:meetings", {200: schemas.MEETING_RECORD}, errors=(401, 403, 404))
 def meeting(case_id: int, number: int):
-    """One meeting's record, valid against the meeting schema."""
+    """One meeting's record, valid against the meeting schema.
+
+    Open (unfinished) meetings are seen only by those who record them."""
     from coregroup.meetings import services as meetings
 
     found = meetings.get_meeting(g.case, number)
@@ -185,6 +212,217 @@ def meeting(case_id: int, number: int):
     response.headers["X-Meeting-Status"] = found.status
     response.headers["Link"] = f'<{meetings.meeting_schema().id}>; rel="describedby"'
     return response
+
+
+@bp.get("/api/v1/cases")
+@login_required
+@operation("read:cases", {200: schemas.CaseListSchema}, errors=(401, 403))
+def cases():
+    """The cases you are a current member of."""
+    if not tokens.allows("read:cases"):
+        return _scope_refused("read:cases")
+    found = my_cases(current_user)
+    latest = _latest_numbers([c.id for c in found])
+    audit.record_now("view", _target(), current_user.id, durable=False)
+    return jsonify(
+        cases=[
+            {
+                "id": c.id,
+                "reference": c.reference,
+                "jurisdiction": c.jurisdiction,
+                "status": c.status,
+                "planVersion": latest.get(c.id),
+            }
+            for c in found
+        ]
+    )
+
+
+@bp.get("/api/v1/cases/<int:case_id>/members")
+@case_route("case.view")
+@operation("read:cases", {200: schemas.MemberListSchema}, errors=(401, 403, 404))
+def members(case_id: int):
+    """The members of the core group, past and present, with their dates."""
+    return jsonify(members=[_member_json(m) for m in g.case.members])
+
+
+@bp.get("/api/v1/cases/<int:case_id>/plan/versions")
+@case_route("plan.history")
+@operation("read:plans", {200: schemas.VersionListSchema}, errors=(401, 403, 404))
+def versions(case_id: int):
+    """Every version of the plan: when, by whom, and which answers changed."""
+    rows = db.session.execute(
+        select(
+            PlanVersion.number,
+            PlanVersion.created_at,
+            PlanVersion.author_ref,
+            PlanVersion.schema_version,
+            PlanVersion.note,
+            PlanVersion.changes,
+        )
+        .where(PlanVersion.case_id == case_id)
+        .order_by(PlanVersion.number)
+    )
+    return jsonify(
+        versions=[
+            {
+                "number": r.number,
+                "createdAt": r.created_at.isoformat(timespec="microseconds"),
+                "author": r.author_ref,
+                "schemaVersion": r.schema_version,
+                "note": r.note,
+                "changed": [c.get("path", "") for c in r.changes or []],
+            }
+            for r in rows
+        ]
+    )
+
+
+@bp.get("/api/v1/cases/<int:case_id>/meetings")
+@case_route("meeting.view")
+@operation("read:meetings", {200: schemas.MeetingListSchema}, errors=(401, 403, 404))
+def meetings_list(case_id: int):
+    """The case's meetings: completed ones, and open ones for those who record them."""
+    from coregroup.meetings import services as meetings
+
+    return jsonify(
+        meetings=[
+            _meeting_json(m)
+            for m in meetings.meetings(g.case)
+            if m.is_completed or g.can("meeting.record")
+        ]
+    )
+
+
+@bp.get("/api/v1/cases/<int:case_id>/export")
+@case_route("case.export")
+@operation("export", {200: schemas.CASE_EXPORT}, errors=(401, 403, 404))
+def export_case(case_id: int):
+    """The whole case, to move it to another installation without loss.
+
+    Valid against /schemas/case-export/1.0.0.json; importing it elsewhere and exporting it
+    again gives the same JSON."""
+    body = json.dumps(interchange.export_case(g.case), ensure_ascii=False, sort_keys=True)
+    response = Response(body, mimetype="application/json")
+    response.headers["Link"] = f'<{interchange.FORMAT}>; rel="describedby"'
+    return response
+
+
+@bp.post("/api/v1/cases/import")
+@login_required
+@operation(
+    "import",
+    {201: schemas.ImportedSchema},
+    body=schemas.CASE_EXPORT,
+    errors=(400, 401, 403, 409, 422),
+)
+def import_case():
+    """Import a whole case exported from another installation.
+
+    All or nothing: an invalid export answers 422 with every problem as a JSON Pointer and a
+    message, and nothing is written. Members are linked to accounts here by e-mail address;
+    you must be one of them."""
+    if not tokens.allows("import"):
+        return _scope_refused("import")
+    if not request.is_json:
+        return jsonify(
+            error="unsupported_media_type", field="/Content-Type", message="Send application/json."
+        ), 415
+    data = request.get_json(silent=True)
+    if data is None:
+        return jsonify(error="invalid_json", field="", message="The body is not JSON."), 400
+    audit.record("import", _target(), current_user.id)
+    try:
+        case = interchange.import_case(data, current_user)
+    except interchange.ImportRefused as refused:
+        db.session.rollback()
+        first = refused.errors[0]
+        return jsonify(
+            error="invalid" if refused.status == 422 else "exists",
+            field=first["pointer"],
+            message=first["message"],
+            errors=refused.errors,
+        ), refused.status
+    db.session.commit()
+    return jsonify(id=case.id, reference=case.reference), 201
+
+
+@bp.get("/api/v1/export.ndjson")
+@login_required
+@operation("export", {200: {"type": "string"}}, errors=(401, 403), produces="application/x-ndjson")
+def export_all():
+    """Every case you may export, one exported case per line (NDJSON), streamed.
+
+    Memory stays flat however many cases there are: each is read, written and let go."""
+    if not tokens.allows("export"):
+        return _scope_refused("export")
+    case_ids = interchange.exportable_cases(current_user)
+    audit.record_now("export", _target() + f" ({len(case_ids)} cases)", current_user.id)
+    return Response(
+        stream_with_context(interchange.ndjson(case_ids)), mimetype="application/x-ndjson"
+    )
+
+
+def _scope_refused(scope: str):
+    return jsonify(
+        error="insufficient_scope", field="/scope", message=f"This token needs the {scope} scope."
+    ), 403
+
+
+def _target() -> str:
+    token = tokens.current()
+    return f"{request.method} {request.path}" + (f" (token {token.id})" if token else "")
+
+
+def _latest_numbers(case_ids: list[int]) -> dict[int, int]:
+    from sqlalchemy import func
+
+    rows = db.session.execute(
+        select(PlanVersion.case_id, func.max(PlanVersion.number))
+        .where(PlanVersion.case_id.in_(case_ids))
+        .group_by(PlanVersion.case_id)
+    )
+    return dict(rows.all())
+
+
+def _member_json(m) -> dict:
+    return {
+        "id": m.ref,
+        "name": m.name,
+        "role": m.role,
+        "organisation": m.organisation,
+        "joined": m.joined_on.isoformat() if m.joined_on else None,
+        "left": m.left_on.isoformat() if m.left_on else None,
+        "coOpted": m.co_opted,
+    }
+
+
+def _meeting_json(m) -> dict:
+    return {
+        "number": m.number,
+        "kind": m.kind,
+        "status": m.status,
+        "date": m.date.isoformat() if m.date else None,
+        "planVersion": m.plan_number,
+    }
+
+
+@bp.get("/api/v1/openapi.json")
+def openapi():
+    """The OpenAPI document of this API, generated from its routes and schemas."""
+    from coregroup.api.spec import build
+
+    response = jsonify(build())
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return response
+
+
+@bp.get("/api/v1/docs")
+def docs():
+    """The OpenAPI document as a page to read."""
+    from coregroup.api.spec import build
+
+    return render_template("api/docs.html", spec=build())
 
 
 @bp.get("/schemas/<path:name>")

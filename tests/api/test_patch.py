@@ -88,3 +88,16 @@ def test_family_members_cannot_patch_the_plan(client, planned):
 
     sign_in(client, members["layla"].user)
     assert patch(client, case, {"aims": "x"}, tag).status_code == 404
+
+
+def test_the_etag_of_a_compressed_answer_names_the_same_version(client, planned):
+    case, _ = planned
+    read = client.get(f"/api/v1/cases/{case.id}/plan", headers={"Accept-Encoding": "gzip"})
+    tag = read.headers["ETag"].strip('"')
+    assert tag.endswith(":gzip")
+    response = client.patch(
+        f"/api/v1/cases/{case.id}/plan",
+        json={"aims": "Safe at home, with the compressed tag."},
+        headers={"If-Match": f'"{tag}"', "Content-Type": "application/merge-patch+json"},
+    )
+    assert response.status_code == 200, response.get_json()

@@ -1,0 +1,344 @@
+"""A whole case as JSON, out and in again without loss; and the standard formats built on it
+(NDJSON in bulk, HL7 FHIR R4 CarePlan bundles, Children in Need census CSV rows)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from coregroup.extensions import db
+from coregroup.models import Case, Child, Circulation, Meeting, Member, PlanVersion, User
+from coregroup.schema import SchemaError, pointer
+
+FORMAT = "https://coregroup.example/schemas/case-export/1.0.0.json"
+
+
+def _date(value: dt.date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _time(value: dt.datetime | None) -> str | None:
+    return value.isoformat(timespec="microseconds") if value else None
+
+
+def _parse_date(value: str | None) -> dt.date | None:
+    return dt.date.fromisoformat(value) if value else None
+
+
+def _parse_time(value: str | None) -> dt.datetime | None:
+    return dt.datetime.fromisoformat(value) if value else None
+
+
+def export_case(case: Case) -> dict:
+    """Everything of the case another installation needs; valid against the export schema."""
+    versions = db.session.scalars(
+        select(PlanVersion).where(PlanVersion.case_id == case.id).order_by(PlanVersion.number)
+    )
+    meetings = db.session.scalars(
+        select(Meeting)
+        .where(Meeting.case_id == case.id)
+        .order_by(Meeting.number)
+        .options(selectinload(Meeting.circulations).selectinload(Circulation.member))
+    )
+    return {
+        "format": FORMAT,
+        "case": {
+            "reference": case.reference,
+            "jurisdiction": case.jurisdiction,
+            "status": case.status,
+            "initialConference": _date(case.initial_conference),
+            "categories": list(case.categories or []),
+            "firstCoreGroupOn": _date(case.first_core_group_on),
+            "coreGroupEveryWeeks": case.core_group_every_weeks,
+            "ruleOverrides": case.rule_overrides,
+            "lastReviewConference": _date(case.last_review_conference),
+            "createdAt": _time(case.created_at),
+        },
+        "children": [
+            {"name": c.name, "dateOfBirth": _date(c.date_of_birth)}
+            for c in sorted(case.children, key=lambda c: c.id)
+        ],
+        "members": [
+            {
+                "id": m.ref,
+                "name": m.name,
+                "role": m.role,
+                "organisation": m.organisation,
+                "email": m.email,
+                "phone": m.phone,
+                "language": m.language,
+                "joined": _date(m.joined_on),
+                "left": _date(m.left_on),
+                "coOpted": bool(m.co_opted),
+            }
+            for m in sorted(case.members, key=lambda m: m.id)
+        ],
+        "planVersions": [
+            {
+                "number": v.number,
+                "createdAt": _time(v.created_at),
+                "author": v.author_ref,
+                "schemaVersion": v.schema_version,
+                "note": v.note,
+                "changes": v.changes or [],
+                "document": v.document,
+            }
+            for v in versions
+        ],
+        "meetings": [
+            {
+                "number": m.number,
+                "kind": m.kind,
+                "status": m.status,
+                "record": m.record,
+                "reviewedPlanVersion": m.reviewed_plan_number,
+                "planVersion": m.plan_number,
+                "createdAt": _time(m.created_at),
+                "completedAt": _time(m.completed_at),
+                "completedBy": m.completed_by_ref,
+                "circulations": [
+                    {
+                        "member": c.member.ref,
+                        "method": c.method,
+                        "address": c.address,
+                        "sentAt": _time(c.sent_at),
+                        "sentBy": c.sent_by_ref,
+                        "error": c.error,
+                        "receivedAt": _time(c.received_at),
+                        "agrees": c.agrees,
+                        "disagreement": c.disagreement,
+                    }
+                    for c in m.circulations
+                ],
+            }
+            for m in meetings
+        ],
+    }
+
+
+class ImportRefused(Exception):
+    """The export cannot be imported: every problem, each with a JSON Pointer."""
+
+    def __init__(self, errors: list[dict], status: int = 422):
+        super().__init__(errors[0]["message"] if errors else "refused")
+        self.errors, self.status = errors, status
+
+
+def _problem(where: str, code: str, message: str) -> dict:
+    return {"pointer": where, "code": code, "message": message}
+
+
+def _schema_problems(errors: list[SchemaError], prefix: str = "") -> list[dict]:
+    return [_problem(prefix + e.pointer, e.code, f"Not valid here ({e.code}).") for e in errors]
+
+
+def _nul_problems(node, where: list) -> list[dict]:
+    """PostgreSQL cannot keep the NUL character in text: refuse it anywhere, by name."""
+    if isinstance(node, str):
+        return (
+            [_problem(pointer(where), "nul", "Text may not contain the NUL character.")]
+            if ("\x00" in node)
+            else []
+        )
+    if isinstance(node, dict):
+        found = []
+        for key, value in node.items():
+            if "\x00" in key:
+                found.append(_problem(pointer(where), "nul", "Names may not contain NUL."))
+            found += _nul_problems(value, [*where, key])
+        return found
+    if isinstance(node, list):
+        return [p for n, item in enumerate(node) for p in _nul_problems(item, [*where, n])]
+    return []
+
+
+def check(data) -> list[dict]:
+    """Every reason `data` cannot be imported (empty when it can), as JSON Pointers."""
+    schemas = current_app.extensions["coregroup.schemas"]
+    if not isinstance(data, dict):
+        return [_problem("", "type", "An export is a JSON object.")]
+    problems = _schema_problems(schemas["case-export"].errors(data))
+    problems += _nul_problems(data, [])
+    if problems:
+        return problems
+    plan_schema, meeting_schema = schemas["child-protection-plan"], schemas["core-group-meeting"]
+    refs = [m["id"] for m in data["members"]]
+    known = set(refs)
+    if len(known) != len(refs):
+        problems.append(_problem("/members", "unique", "Each member id must be different."))
+    numbers = [v["number"] for v in data["planVersions"]]
+    if numbers != list(range(1, len(numbers) + 1)):
+        problems.append(_problem("/planVersions", "numbers", "Versions are numbered 1, 2, 3…"))
+    for n, version in enumerate(data["planVersions"]):
+        where = f"/planVersions/{n}"
+        if version["schemaVersion"] != plan_schema.version:
+            problems.append(
+                _problem(f"{where}/schemaVersion", "unknown", "No such plan schema version here.")
+            )
+        else:
+            problems += _schema_problems(
+                plan_schema.errors(version["document"]), f"{where}/document"
+            )
+        if version.get("author") and version["author"] not in known:
+            problems.append(_problem(f"{where}/author", "member", "Not a member of this case."))
+    meeting_numbers = [m["number"] for m in data["meetings"]]
+    if len(set(meeting_numbers)) != len(meeting_numbers):
+        problems.append(_problem("/meetings", "unique", "Each meeting number must be different."))
+    for n, meeting in enumerate(data["meetings"]):
+        where = f"/meetings/{n}"
+        problems += _schema_problems(meeting_schema.errors(meeting["record"]), f"{where}/record")
+        for key in ("reviewedPlanVersion", "planVersion"):
+            if meeting.get(key) and meeting[key] not in numbers:
+                problems.append(_problem(f"{where}/{key}", "version", "No such plan version."))
+        if meeting.get("completedBy") and meeting["completedBy"] not in known:
+            problems.append(_problem(f"{where}/completedBy", "member", "Not a member."))
+        for c, sent in enumerate(meeting["circulations"]):
+            for key in ("member", "sentBy"):
+                if sent.get(key) and sent[key] not in known:
+                    problems.append(
+                        _problem(f"{where}/circulations/{c}/{key}", "member", "Not a member.")
+                    )
+    return problems
+
+
+def import_case(data, importer: User) -> Case:
+    """Create the case from an export, all or nothing; raises ImportRefused with every problem."""
+    problems = check(data)
+    if not problems and importer.email not in {
+        (m.get("email") or "").lower() for m in data["members"]
+    }:
+        problems.append(
+            _problem("/members", "importer", "You must be a member of the case you import.")
+        )
+    if problems:
+        raise ImportRefused(problems)
+    taken = db.session.scalar(select(Case.id).where(Case.reference == data["case"]["reference"]))
+    refs = [m["id"] for m in data["members"]]
+    if taken or db.session.scalar(select(Member.id).where(Member.ref.in_(refs)).limit(1)):
+        raise ImportRefused(
+            [_problem("/case/reference", "exists", "This case is already here.")], status=409
+        )
+    emails = {(m.get("email") or "").lower() for m in data["members"]} - {""}
+    accounts = {
+        u.email: u
+        for u in db.session.scalars(select(User).where(User.email.in_(emails), User.active))
+    }
+    head = data["case"]
+    case = Case(
+        reference=head["reference"],
+        jurisdiction=head["jurisdiction"],
+        status=head["status"],
+        initial_conference=_parse_date(head.get("initialConference")),
+        categories=list(head["categories"]),
+        first_core_group_on=_parse_date(head.get("firstCoreGroupOn")),
+        core_group_every_weeks=head.get("coreGroupEveryWeeks"),
+        rule_overrides=head.get("ruleOverrides"),
+        last_review_conference=_parse_date(head.get("lastReviewConference")),
+        created_at=_parse_time(head["createdAt"]),
+    )
+    case.children = [
+        Child(name=c["name"], date_of_birth=_parse_date(c.get("dateOfBirth")))
+        for c in data["children"]
+    ]
+    members = {}
+    for m in data["members"]:
+        account = accounts.get((m.get("email") or "").lower())
+        members[m["id"]] = Member(
+            ref=m["id"],
+            name=m["name"],
+            role=m["role"],
+            organisation=m.get("organisation"),
+            email=m.get("email"),
+            phone=m.get("phone"),
+            language=m.get("language"),
+            joined_on=_parse_date(m.get("joined")),
+            left_on=_parse_date(m.get("left")),
+            co_opted=m.get("coOpted", False),
+            user=account,
+        )
+    # One account is one member of a case: a second member with the same e-mail stays unlinked.
+    linked = set()
+    for member in members.values():
+        if member.user is not None and member.user.id in linked:
+            member.user = None
+        elif member.user is not None:
+            linked.add(member.user.id)
+    case.members = list(members.values())
+    db.session.add(case)
+    db.session.flush()
+
+    def user_of(ref):
+        member = members.get(ref) if ref else None
+        return member.user_id if member is not None else None
+
+    for v in data["planVersions"]:
+        db.session.add(
+            PlanVersion(
+                case_id=case.id,
+                number=v["number"],
+                document=v["document"],
+                schema_version=v["schemaVersion"],
+                author_id=user_of(v.get("author")),
+                author_ref=v.get("author"),
+                created_at=_parse_time(v["createdAt"]),
+                changes=v["changes"],
+                note=v.get("note"),
+            )
+        )
+    for m in data["meetings"]:
+        meeting = Meeting(
+            case_id=case.id,
+            number=m["number"],
+            kind=m["kind"],
+            status=m["status"],
+            record=m["record"],
+            reviewed_plan_number=m.get("reviewedPlanVersion"),
+            plan_number=m.get("planVersion"),
+            created_at=_parse_time(m["createdAt"]),
+            completed_at=_parse_time(m.get("completedAt")),
+            completed_by_id=user_of(m.get("completedBy")),
+            completed_by_ref=m.get("completedBy"),
+        )
+        meeting.circulations = [
+            Circulation(
+                member=members[c["member"]],
+                method=c["method"],
+                address=c.get("address"),
+                sent_at=_parse_time(c["sentAt"]),
+                sent_by_id=user_of(c.get("sentBy")),
+                sent_by_ref=c.get("sentBy"),
+                error=c.get("error"),
+                received_at=_parse_time(c.get("receivedAt")),
+                agrees=c.get("agrees"),
+                disagreement=c.get("disagreement"),
+            )
+            for c in m["circulations"]
+        ]
+        db.session.add(meeting)
+    db.session.flush()
+    return case
+
+
+def exportable_cases(user: User):
+    """The ids of the cases this person may export: current professional memberships."""
+    from coregroup.access import LEAD, PROFESSIONAL, case_role
+
+    rows = db.session.scalars(
+        select(Member).where(Member.user_id == user.id, Member.left_on.is_(None))
+    )
+    return sorted(m.case_id for m in rows if case_role(m) in (LEAD, PROFESSIONAL))
+
+
+def ndjson(case_ids: list[int]) -> Iterator[str]:
+    """One exported case per line, loaded one at a time: memory stays flat however many."""
+    import json
+
+    for case_id in case_ids:
+        case = db.session.get(Case, case_id)
+        if case is not None:
+            yield json.dumps(export_case(case), ensure_ascii=False, sort_keys=True) + "\n"
+        db.session.expunge_all()

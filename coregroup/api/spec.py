@@ -1,0 +1,149 @@
+"""The OpenAPI document, generated from the API's routes and their marshmallow schemas.
+
+Each API view says what it takes and gives with `@operation(...)`; `build()` walks the URL map
+and writes the document with apispec. Nothing in it is written by hand: a route without
+`@operation` is not in the document (and a test fails).
+"""
+
+from __future__ import annotations
+
+import re
+
+from apispec import APISpec
+from apispec.ext.marshmallow import MarshmallowPlugin
+from flask import current_app
+
+from coregroup.api import schemas
+from coregroup.api.tokens import SCOPES
+
+ERROR_CODES = {
+    400: "The request is not right",
+    401: "Not signed in, or the token is unknown, expired or revoked",
+    403: "The token lacks the scope this needs",
+    404: "No such case (or not yours to see), or no such thing in it",
+    409: "Someone else changed the same answers; nothing was saved",
+    412: "If-Match is missing or names no version of this plan",
+    415: "The body is not of a type this accepts",
+    422: "The body is not valid; every error is named by a JSON Pointer",
+    429: "Too many requests",
+}
+
+
+def operation(
+    scope: str | None,
+    responses: dict[int, object],
+    body=None,
+    body_type: str = "application/json",
+    query=None,
+    errors: tuple[int, ...] = (401, 404),
+    produces: str = "application/json",
+):
+    """Describe an API view: the token scope it needs, its body, query and responses.
+
+    `responses` maps a status to a marshmallow schema (or a dict, or None for no body)."""
+
+    def decorate(view):
+        view.api_operation = {
+            "scope": scope,
+            "responses": responses,
+            "body": body,
+            "body_type": body_type,
+            "query": query,
+            "errors": errors,
+            "produces": produces,
+        }
+        return view
+
+    return decorate
+
+
+def _path(rule: str) -> tuple[str, list[dict]]:
+    parameters = []
+
+    def replace(match):
+        converter, name = match.group(1), match.group(2)
+        kind = {"int": "integer"}.get(converter or "", "string")
+        parameters.append(
+            {
+                "name": name,
+                "in": "path",
+                "required": True,
+                "schema": {"type": kind, "minimum": 1, "maximum": 2**31 - 1}
+                if kind == "integer"
+                else {"type": "string"},
+            }
+        )
+        return "{" + name + "}"
+
+    return re.sub(r"<(?:(\w+):)?(\w+)>", replace, rule), parameters
+
+
+def _content(schema, kind: str) -> dict:
+    return {kind: {"schema": schema}}
+
+
+def build() -> dict:
+    spec = APISpec(
+        title="Core Group API",
+        version="1.0.0",
+        openapi_version="3.0.3",
+        plugins=[MarshmallowPlugin()],
+        info={
+            "description": (
+                "Cases, members, plans (latest, versions, patches), meetings and exports of a "
+                "child's core group. Plans and meeting records validate against the JSON "
+                "Schemas served at their $id (/schemas/…). Sign in with a bearer token created "
+                "by `flask --app app tokens create`; each operation names the scope it needs. "
+                "The same per-case access rules apply as for people."
+            )
+        },
+    )
+    spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
+    spec.components.schema("Error", schema=schemas.ErrorSchema)
+    for rule in sorted(current_app.url_map.iter_rules(), key=lambda r: r.rule):
+        view = current_app.view_functions[rule.endpoint]
+        described = getattr(view, "api_operation", None)
+        if described is None:
+            continue
+        path, parameters = _path(rule.rule)
+        operations = {}
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            doc = (view.__doc__ or "").strip().split("\n\n")
+            op = {
+                "operationId": rule.endpoint.replace(".", "_") + "_" + method.lower(),
+                "summary": " ".join(doc[0].split()),
+                "description": " ".join(" ".join(doc[1:]).split())
+                + (f" Token scope: `{described['scope']}`." if described["scope"] else ""),
+                "parameters": list(parameters),
+                "responses": {},
+                "security": [{"bearer": []}] if described["scope"] else [],
+            }
+            if described["scope"]:
+                op["x-scope"] = described["scope"]
+            if described["query"] is not None:
+                op["parameters"].append({"in": "query", "schema": described["query"]})
+            if described["body"] is not None:
+                op["requestBody"] = {
+                    "required": True,
+                    "content": _content(described["body"], described["body_type"]),
+                }
+            for status, schema in described["responses"].items():
+                entry = {"description": "OK" if status < 300 else ERROR_CODES.get(status, "")}
+                if schema is not None:
+                    entry["content"] = _content(schema, described["produces"])
+                op["responses"][str(status)] = entry
+            for status in described["errors"]:
+                op["responses"].setdefault(
+                    str(status),
+                    {
+                        "description": ERROR_CODES[status],
+                        "content": {
+                            "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}
+                        },
+                    },
+                )
+            operations[method.lower()] = op
+        spec.path(path=path, operations=operations)
+    document = spec.to_dict()
+    document["x-scopes"] = SCOPES
+    return document
