@@ -21,6 +21,7 @@ class ErrorSchema(Schema):
     errors = fields.List(fields.Nested(ProblemSchema))
     conflicts = fields.List(fields.Dict())
     latestVersion = fields.Integer()
+    status = fields.Integer(metadata={"description": "The HTTP status, on generic errors"})
 
 
 class ChildSchema(Schema):
@@ -114,3 +115,17 @@ PATCH = {
     "description": "A JSON Patch (a list of operations) or a JSON Merge Patch (an object)",
     "oneOf": [{"type": "array", "items": {"type": "object"}}, {"type": "object"}],
 }
+
+
+class TimescalesQuerySchema(Schema):
+    jurisdiction = fields.String(
+        required=True,
+        validate=validate.OneOf(["guernsey", "england", "wales", "scotland", "northern-ireland"]),
+    )
+    conference = fields.Date(required=True, metadata={"description": "The initial conference"})
+    meeting = fields.Date(metadata={"description": "The last core group meeting, if any"})
+    weeks = fields.Integer(validate=validate.Range(min=1, max=52))
+
+
+TIMESCALES = {"type": "object", "description": "Due dates, each with the rule it comes from"}
+FHIR_BUNDLE = {"type": "object", "description": "An HL7 FHIR R4 Bundle (collection)"}

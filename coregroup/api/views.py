@@ -24,7 +24,7 @@ from coregroup.access import case_route, my_cases
 from coregroup.api import interchange, schemas, tokens
 from coregroup.api.spec import operation
 from coregroup.extensions import db
-from coregroup.models import PlanVersion
+from coregroup.models import Case, PlanVersion
 from coregroup.params import small_int
 from coregroup.plans import editing, services
 from coregroup.plans.audience import for_member
@@ -267,7 +267,7 @@ def versions(case_id: int):
         versions=[
             {
                 "number": r.number,
-                "createdAt": r.created_at.isoformat(timespec="microseconds"),
+                "createdAt": r.created_at.isoformat(timespec="microseconds") + "Z",
                 "author": r.author_ref,
                 "schemaVersion": r.schema_version,
                 "note": r.note,
@@ -361,6 +361,49 @@ def export_all():
     return Response(
         stream_with_context(interchange.ndjson(case_ids)), mimetype="application/x-ndjson"
     )
+
+
+@bp.get("/api/v1/cases/<int:case_id>/plan/fhir")
+@case_route("plan.history")
+@operation(
+    "read:plans",
+    {200: schemas.FHIR_BUNDLE},
+    errors=(401, 403, 404),
+    produces="application/fhir+json",
+)
+def plan_fhir(case_id: int):
+    """The latest plan as an HL7 FHIR CarePlan bundle, for health partners.
+
+    Needs are Goals, actions are CarePlan activities (performer, status, scheduled date), the
+    core group is the CareTeam; the children are Patients (and a Group when there are several)."""
+    from coregroup.api.standards import fhir_bundle
+
+    body = json.dumps(fhir_bundle(g.case, services.latest_version(g.case)), ensure_ascii=False)
+    return Response(body, mimetype="application/fhir+json")
+
+
+@bp.get("/api/v1/cin.csv")
+@login_required
+@operation("export", {200: {"type": "string"}}, errors=(401, 403), produces="text/csv")
+def cin_csv():
+    """The child protection plan fields of the Children in Need census, as CSV.
+
+    One row per child of each case you may export: plan start and end dates, category of
+    abuse (census codes NEG, PHY, EMO, SAB, or MUL for more than one) and review dates."""
+    from coregroup.api.standards import cin_rows
+
+    if not tokens.allows("export"):
+        return _scope_refused("export")
+    ids = interchange.exportable_cases(current_user)
+    cases = db.session.scalars(select(Case).where(Case.id.in_(ids)).order_by(Case.reference))
+    rows = [
+        (case, [case.last_review_conference] if case.last_review_conference else [])
+        for case in cases
+    ]
+    audit.record_now("export", _target() + f" ({len(rows)} cases)", current_user.id)
+    response = Response(cin_rows(rows), mimetype="text/csv")
+    response.headers["Content-Disposition"] = 'attachment; filename="cin-census-cpp.csv"'
+    return response
 
 
 def _scope_refused(scope: str):

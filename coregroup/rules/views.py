@@ -8,6 +8,8 @@ from flask import Blueprint, jsonify, render_template, request
 from flask_babel import gettext as _
 
 from coregroup import rules
+from coregroup.api.schemas import TIMESCALES, TimescalesQuerySchema
+from coregroup.api.spec import operation
 
 bp = Blueprint("rules", __name__)
 
@@ -51,8 +53,11 @@ def _calculate():
 
 
 @bp.get("/api/v1/timescales")
+@operation(None, {200: TIMESCALES}, query=TimescalesQuerySchema, errors=(400,))
 def timescales_api():
-    """Due dates for any dates under any profile: no case data is involved."""
+    """Due dates for any dates under any place's rules.
+
+    No case data is involved, so no token is needed."""
     result, problems = _calculate()
     if problems:
         field, message = next(iter(problems.items()))
