@@ -317,7 +317,17 @@ def main() -> None:
         + ".",
         "",
         "Lighthouse (mobile, family plan page): " + lighthouse,
+        "",
     ]
+    from bench.export import run as export_run
+
+    for count in (1000, 10000):
+        found = export_run(count)
+        lines.append(
+            f"Streamed NDJSON export (`/api/v1/export.ndjson`, SQLite, in-process): "
+            f"{found['cases']:,} cases in {found['seconds']:.1f} s, "
+            f"{found['bytes'] / 1e6:.1f} MB of JSON, {found['extraMB']:.1f} MB extra memory at peak"
+        )
     table = "\n".join(lines)
     print(table)
     out = ROOT / "bench-results"

@@ -323,14 +323,18 @@ def import_case(data, importer: User) -> Case:
     return case
 
 
-def exportable_cases(user: User):
+def exportable_cases(user: User) -> list[int]:
     """The ids of the cases this person may export: current professional memberships."""
     from coregroup.access import LEAD, PROFESSIONAL, case_role
 
-    rows = db.session.scalars(
-        select(Member).where(Member.user_id == user.id, Member.left_on.is_(None))
+    rows = db.session.execute(
+        select(Member.case_id, Member.role).where(
+            Member.user_id == user.id, Member.left_on.is_(None)
+        )
     )
-    return sorted(m.case_id for m in rows if case_role(m) in (LEAD, PROFESSIONAL))
+    return sorted(
+        case_id for case_id, role in rows if case_role(Member(role=role)) in (LEAD, PROFESSIONAL)
+    )
 
 
 def ndjson(case_ids: list[int]) -> Iterator[str]:
