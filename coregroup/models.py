@@ -402,3 +402,25 @@ def _circulation_sent_by_ref(mapper, connection, circulation):
             .where(Meeting.id == circulation.meeting_id)
         )
         circulation.sent_by_ref = _member_ref(connection, case_id, circulation.sent_by_id)
+
+
+@event.listens_for(PlanVersion, "load")
+@event.listens_for(PlanVersion, "refresh")
+def _upgrade_as_read(version, context, attrs=None):
+    """A version written under an earlier schema reads as the current schema (in memory only;
+    `stored_document` keeps what was written, for exports)."""
+    from flask import current_app, has_app_context
+    from sqlalchemy.orm.attributes import set_committed_value
+
+    from coregroup.schema_upgrades import upgrade
+
+    state = version.__dict__
+    if "document" not in state or not has_app_context():
+        return
+    current = current_app.extensions["coregroup.schemas"]["child-protection-plan"].version
+    version.stored_document = state["document"]
+    if version.schema_version != current:
+        upgraded = upgrade(
+            "child-protection-plan", state["document"], version.schema_version, current
+        )
+        set_committed_value(version, "document", upgraded)

@@ -147,12 +147,25 @@ class SchemaRegistry:
 
     def __init__(self, directory: Path = SCHEMA_DIR):
         self.by_name: dict[str, Schema] = {}
+        # Every released version, the current one included: {name: {version: Schema}}.
+        self.versions: dict[str, dict[str, Schema]] = {}
         for path in sorted(directory.glob("*.schema.json")):
             name = path.name.removesuffix(".schema.json")
             self.by_name[name] = Schema(name, json.loads(path.read_text(encoding="utf-8")))
+            self.versions.setdefault(name, {})[self.by_name[name].version] = self.by_name[name]
+        # Earlier versions stay served at their $id and can still validate what was written
+        # under them: schemas/archive/<name>-<version>.schema.json.
+        for path in sorted((directory / "archive").glob("*.schema.json")):
+            name, _, _version = path.name.removesuffix(".schema.json").rpartition("-")
+            old = Schema(name, json.loads(path.read_text(encoding="utf-8")))
+            self.versions.setdefault(name, {})[old.version] = old
 
     def __getitem__(self, name: str) -> Schema:
         return self.by_name[name]
 
+    def version(self, name: str, version: str) -> Schema | None:
+        return self.versions.get(name, {}).get(version)
+
     def by_url_path(self, path: str) -> Schema | None:
-        return next((s for s in self.by_name.values() if s.url_path == path), None)
+        every = (s for versions in self.versions.values() for s in versions.values())
+        return next((s for s in every if s.url_path == path), None)
