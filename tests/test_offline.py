@@ -63,7 +63,7 @@ def test_only_the_familys_view_of_the_plan_may_be_kept_on_a_phone(client, planne
     assert client.get(f"/cases/{case.id}/plan").headers["Cache-Control"] == "no-store"
     _as(client, members, "layla")
     family = client.get(f"/cases/{case.id}/plan/read")
-    assert family.headers["Cache-Control"] == "private, no-cache"
+    assert family.headers["Cache-Control"] == "no-store"  # never in the browser's own cache
     assert family.headers["X-Offline-Copy"] == "family-plan"
     assert family.headers["X-Offline-User"] == str(members["layla"].user.id)
     assert "Keep the plan on this phone" in family.text

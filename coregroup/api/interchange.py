@@ -156,6 +156,53 @@ def _nul_problems(node, where: list) -> list[dict]:
     return []
 
 
+def _can_upgrade(version: str) -> bool:
+    from coregroup.schema_upgrades import CannotUpgrade, upgrade
+
+    current = current_app.extensions["coregroup.schemas"]["child-protection-plan"].version
+    try:
+        upgrade("child-protection-plan", {}, version, current)
+    except CannotUpgrade:
+        return False
+    return True
+
+
+def _time_problems(data: dict) -> list[dict]:
+    """Dates and times shaped right but not real (2024-02-30, 25:61): named, never a 500."""
+    found = []
+
+    def real(where: str, value, parse):
+        if value is None:
+            return
+        try:
+            parse(value)
+        except ValueError:
+            found.append(_problem(where, "format", "Not a real date or time."))
+
+    head = data["case"]
+    for key in ("initialConference", "firstCoreGroupOn", "lastReviewConference"):
+        real(f"/case/{key}", head.get(key), dt.date.fromisoformat)
+    real("/case/createdAt", head.get("createdAt"), dt.datetime.fromisoformat)
+    for n, child in enumerate(data["children"]):
+        real(f"/children/{n}/dateOfBirth", child.get("dateOfBirth"), dt.date.fromisoformat)
+    for n, member in enumerate(data["members"]):
+        for key in ("joined", "left"):
+            real(f"/members/{n}/{key}", member.get(key), dt.date.fromisoformat)
+    for n, version in enumerate(data["planVersions"]):
+        real(f"/planVersions/{n}/createdAt", version.get("createdAt"), dt.datetime.fromisoformat)
+    for n, meeting in enumerate(data["meetings"]):
+        for key in ("createdAt", "completedAt"):
+            real(f"/meetings/{n}/{key}", meeting.get(key), dt.datetime.fromisoformat)
+        for c, sent in enumerate(meeting["circulations"]):
+            for key in ("sentAt", "receivedAt"):
+                real(
+                    f"/meetings/{n}/circulations/{c}/{key}",
+                    sent.get(key),
+                    dt.datetime.fromisoformat,
+                )
+    return found
+
+
 def check(data) -> list[dict]:
     """Every reason `data` cannot be imported (empty when it can), as JSON Pointers."""
     schemas = current_app.extensions["coregroup.schemas"]
@@ -163,6 +210,9 @@ def check(data) -> list[dict]:
         return [_problem("", "type", "An export is a JSON object.")]
     problems = _schema_problems(schemas["case-export"].errors(data))
     problems += _nul_problems(data, [])
+    if problems:
+        return problems
+    problems += _time_problems(data)
     if problems:
         return problems
     meeting_schema = schemas["core-group-meeting"]
@@ -176,6 +226,8 @@ def check(data) -> list[dict]:
     for n, version in enumerate(data["planVersions"]):
         where = f"/planVersions/{n}"
         written_under = schemas.version("child-protection-plan", version["schemaVersion"])
+        if written_under is not None and not _can_upgrade(version["schemaVersion"]):
+            written_under = None
         if written_under is None:
             problems.append(
                 _problem(f"{where}/schemaVersion", "unknown", "No such plan schema version here.")
@@ -207,13 +259,30 @@ def check(data) -> list[dict]:
 
 
 def import_case(data, importer: User) -> Case:
-    """Create the case from an export, all or nothing; raises ImportRefused with every problem."""
+    """Create the case from an export, all or nothing; raises ImportRefused with every problem.
+
+    Only a professional may import, and must be a professional member of the case (by e-mail).
+    Their membership is linked to their account; nobody else's is: other members are invited
+    from the case as usual, so no one is added to a case, or named as an author, unawares."""
+    from coregroup.access import LEAD, PROFESSIONAL, can_open_cases, case_role
+
     problems = check(data)
-    if not problems and importer.email not in {
-        (m.get("email") or "").lower() for m in data["members"]
-    }:
+    if not can_open_cases(importer):
+        raise ImportRefused([_problem("", "forbidden", "Only professionals import cases.")], 403)
+    mine = [
+        n
+        for n, m in enumerate(data.get("members", []) if not problems else [])
+        if (m.get("email") or "").strip().lower() == importer.email
+        and case_role(Member(role=m["role"])) in (LEAD, PROFESSIONAL)
+        and not m.get("left")
+    ]
+    if not problems and not mine:
         problems.append(
-            _problem("/members", "importer", "You must be a member of the case you import.")
+            _problem(
+                "/members",
+                "importer",
+                "You must be a current professional member of the case you import.",
+            )
         )
     if problems:
         raise ImportRefused(problems)
@@ -223,11 +292,7 @@ def import_case(data, importer: User) -> Case:
         raise ImportRefused(
             [_problem("/case/reference", "exists", "This case is already here.")], status=409
         )
-    emails = {(m.get("email") or "").lower() for m in data["members"]} - {""}
-    accounts = {
-        u.email: u
-        for u in db.session.scalars(select(User).where(User.email.in_(emails), User.active))
-    }
+    importer_ref = data["members"][mine[0]]["id"]
     head = data["case"]
     case = Case(
         reference=head["reference"],
@@ -247,7 +312,7 @@ def import_case(data, importer: User) -> Case:
     ]
     members = {}
     for m in data["members"]:
-        account = accounts.get((m.get("email") or "").lower())
+        account = importer if m["id"] == importer_ref else None
         members[m["id"]] = Member(
             ref=m["id"],
             name=m["name"],
@@ -261,13 +326,6 @@ def import_case(data, importer: User) -> Case:
             co_opted=m.get("coOpted", False),
             user=account,
         )
-    # One account is one member of a case: a second member with the same e-mail stays unlinked.
-    linked = set()
-    for member in members.values():
-        if member.user is not None and member.user.id in linked:
-            member.user = None
-        elif member.user is not None:
-            linked.add(member.user.id)
     case.members = list(members.values())
     db.session.add(case)
     db.session.flush()

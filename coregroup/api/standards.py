@@ -167,6 +167,11 @@ def cin_category(categories: list[str]) -> str:
     return "MUL" if len(codes) > 1 else (codes[0] if codes else "")
 
 
+def _cell(value: str) -> str:
+    """A cell a spreadsheet will not run as a formula (=, +, -, @, tab or CR first)."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
 def cin_rows(cases: list[tuple[Case, list]]) -> str:
     """One row per child per case: plan start and end dates, category of abuse, review dates.
 
@@ -178,25 +183,28 @@ def cin_rows(cases: list[tuple[Case, list]]) -> str:
         for child in sorted(case.children, key=lambda c: c.id):
             writer.writerow(
                 {
-                    "case_reference": case.reference,
-                    "child_name": child.name,
-                    "child_date_of_birth": child.date_of_birth.isoformat()
-                    if child.date_of_birth
-                    else "",
-                    "cpp_start_date": case.initial_conference.isoformat()
-                    if case.initial_conference
-                    else "",
-                    "cpp_end_date": ""
-                    if case.status == "open"
-                    else (
-                        case.last_review_conference.isoformat()
-                        if case.last_review_conference
-                        else ""
-                    ),
-                    "initial_category_of_abuse": cin_category(case.categories),
-                    "latest_category_of_abuse": cin_category(case.categories),
-                    "number_of_previous_cpp": "",
-                    "cpp_review_dates": ";".join(d.isoformat() for d in reviews),
+                    key: _cell(value)
+                    for key, value in {
+                        "case_reference": case.reference,
+                        "child_name": child.name,
+                        "child_date_of_birth": child.date_of_birth.isoformat()
+                        if child.date_of_birth
+                        else "",
+                        "cpp_start_date": case.initial_conference.isoformat()
+                        if case.initial_conference
+                        else "",
+                        "cpp_end_date": ""
+                        if case.status == "open"
+                        else (
+                            case.last_review_conference.isoformat()
+                            if case.last_review_conference
+                            else ""
+                        ),
+                        "initial_category_of_abuse": cin_category(case.categories),
+                        "latest_category_of_abuse": cin_category(case.categories),
+                        "number_of_previous_cpp": "",
+                        "cpp_review_dates": ";".join(d.isoformat() for d in reviews),
+                    }.items()
                 }
             )
     return out.getvalue()

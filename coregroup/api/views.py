@@ -331,18 +331,19 @@ def import_case():
     data = request.get_json(silent=True)
     if data is None:
         return jsonify(error="invalid_json", field="", message="The body is not JSON."), 400
-    audit.record("import", _target(), current_user.id)
     try:
         case = interchange.import_case(data, current_user)
     except interchange.ImportRefused as refused:
         db.session.rollback()
+        audit.record_now("import-refused", _target(), current_user.id)
         first = refused.errors[0]
         return jsonify(
-            error="invalid" if refused.status == 422 else "exists",
+            error={403: "forbidden", 409: "exists"}.get(refused.status, "invalid"),
             field=first["pointer"],
             message=first["message"],
             errors=refused.errors,
         ), refused.status
+    audit.record("import", _target() + f" {case.reference}", current_user.id, case.id)
     db.session.commit()
     return jsonify(id=case.id, reference=case.reference), 201
 

@@ -382,9 +382,9 @@ def _render_read(views_error: str | None = None, typed: str | None = None, statu
         status,
     )
     if g.member.is_family and status == 200:
-        # The family's view may be kept on the family member's phone, if they choose
-        # (static/app/offline.js); every other page is no-store and never kept.
-        response.headers["Cache-Control"] = "private, no-cache"
+        # The family's view may be kept on the family member's phone, only if they choose
+        # (static/app/offline.js, the service worker's Cache API). Like every page it stays
+        # no-store, so the browser's own cache never keeps it behind their back.
         response.headers["X-Offline-Copy"] = "family-plan"
         response.headers["X-Offline-User"] = str(current_user.id)
     return response

@@ -2,7 +2,9 @@
 // - The app's own files: kept at install, served from the phone (a new release is a new cache).
 // - The family's plan page: network first; the last good copy is kept only when the family
 //   member chose "keep the plan on this phone" on this phone, and only pages the server marks
-//   as the family's view (X-Offline-Copy). Professionals' pages are no-store and never kept.
+//   as that person's family view (X-Offline-Copy, X-Offline-User). Nothing else is kept.
+//   The copy is shown only when the network fails, never in a race with a slow network (the
+//   person now signing in may not be the one who kept it).
 // - Views written with no signal are sent from here too when the worker starts.
 importScripts({{ drafts_url|tojson }});
 const drafts = self.CoreGroupDrafts;
@@ -68,20 +70,17 @@ async function navigate(request) {
     if (
       response.ok &&
       response.headers.get("X-Offline-Copy") === "family-plan" &&
-      !(response.headers.get("Cache-Control") || "").includes("no-store") &&
       (await drafts.keepsPlan(response.headers.get("X-Offline-User")))
     ) {
       await (await caches.open(drafts.PLANS)).put(path, response.clone());
     }
     return response;
   });
-  let kept = await keptCopy(path);
   try {
-    if (!kept) return await network;
-    // A very slow connection: after 10 s, the copy on the phone rather than nothing.
-    return await Promise.race([network, new Promise((done) => setTimeout(() => done(kept), 10000))]);
+    return await network;
   } catch (error) {
-    // Look again (a worker that has just started may not see the kept copy at once).
+    // No signal: the kept copy (a worker that has just started may not see it at once).
+    let kept = null;
     for (let wait = 0; !kept && wait < 5; wait++) {
       await new Promise((done) => setTimeout(done, 100 * wait));
       kept = await keptCopy(path);

@@ -223,3 +223,52 @@ def test_the_bulk_export_streams_one_case_per_line(app, db, client, planned):
     assert response.mimetype == "application/x-ndjson" and response.is_streamed
     lines = response.get_data(as_text=True).splitlines()
     assert [json.loads(line)["case"]["reference"] for line in lines] == [case.reference]
+
+
+def _movable(client, case, members, reference):
+    """The planned case's export, renamed so that it can be imported beside the original."""
+    exported = client.get(f"/api/v1/cases/{case.id}/export").get_json()
+    exported["case"]["reference"] = reference
+    text = json.dumps(exported)
+    for member in exported["members"]:
+        text = text.replace(f'"{member["id"]}"', f'"{member["id"]}{reference.lower()[-1]}"')
+    moved = json.loads(text)
+    moved["members"][0]["email"] = members["sam"].user.email
+    return moved
+
+
+def test_only_a_professional_member_imports_and_nobody_else_is_linked(app, db, client, planned):
+    from coregroup.models import AuditEvent
+
+    case, members = planned
+    moved = _movable(client, case, members, "MOVED-A")
+    parent_copy = _movable(client, case, members, "MOVED-B")
+    moved["members"][1]["email"] = members["priya"].user.email  # someone else's account
+    response = client.post("/api/v1/cases/import", json=moved)
+    assert response.status_code == 201
+    new_id = response.get_json()["id"]
+    client.post("/sign-out")
+    sign_in(client, members["priya"].user)
+    listed = [c["id"] for c in client.get("/api/v1/cases").get_json()["cases"]]
+    assert new_id not in listed  # not added to a case unawares: invite them from the case
+    client.post("/sign-out")
+    sign_in(client, members["layla"].user)  # a parent's account
+    parent_copy["members"][0]["email"] = members["layla"].user.email
+    refused = client.post("/api/v1/cases/import", json=parent_copy)
+    assert refused.status_code == 403
+    events = {e.action: e for e in db.session.query(AuditEvent)}
+    assert events["import"].case_id == new_id and "import-refused" in events
+
+
+def test_dates_that_are_not_real_are_named_not_a_500(app, db, client, planned):
+    case, members = planned
+    moved = _movable(client, case, members, "MOVED-C")
+    moved["members"][0]["joined"] = "2024-13-45"
+    response = client.post("/api/v1/cases/import", json=moved)
+    assert response.status_code == 422
+    assert response.get_json()["errors"][0]["pointer"] == "/members/0/joined"
+    moved["members"][0]["joined"] = None
+    moved["case"]["createdAt"] = "2024-02-30T25:61:61.000000"  # the right shape, not a time
+    response = client.post("/api/v1/cases/import", json=moved)
+    assert response.status_code == 422
+    assert response.get_json()["errors"][0]["pointer"] == "/case/createdAt"

@@ -52,3 +52,11 @@ def test_the_cin_census_rows(client, planned, db):
     assert row["cpp_review_dates"] == "2027-01-28"
     assert row["child_name"] == case.children[0].name
     assert other.reference not in response.get_data(as_text=True)
+
+
+def test_census_cells_never_run_as_spreadsheet_formulas(client, planned, db):
+    case, _ = planned
+    case.children[0].name = '=HYPERLINK("http://evil.example","Click")'
+    db.session.commit()
+    rows = list(csv.DictReader(io.StringIO(client.get("/api/v1/cin.csv").get_data(as_text=True))))
+    assert rows[0]["child_name"].startswith("'=")

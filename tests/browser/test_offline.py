@@ -153,3 +153,22 @@ def test_a_repeat_visit_fetches_only_the_page_itself(browser, live_server):
     page.wait_for_load_state("networkidle")
     assert [u.removeprefix(base) for u in fetched] == ["/cases/1/plan/read"]
     context.close()
+
+
+def test_signing_out_warns_before_views_not_yet_sent_are_deleted(browser, live_server):
+    base, credentials = live_server
+    context, page = _phone(browser, base, credentials)
+    context.set_offline(True)
+    page.locator("#views").fill("Not sent yet, and I nearly lost it.")
+    page.get_by_role("button", name="Send your views").click()
+    page.locator("#drafts-list li", has_text="back online").wait_for()
+    context.set_offline(False)
+    context.route("**/session/token", lambda route: route.abort())  # still cannot send
+    asked = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
+    page.locator("form.app-sign-out button").dispatch_event("click")
+    page.wait_for_timeout(500)
+    assert asked and "not sent yet" in asked[0]
+    assert page.url.endswith("/cases/1/plan/read")  # still signed in, the words still here
+    assert page.evaluate("self.CoreGroupDrafts.all()")[0]["text"].startswith("Not sent yet")
+    context.close()

@@ -19,6 +19,11 @@ function signOutClearsEverything() {
   for (const form of document.querySelectorAll("form.app-sign-out")) {
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
+      // Views not yet sent would be lost: say so first (they can be downloaded from the plan).
+      const unsent = user
+        ? (await drafts.all()).filter((d) => String(d.user) === user && d.status !== "sent")
+        : [];
+      if (unsent.length && !window.confirm(form.dataset.textUnsent)) return;
       try {
         await drafts.wipe();
         navigator.serviceWorker?.controller?.postMessage("sign-out");
