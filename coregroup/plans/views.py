@@ -351,6 +351,7 @@ def read(case_id: int):
 def _render_read(views_error: str | None = None, typed: str | None = None, status: int = 200):
     latest = services.latest_version(g.case, document=False)
     summary = own_views = None
+    family = {}
     if latest:
         language = g.member.language or str(get_locale())
         audience = g.member.ref if g.member.is_family else "professional"
@@ -368,13 +369,16 @@ def _render_read(views_error: str | None = None, typed: str | None = None, statu
             tuple(member_rows),
             dt.date.today(),
         )
-        summary, own_views = fragments.cached(key, lambda: _read_summary(latest, language))
+        summary, own_views, family = fragments.cached(key, lambda: _read_summary(latest, language))
     response = make_response(
         render_template(
             "plans/read.html",
             latest=latest,
             summary=summary,
             own_views=own_views,
+            # The family's form and notes as kept with the summary, unless there is an error
+            # to show in them (then they are rendered afresh, with what was typed).
+            family=family if views_error is None and typed is None else {},
             views_error=views_error,
             typed=typed,
             rendered_at=utcnow(),
@@ -452,9 +456,9 @@ def _error_json(error) -> dict:
     return {"pointer": error.pointer, "message": message_for(field_schema, error)}
 
 
-def _read_summary(latest, language: str) -> tuple[Markup, dict | None]:
+def _read_summary(latest, language: str) -> tuple[Markup, dict | None, dict]:
     """The plan's sections as this reader may see them, rendered once per version and reader,
-    and the reader's own views."""
+    the reader's own views, and (for the family) their form and notes without a CSRF token."""
     from coregroup.plans.audience import for_member, professional_only_paths
 
     schema = services.plan_schema()
@@ -474,7 +478,16 @@ def _read_summary(latest, language: str) -> tuple[Markup, dict | None]:
         translated=translations.for_reader(document, language),
         lang=language,
     )
-    return Markup(summary), document.get("familyViews", {}).get(g.member.ref)
+    own_views = document.get("familyViews", {}).get(g.member.ref)
+    family = {}
+    if g.member.is_family:
+        views_form = get_template_attribute("plans/_family.html", "views_form")
+        family_rest = get_template_attribute("plans/_family.html", "family_rest")
+        family = {
+            "form": Markup(views_form(latest.number, own_views)),
+            "rest": Markup(family_rest(g.case.id)),
+        }
+    return Markup(summary), own_views, family
 
 
 @bp.route("/translate/<language>", methods=["GET", "POST"])
