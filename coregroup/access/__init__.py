@@ -49,18 +49,27 @@ ACCOUNT_PERMISSIONS = {
 }
 
 
-def case_role(member: Member) -> str:
-    if member.role == "lead-social-worker":
+def role_kind(role: str) -> str:
+    """The case role (a column of the matrix) of a member's role, e.g. "teacher"."""
+    if role == "lead-social-worker":
         return LEAD
-    if member.role in FAMILY_ROLES:
+    if role in FAMILY_ROLES:
         return FAMILY
-    if member.role == "viewer":
+    if role == "viewer":
         return VIEWER
     return PROFESSIONAL
 
 
+def case_role(member: Member) -> str:
+    return role_kind(member.role)
+
+
+def role_may(role: str, permission: str) -> bool:
+    return role_kind(role) in PERMISSIONS[permission]
+
+
 def can(member: Member | None, permission: str) -> bool:
-    return member is not None and case_role(member) in PERMISSIONS[permission]
+    return member is not None and role_may(member.role, permission)
 
 
 def membership(user, case_id: int) -> Member | None:
@@ -99,9 +108,7 @@ def case_route(permission: str, audited: bool = True):
             g.member = member
             g.case = member.case
             g.can = lambda name: can(member, name)
-            target = f"{request.method} {request.path}"
-            if token is not None:
-                target += f" (token {token.id})"
+            target = tokens.audit_target()
             if request.method in ("GET", "HEAD"):
                 response = view(*args, case_id=case_id, **kwargs)
                 if audited:

@@ -264,7 +264,7 @@ def import_case(data, importer: User) -> Case:
     Only a professional may import, and must be a professional member of the case (by e-mail).
     Their membership is linked to their account; nobody else's is: other members are invited
     from the case as usual, so no one is added to a case, or named as an author, unawares."""
-    from coregroup.access import LEAD, PROFESSIONAL, can_open_cases, case_role
+    from coregroup.access import can_open_cases, role_may
 
     problems = check(data)
     if not can_open_cases(importer):
@@ -273,7 +273,7 @@ def import_case(data, importer: User) -> Case:
         n
         for n, m in enumerate(data.get("members", []) if not problems else [])
         if (m.get("email") or "").strip().lower() == importer.email
-        and case_role(Member(role=m["role"])) in (LEAD, PROFESSIONAL)
+        and role_may(m["role"], "case.export")
         and not m.get("left")
     ]
     if not problems and not mine:
@@ -384,16 +384,14 @@ def import_case(data, importer: User) -> Case:
 
 def exportable_cases(user: User) -> list[int]:
     """The ids of the cases this person may export: current professional memberships."""
-    from coregroup.access import LEAD, PROFESSIONAL, case_role
+    from coregroup.access import role_may
 
     rows = db.session.execute(
         select(Member.case_id, Member.role).where(
             Member.user_id == user.id, Member.left_on.is_(None)
         )
     )
-    return sorted(
-        case_id for case_id, role in rows if case_role(Member(role=role)) in (LEAD, PROFESSIONAL)
-    )
+    return sorted(case_id for case_id, role in rows if role_may(role, "case.export"))
 
 
 def ndjson(case_ids: list[int]) -> Iterator[str]:

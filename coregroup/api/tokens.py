@@ -98,6 +98,12 @@ def current() -> ApiToken | None:
     return g.get("api_token")
 
 
+def audit_target() -> str:
+    """What the audit trail records as the target of this request, naming the token if any."""
+    token = current()
+    return f"{request.method} {request.path}" + (f" (token {token.id})" if token else "")
+
+
 def allows(scope: str) -> bool:
     """True for a person signed in with a session; for a token, only within its scopes."""
     token = current()

@@ -223,7 +223,7 @@ def cases():
         return _scope_refused("read:cases")
     found = my_cases(current_user)
     latest = _latest_numbers([c.id for c in found])
-    audit.record_now("view", _target(), current_user.id, durable=False)
+    audit.record_now("view", tokens.audit_target(), current_user.id, durable=False)
     return jsonify(
         cases=[
             {
@@ -335,7 +335,7 @@ def import_case():
         case = interchange.import_case(data, current_user)
     except interchange.ImportRefused as refused:
         db.session.rollback()
-        audit.record_now("import-refused", _target(), current_user.id)
+        audit.record_now("import-refused", tokens.audit_target(), current_user.id)
         first = refused.errors[0]
         return jsonify(
             error={403: "forbidden", 409: "exists"}.get(refused.status, "invalid"),
@@ -343,7 +343,7 @@ def import_case():
             message=first["message"],
             errors=refused.errors,
         ), refused.status
-    audit.record("import", _target() + f" {case.reference}", current_user.id, case.id)
+    audit.record("import", tokens.audit_target() + f" {case.reference}", current_user.id, case.id)
     db.session.commit()
     return jsonify(id=case.id, reference=case.reference), 201
 
@@ -358,7 +358,7 @@ def export_all():
     if not tokens.allows("export"):
         return _scope_refused("export")
     case_ids = interchange.exportable_cases(current_user)
-    audit.record_now("export", _target() + f" ({len(case_ids)} cases)", current_user.id)
+    audit.record_now("export", tokens.audit_target() + f" ({len(case_ids)} cases)", current_user.id)
     return Response(
         stream_with_context(interchange.ndjson(case_ids)), mimetype="application/x-ndjson"
     )
@@ -401,7 +401,7 @@ def cin_csv():
         (case, [case.last_review_conference] if case.last_review_conference else [])
         for case in cases
     ]
-    audit.record_now("export", _target() + f" ({len(rows)} cases)", current_user.id)
+    audit.record_now("export", tokens.audit_target() + f" ({len(rows)} cases)", current_user.id)
     response = Response(cin_rows(rows), mimetype="text/csv")
     response.headers["Content-Disposition"] = 'attachment; filename="cin-census-cpp.csv"'
     return response
@@ -411,11 +411,6 @@ def _scope_refused(scope: str):
     return jsonify(
         error="insufficient_scope", field="/scope", message=f"This token needs the {scope} scope."
     ), 403
-
-
-def _target() -> str:
-    token = tokens.current()
-    return f"{request.method} {request.path}" + (f" (token {token.id})" if token else "")
 
 
 def _latest_numbers(case_ids: list[int]) -> dict[int, int]:

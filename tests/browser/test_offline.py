@@ -12,8 +12,9 @@ pytestmark = pytest.mark.browser
 LAYLA = "layla@demo.coregroup.example"
 
 
-def _phone(browser, base, credentials, email=LAYLA):
-    context = browser.new_context(viewport=PHONE)
+def _phone(browser, base, credentials, email=LAYLA, javascript=True):
+    """Layla's phone, signed in, on the family's plan page (in English), its worker ready."""
+    context = browser.new_context(viewport=PHONE, java_script_enabled=javascript)
     page = context.new_page()
     page.set_default_timeout(10000)
     page.goto(f"{base}/sign-in")
@@ -22,6 +23,8 @@ def _phone(browser, base, credentials, email=LAYLA):
     page.locator("main button").click()
     page.wait_for_url(f"{base}/cases")
     page.goto(f"{base}/language/en_GB?next=/cases/1/plan/read")  # Layla usually reads Arabic
+    if not javascript:
+        return context, page
     page.evaluate("navigator.serviceWorker.ready.then(() => true)")
     page.wait_for_function("navigator.serviceWorker.controller !== null")
     return context, page
@@ -121,14 +124,7 @@ def test_a_session_that_ended_offline_sends_the_draft_after_signing_in(browser, 
 
 def test_with_javascript_off_the_plan_and_its_form_still_work(browser, live_server):
     base, credentials = live_server
-    context = browser.new_context(viewport=PHONE, java_script_enabled=False)
-    page = context.new_page()
-    page.set_default_timeout(10000)
-    page.goto(f"{base}/sign-in")
-    page.locator("#email").fill(LAYLA)
-    page.locator("#password").fill(credentials[LAYLA])
-    page.locator("main button").click()
-    page.goto(f"{base}/language/en_GB?next=/cases/1/plan/read")
+    context, page = _phone(browser, base, credentials, javascript=False)
     assert not page.locator("#keep-plan-choice").is_visible()  # it needs a service worker
     assert not page.locator("#offline-banner").is_visible()
     page.locator("#views").fill("Sent the plain way.")
