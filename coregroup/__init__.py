@@ -82,11 +82,16 @@ def _sqlite_begin(connection):
     writing = write_lock.get() or (
         has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS")
     )
+    if not writing:
+        # Reads only: nothing here writes outside a writing transaction (SQLite would refuse
+        # to upgrade under contention), so how commits are flushed does not matter.
+        connection.exec_driver_sql("BEGIN")
+        return
     synchronous = "NORMAL" if lightly_durable.get() else "FULL"
     if connection.info.get("synchronous", "FULL") != synchronous:
         connection.exec_driver_sql(f"PRAGMA synchronous={synchronous}")
         connection.info["synchronous"] = synchronous
-    connection.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 class CoreGroup(Flask):

@@ -17,40 +17,36 @@ GENESIS = "0" * 64
 _CHAIN_LOCK = 727274
 
 
-def _digest(prev_hash: str, event: AuditEvent) -> str:
+def _digest(prev_hash: str, at, user_id, case_id, action, target, ip) -> str:
     body = json.dumps(
-        [
-            prev_hash,
-            event.at.isoformat(timespec="microseconds"),
-            event.user_id,
-            event.case_id,
-            event.action,
-            event.target,
-            event.ip,
-        ],
+        [prev_hash, at.isoformat(timespec="microseconds"), user_id, case_id, action, target, ip],
         separators=(",", ":"),
     )
     return hashlib.sha256(body.encode()).hexdigest()
 
 
+_LAST_HASH = select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)
+_APPEND = AuditEvent.__table__.insert()
+
+
 def record(action: str, target: str, user_id: int | None = None, case_id: int | None = None):
-    """Add an event in the current transaction, so it commits (or not) with the change."""
+    """Add an event in the current transaction, so it commits (or not) with the change.
+
+    Appended with a plain INSERT (no ORM unit of work): every page view writes one."""
     if db.engine.dialect.name == "postgresql":
         db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHAIN_LOCK})
-    prev = db.session.scalar(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1))
-    event = AuditEvent(
-        at=utcnow(),
-        user_id=user_id,
-        case_id=case_id,
-        action=action,
-        target=target[:500],
-        ip=request.remote_addr if has_request_context() else None,
-        prev_hash=prev or GENESIS,
-    )
-    event.hash = _digest(event.prev_hash, event)
-    db.session.add(event)
-    db.session.flush()
-    return event
+    prev = db.session.execute(_LAST_HASH).scalar() or GENESIS
+    event = {
+        "at": utcnow(),
+        "user_id": user_id,
+        "case_id": case_id,
+        "action": action,
+        "target": target[:500],
+        "ip": request.remote_addr if has_request_context() else None,
+        "prev_hash": prev,
+    }
+    event["hash"] = _digest(prev, **{k: v for k, v in event.items() if k != "prev_hash"})
+    db.session.execute(_APPEND, event)
 
 
 @contextmanager
@@ -87,7 +83,16 @@ def verify() -> tuple[int, int | None, str | None]:
         count += 1
         if event.prev_hash != prev:
             return count, event.id, "it does not follow the event before it"
-        if _digest(event.prev_hash, event) != event.hash:
+        found = _digest(
+            event.prev_hash,
+            event.at,
+            event.user_id,
+            event.case_id,
+            event.action,
+            event.target,
+            event.ip,
+        )
+        if found != event.hash:
             return count, event.id, "its contents do not match its hash"
         prev = event.hash
     return count, None, None

@@ -29,7 +29,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import InputRequired
 from zxcvbn import zxcvbn
@@ -125,6 +125,13 @@ def end_session() -> None:
     session.clear()
 
 
+_SESSION_AND_USER = (
+    select(UserSession, User)
+    .join(User, User.id == UserSession.user_id)
+    .where(UserSession.id == bindparam("sid"), User.id == bindparam("user_id"))
+)
+
+
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
     from coregroup.api import tokens
@@ -134,8 +141,9 @@ def load_user(user_id: str) -> User | None:
     sid = session.get("sid")
     if not sid:
         return None
-    found = db.session.get(UserSession, sid)
-    user = db.session.get(User, int(user_id))
+    # The session and its person in one query: this runs on every request.
+    row = db.session.execute(_SESSION_AND_USER, {"sid": sid, "user_id": int(user_id)}).first()
+    found, user = row if row else (None, None)
     now = utcnow()
     config = current_app.config
     if (

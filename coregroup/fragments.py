@@ -8,16 +8,23 @@ simply asks for a new entry, and the least recently used ones fall out.
 
 from __future__ import annotations
 
+import secrets
 import threading
 from collections.abc import Callable, Hashable
 from typing import TypeVar
 
 from cachetools import LRUCache
+from flask import current_app, g
+from flask_wtf.csrf import generate_csrf
 
 T = TypeVar("T")
 
 _ENTRIES: LRUCache = LRUCache(maxsize=256)
 _LOCK = threading.Lock()
+# Stand-ins for what differs between two requests for the same page: the CSP nonce and the
+# CSRF token. Random per process, so no page's content can contain them by chance.
+_NONCE = "cgnonce" + secrets.token_hex(12)
+_CSRF = "cgcsrf" + secrets.token_hex(12)
 
 
 def cached(key: Hashable, build: Callable[[], T]) -> T:
@@ -37,3 +44,28 @@ def cached(key: Hashable, build: Callable[[], T]) -> T:
 def clear() -> None:
     with _LOCK:
         _ENTRIES.clear()
+
+
+def cached_page(key: Hashable, render: Callable[[], str]) -> str:
+    """A whole page kept under `key`, with this request's CSP nonce and CSRF token put in.
+
+    `key` must name everything the page shows (the person, the path, the language, the data).
+    The page is rendered with stand-ins for the nonce and the token, so what is kept holds
+    neither; each request gets its own."""
+
+    def build() -> str:
+        field = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+        nonce, had_token, token = g.csp_nonce, field in g, g.get(field)
+        g.csp_nonce = _NONCE
+        setattr(g, field, _CSRF)  # what generate_csrf() gives while the page renders
+        try:
+            return render()
+        finally:
+            g.csp_nonce = nonce
+            if had_token:
+                setattr(g, field, token)
+            else:
+                delattr(g, field)
+
+    page = cached(("page", key), build)
+    return page.replace(_NONCE, g.csp_nonce).replace(_CSRF, generate_csrf())

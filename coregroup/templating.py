@@ -6,6 +6,7 @@ import datetime as dt
 import json
 from pathlib import Path
 
+from babel import dates as babel_dates
 from flask import g
 from flask_babel import (
     format_date,
@@ -13,6 +14,7 @@ from flask_babel import (
     format_decimal,
     format_timedelta,
     get_locale,
+    to_user_timezone,
 )
 from flask_babel import lazy_gettext as _l
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
@@ -93,6 +95,18 @@ def register(app) -> None:
     @app.template_filter("number")
     def _number(value) -> str:
         return format_decimal(value)
+
+    @app.template_filter("minute")
+    def _minute(value: dt.datetime) -> str:
+        """A date and time to the minute (no seconds), in the page's language and time zone."""
+        locale = get_locale()
+        when = to_user_timezone(value.replace(tzinfo=dt.UTC))
+        return (
+            babel_dates.get_datetime_format("medium", locale)
+            .replace("'", "")
+            .replace("{0}", babel_dates.format_time(when, "short", locale=locale))
+            .replace("{1}", babel_dates.format_date(when, "medium", locale=locale))
+        )
 
     @app.template_filter("datetime")
     def _datetime(value: dt.datetime) -> str:

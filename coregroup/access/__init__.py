@@ -11,7 +11,8 @@ from functools import wraps
 
 from flask import abort, g, jsonify, request
 from flask_login import current_user, login_required
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import contains_eager
 
 from coregroup import audit
 from coregroup.api import tokens
@@ -72,15 +73,24 @@ def can(member: Member | None, permission: str) -> bool:
     return member is not None and role_may(member.role, permission)
 
 
+# Built once (every case page asks it); the case comes in the same query.
+_MEMBERSHIP = (
+    select(Member)
+    .join(Case)
+    .options(contains_eager(Member.case))
+    .where(
+        Member.case_id == bindparam("case_id"),
+        Member.user_id == bindparam("user_id"),
+        Member.left_on.is_(None),
+    )
+)
+
+
 def membership(user, case_id: int) -> Member | None:
     """The user's current membership of the case, or None: leavers and strangers see nothing."""
     if not user.is_authenticated:
         return None
-    return db.session.scalar(
-        select(Member)
-        .join(Case)
-        .where(Member.case_id == case_id, Member.user_id == user.id, Member.left_on.is_(None))
-    )
+    return db.session.scalar(_MEMBERSHIP, {"case_id": case_id, "user_id": user.id})
 
 
 def case_route(permission: str, audited: bool = True):

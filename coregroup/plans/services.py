@@ -6,7 +6,7 @@ import copy
 from dataclasses import dataclass, field
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import defer
 
 from coregroup.extensions import db
@@ -30,18 +30,19 @@ def empty_document() -> dict:
     return {"schemaVersion": plan_schema().version}
 
 
+_LATEST = (
+    select(PlanVersion)
+    .where(PlanVersion.case_id == bindparam("case_id"))
+    .order_by(PlanVersion.number.desc())
+    .limit(1)
+)
+_LATEST_HEAD = _LATEST.options(defer(PlanVersion.document), defer(PlanVersion.changes))
+
+
 def latest_version(case: Case, document: bool = True) -> PlanVersion | None:
     """The newest version; `document=False` leaves the (large) document and changes unloaded
     until they are used."""
-    query = (
-        select(PlanVersion)
-        .where(PlanVersion.case_id == case.id)
-        .order_by(PlanVersion.number.desc())
-        .limit(1)
-    )
-    if not document:
-        query = query.options(defer(PlanVersion.document), defer(PlanVersion.changes))
-    return db.session.scalar(query)
+    return db.session.scalar(_LATEST if document else _LATEST_HEAD, {"case_id": case.id})
 
 
 def get_version(case: Case, number: int) -> PlanVersion | None:

@@ -16,6 +16,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
 from flask_babel import format_number, get_locale
@@ -23,14 +24,14 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from markupsafe import Markup
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from werkzeug.datastructures import MultiDict
 
 from coregroup import formgen, fragments, pages
 from coregroup.access import case_route
 from coregroup.cases.people import member_context
 from coregroup.extensions import db
-from coregroup.models import Member, utcnow
+from coregroup.models import Child, Member, utcnow
 from coregroup.params import small_int
 from coregroup.plans import editing, live, navigation, services, translations
 from coregroup.plans.diff import changes
@@ -348,16 +349,22 @@ def read(case_id: int):
     return _render_read()
 
 
+# What a kept page names besides the version (built once: the page is read often).
+_MEMBER_ROWS = select(Member.ref, Member.name, Member.role, Member.language).where(
+    Member.case_id == bindparam("case_id")
+)
+_CHILD_NAMES = select(Child.name).where(Child.case_id == bindparam("case_id")).order_by(Child.id)
+
+
 def _render_read(views_error: str | None = None, typed: str | None = None, status: int = 200):
     latest = services.latest_version(g.case, document=False)
-    summary = own_views = None
-    family = {}
+    # Shown when the phone is offline ("the plan as it was on …"), to the minute.
+    rendered_at = utcnow().replace(second=0, microsecond=0)
+    key = None
     if latest:
         language = g.member.language or str(get_locale())
         audience = g.member.ref if g.member.is_family else "professional"
-        member_rows = db.session.execute(
-            select(Member.ref, Member.name, Member.role).where(Member.case_id == g.case.id)
-        ).all()
+        member_rows = db.session.execute(_MEMBER_ROWS, {"case_id": g.case.id}).all()
         key = (
             "plan-read",
             latest.id,
@@ -369,9 +376,9 @@ def _render_read(views_error: str | None = None, typed: str | None = None, statu
             tuple(member_rows),
             dt.date.today(),
         )
-        summary, own_views, family = fragments.cached(key, lambda: _read_summary(latest, language))
-    response = make_response(
-        render_template(
+
+    def render(summary=None, own_views=None, family=None) -> str:
+        return render_template(
             "plans/read.html",
             latest=latest,
             summary=summary,
@@ -381,10 +388,34 @@ def _render_read(views_error: str | None = None, typed: str | None = None, statu
             family=family if views_error is None and typed is None else {},
             views_error=views_error,
             typed=typed,
-            rendered_at=utcnow(),
-        ),
-        status,
-    )
+            rendered_at=rendered_at,
+        )
+
+    def render_with_summary() -> str:
+        if key is None:
+            return render()
+        built = fragments.cached(key, lambda: _read_summary(latest, language))
+        return render(*built)
+
+    if key is not None and status == 200 and views_error is None and typed is None:
+        # The whole page, kept per version, reader, address, language, names and minute; only
+        # the CSP nonce and the CSRF token differ between two requests (fragments.cached_page).
+        # A message to show once (flash) is never kept.
+        if session.get("_flashes"):
+            page = render_with_summary()
+        else:
+            page_key = (
+                key,
+                tuple(db.session.scalars(_CHILD_NAMES, {"case_id": g.case.id})),
+                current_user.id,
+                current_user.is_admin,
+                request.full_path,
+                rendered_at,
+            )
+            page = fragments.cached_page(page_key, render_with_summary)
+    else:
+        page = render_with_summary()
+    response = make_response(page, status)
     if g.member.is_family and status == 200:
         # The family's view may be kept on the family member's phone, only if they choose
         # (static/app/offline.js, the service worker's Cache API). Like every page it stays

@@ -79,15 +79,8 @@ async function navigate(request) {
   try {
     return await network;
   } catch (error) {
-    // No signal: the kept copy. Chromium sometimes does not show a worker that has just
-    // (re)started an entry it has for a moment (seen in tests under load), so look again for
-    // up to 3 s before saying the page is not on this phone.
-    let kept = null;
-    for (let wait = 0; !kept && wait < 12; wait++) {
-      if (wait) await new Promise((done) => setTimeout(done, 250));
-      kept = await keptCopy(path);
-    }
-    return kept || (await caches.match(OFFLINE)) || Response.error();
+    // No signal: the kept copy, else the offline page.
+    return (await keptCopy(path)) || (await caches.match(OFFLINE)) || Response.error();
   }
 }
 

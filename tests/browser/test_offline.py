@@ -3,13 +3,17 @@ plan kept on the phone is read, views written offline are kept on the phone and 
 signal returns; nothing is kept without the parent's choice; signing out clears it all."""
 
 import json
+import time
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from tests.browser.conftest import PHONE
 
 pytestmark = pytest.mark.browser
 LAYLA = "layla@demo.coregroup.example"
+# True once this page is kept on the phone (a promise: page.evaluate waits for it).
+KEPT = "caches.open('coregroup-plans').then(c => c.match(location.pathname)).then(r => !!r)"
 
 
 def _phone(browser, base, credentials, email=LAYLA, javascript=True):
@@ -26,8 +30,42 @@ def _phone(browser, base, credentials, email=LAYLA, javascript=True):
     if not javascript:
         return context, page
     page.evaluate("navigator.serviceWorker.ready.then(() => true)")
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    _until(page, "navigator.serviceWorker.controller !== null")
     return context, page
+
+
+def _until(page, script: str, seconds: float = 10) -> None:
+    """Wait until `script` is true in the page, asked from here again and again.
+
+    Not Playwright's wait_for_function: it does not wait for a promise (a promise is "truthy" at
+    once: the test then went offline before the plan was kept, and failed in CI), and it
+    re-evaluates a string inside the page, which our CSP rightly forbids (no eval)."""
+    deadline = time.monotonic() + seconds
+    while not page.evaluate(script):
+        if time.monotonic() > deadline:
+            pytest.fail(f"still not true after {seconds} s: {script}")
+        time.sleep(0.1)
+
+
+def _reload_offline(context, page, expect="The plan"):
+    """No signal, then reload: the page the worker gives back (and what it saw, if unexpected)."""
+    context.set_offline(True)
+    page.reload()
+    heading = page.locator("h1").first
+    try:
+        heading.wait_for()
+        shown = heading.inner_text()
+    except PlaywrightTimeout:
+        shown = page.locator("body").inner_text()[:200]
+    if shown != expect:
+        seen = page.evaluate(
+            """async () => ({
+                controller: !!navigator.serviceWorker.controller,
+                caches: await caches.keys(),
+                kept: !!(await caches.match(location.pathname)),
+            })"""
+        )
+        pytest.fail(f"offline reload showed {shown!r} at {page.url}: {seen}")
 
 
 def _views_on_server(page, base) -> dict:
@@ -36,9 +74,7 @@ def _views_on_server(page, base) -> dict:
 
 
 def _kept_plan(page) -> bool:
-    return page.evaluate(
-        "caches.open('coregroup-plans').then(c => c.match(location.pathname)).then(r => !!r)"
-    )
+    return page.evaluate(KEPT)
 
 
 def test_the_kept_plan_is_read_offline_and_views_are_sent_when_back_online(browser, live_server):
@@ -48,14 +84,12 @@ def test_the_kept_plan_is_read_offline_and_views_are_sent_when_back_online(brows
     choice.wait_for()  # shown by the script only: it needs a service worker
     assert not choice.is_checked()
     choice.check()
-    page.wait_for_function(
-        "caches.open('coregroup-plans').then(c => c.match(location.pathname)).then(r => !!r)"
+    _until(
+        page, "caches.open('coregroup-plans').then(c => c.match(location.pathname)).then(r => !!r)"
     )
     assert page.evaluate("navigator.storage.persisted().then(() => true)")
 
-    context.set_offline(True)
-    page.reload()
-    assert page.locator("h1").inner_text() == "The plan"
+    _reload_offline(context, page)
     banner = page.locator("#offline-banner")
     assert banner.is_visible() and "You are offline" in banner.inner_text()
     assert "This is the plan as it was on" in banner.inner_text()
@@ -79,16 +113,14 @@ def test_nothing_is_kept_without_the_choice_and_signing_out_clears_everything(br
     base, credentials = live_server
     context, page = _phone(browser, base, credentials)
     assert not _kept_plan(page)
-    context.set_offline(True)
-    page.reload()
-    assert page.locator("h1").inner_text() == "You are offline"
+    _reload_offline(context, page, expect="You are offline")
     assert "Amira" not in page.content()  # no one's plan, no one's name
     context.set_offline(False)
 
     page.goto(f"{base}/cases/1/plan/read")
     page.get_by_label("Keep the plan on this phone").check()
-    page.wait_for_function(
-        "caches.open('coregroup-plans').then(c => c.match(location.pathname)).then(r => !!r)"
+    _until(
+        page, "caches.open('coregroup-plans').then(c => c.match(location.pathname)).then(r => !!r)"
     )
     page.locator("form.app-sign-out button").dispatch_event("click")  # inside the phone's menu
     page.wait_for_url(f"{base}/sign-in")
@@ -101,11 +133,10 @@ def test_a_session_that_ended_offline_sends_the_draft_after_signing_in(browser, 
     base, credentials = live_server
     context, page = _phone(browser, base, credentials)
     page.get_by_label("Keep the plan on this phone").check()
-    page.wait_for_function(
-        "caches.open('coregroup-plans').then(c => c.match(location.pathname)).then(r => !!r)"
+    _until(
+        page, "caches.open('coregroup-plans').then(c => c.match(location.pathname)).then(r => !!r)"
     )
-    context.set_offline(True)
-    page.reload()
+    _reload_offline(context, page)
     page.locator("#views").fill("Kept while my session ended.")
     page.get_by_role("button", name="Send your views").click()
     page.locator("#drafts-list li", has_text="back online").wait_for()

@@ -60,3 +60,48 @@ def test_one_parent_never_sees_the_page_built_for_another(client, planned, db):
     sign_in(client, members["daniel"].user)
     text = client.get(f"/cases/{case.id}/plan/read").text
     assert "Words of Daniel" in text and "Words of Layla" not in text
+
+
+def _templates_rendered(app) -> list:
+    from flask import template_rendered
+
+    rendered = []
+    template_rendered.connect(lambda sender, template, context, **_: rendered.append(template))
+    return rendered
+
+
+def test_the_whole_page_is_kept_with_a_fresh_token_and_nonce_each_time(client, planned, app):
+    case, _ = planned
+    url = f"/cases/{case.id}/plan/read"
+    client.get(url)
+    rendered = _templates_rendered(app)
+    first, second = client.get(url), client.get(url)
+    assert rendered == []  # both came from the kept page: nothing rendered
+    for response in (first, second):
+        nonce = response.headers["Content-Security-Policy"].split("'nonce-")[1].split("'")[0]
+        html = page(response)
+        assert {s["nonce"] for s in html.select("script[nonce]")} == {nonce}
+        token = html.select_one("meta[name=csrf-token]")["content"]
+        assert {i["value"] for i in html.select("input[name=csrf_token]")} == {token}
+    assert "cgnonce" not in first.text and "cgcsrf" not in first.text
+    assert first.headers["Content-Security-Policy"] != second.headers["Content-Security-Policy"]
+    # The token put into the kept page is this session's: a form sent with it is accepted,
+    # and one sent without it is refused.
+    app.config["WTF_CSRF_ENABLED"] = True
+    token = page(second).select_one("meta[name=csrf-token]")["content"]
+    target = f"/cases/{case.id}/plan/aims/aims"
+    assert client.post(target, data={"aims": "No token"}).status_code == 400
+    sent = client.post(target, data={"aims": "Kept page token", "csrf_token": token})
+    assert sent.status_code == 302
+
+
+def test_a_message_shown_once_is_never_kept_in_the_page(client, planned):
+    case, members = planned
+    client.post("/sign-out")
+    sign_in(client, members["layla"].user)
+    url = f"/cases/{case.id}/plan/read"
+    client.get(url)  # the page is kept
+    client.post(f"/cases/{case.id}/plan/views", data={"views": "Thank you all", "base": 1})
+    thanked = client.get(url).text
+    assert "Your views are saved in the plan." in thanked and "Thank you all" in thanked
+    assert "Your views are saved in the plan." not in client.get(url).text
