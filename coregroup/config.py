@@ -47,6 +47,11 @@ class Config:
     REMEMBER_COOKIE_SAMESITE = "Lax"
     SERVICE_NAME = "Core Group"
     COREGROUP_REQUIRE_SECOND_FACTOR = os.environ.get("COREGROUP_REQUIRE_SECOND_FACTOR", "1") == "1"
+    # Records of reading are appended in batches this often (coregroup.audit.record_read);
+    # 0 writes each one as the page is served.
+    COREGROUP_AUDIT_READ_BATCH_SECONDS = float(
+        os.environ.get("COREGROUP_AUDIT_READ_BATCH_SECONDS", "0.2")
+    )
     COREGROUP_IDLE_TIMEOUT = dt.timedelta(
         minutes=int(os.environ.get("COREGROUP_IDLE_MINUTES", "30"))
     )
@@ -54,6 +59,9 @@ class Config:
         hours=int(os.environ.get("COREGROUP_ABSOLUTE_HOURS", "12"))
     )
     PERMANENT_SESSION_LIFETIME = COREGROUP_ABSOLUTE_TIMEOUT
+    # The cookie is sent again only when the session changes: it lasts the absolute time-out
+    # from sign-in anyway, and the server ends idle sessions itself (auth.load_user).
+    SESSION_REFRESH_EACH_REQUEST = False
     COREGROUP_INVITATION_LIFETIME = dt.timedelta(
         hours=int(os.environ.get("COREGROUP_INVITATION_HOURS", "48"))
     )
@@ -105,6 +113,8 @@ class TestConfig(Config):
     # Tests that are about these turn them back on.
     COREGROUP_REQUIRE_SECOND_FACTOR = False
     RATELIMIT_ENABLED = False
+    # Each reading record written at once (the tests that are about batches turn them on).
+    COREGROUP_AUDIT_READ_BATCH_SECONDS = 0
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
 
 

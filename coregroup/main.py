@@ -22,7 +22,7 @@ def index():
 @login_required
 def cases():
     page = render_template("cases/index.html", cases=my_cases(current_user))
-    audit.record_now("view", "GET /cases", current_user.id, durable=False)
+    audit.record_read("view", "GET /cases", current_user.id)
     return page
 
 
@@ -35,7 +35,7 @@ def dashboard():
 
     cases = professional_cases(current_user)
     page = render_template("dashboard.html", items=board.items(cases, dt.date.today()), cases=cases)
-    audit.record_now("view", "GET /dashboard", current_user.id, durable=False)
+    audit.record_read("view", "GET /dashboard", current_user.id)
     return page
 
 

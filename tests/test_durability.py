@@ -1,7 +1,7 @@
 """Every change waits for the disk; only the record that a page was read may commit without
 waiting (SQLite WAL with synchronous=NORMAL: safe from crashes of the app, see extensions)."""
 
-from sqlalchemy import event
+from sqlalchemy import event, func
 
 
 def _statements(db):
@@ -32,3 +32,45 @@ def test_reading_relaxes_durability_only_for_its_audit_record(client, planned, d
         "PRAGMA synchronous=FULL"
     ]
     assert any(s.startswith("INSERT INTO audit_event") for s in change[first_write:])
+
+
+def test_reading_records_in_batches_are_all_written_and_chained(client, planned, db, app):
+    """Production appends records of reading in batches (one transaction each) from a thread
+    of the process; none is lost, the chain holds, and the page does not wait for them."""
+    import threading
+    import time
+
+    from sqlalchemy import select
+
+    from coregroup import audit
+    from coregroup.models import AuditEvent
+
+    case, members = planned
+    app.config["COREGROUP_AUDIT_READ_BATCH_SECONDS"] = 0.05
+    url = f"/cases/{case.id}/plan/read"
+    db.session.commit()
+    before = db.session.scalar(select(func.count(AuditEvent.id)))
+    served = []  # what the requests themselves ran (not the batch writer's thread)
+    me = threading.get_ident()
+    event.listen(
+        db.engine,
+        "before_cursor_execute",
+        lambda c, cur, s, *a: served.append(s) if threading.get_ident() == me else None,
+    )
+    for _ in range(5):
+        assert client.get(url).status_code == 200
+    deadline = time.monotonic() + 10
+    while db.session.scalar(select(func.count(AuditEvent.id))) < before + 5:
+        assert time.monotonic() < deadline, "reading records were not written"
+        time.sleep(0.05)
+        db.session.commit()
+    views = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "view").order_by(AuditEvent.id.desc())
+    ).all()[:5]
+    assert {(e.user_id, e.case_id, e.target) for e in views} == {
+        (members["sam"].user_id, case.id, f"GET {url}")
+    }
+    assert audit.verify()[1] is None  # the chain is whole
+    # The requests themselves wrote nothing: the records went in the batch.
+    assert not [s for s in served if s.startswith("INSERT INTO audit_event")]
+    assert audit.flush_reads(app) == 0  # nothing left waiting

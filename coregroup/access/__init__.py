@@ -123,7 +123,7 @@ def case_route(permission: str, audited: bool = True):
                 response = view(*args, case_id=case_id, **kwargs)
                 if audited:
                     action = "export" if request.path.startswith("/api/") else "view"
-                    audit.record_now(action, target, current_user.id, case_id, durable=False)
+                    audit.record_read(action, target, current_user.id, case_id)
                 return response
             # A change is recorded in the same transaction as the change itself.
             audit.record("change", target, current_user.id, case_id)

@@ -223,7 +223,7 @@ def cases():
         return _scope_refused("read:cases")
     found = my_cases(current_user)
     latest = _latest_numbers([c.id for c in found])
-    audit.record_now("view", tokens.audit_target(), current_user.id, durable=False)
+    audit.record_read("view", tokens.audit_target(), current_user.id)
     return jsonify(
         cases=[
             {

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import functools
 
 from flask import (
     Blueprint,
@@ -25,13 +26,14 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from markupsafe import Markup
 from sqlalchemy import bindparam, select
+from sqlalchemy.orm import defer
 from werkzeug.datastructures import MultiDict
 
 from coregroup import formgen, fragments, pages
 from coregroup.access import case_route
 from coregroup.cases.people import member_context
 from coregroup.extensions import db
-from coregroup.models import Child, Member, utcnow
+from coregroup.models import Child, Member, PlanVersion, utcnow
 from coregroup.params import small_int
 from coregroup.plans import editing, live, navigation, services, translations
 from coregroup.plans.diff import changes
@@ -349,38 +351,60 @@ def read(case_id: int):
     return _render_read()
 
 
-# What a kept page names besides the version (built once: the page is read often).
-_MEMBER_ROWS = select(Member.ref, Member.name, Member.role, Member.language).where(
-    Member.case_id == bindparam("case_id")
+# What the plan page is kept by, asked on every read: built once, run without the ORM.
+_VERSIONS, _MEMBERS, _CHILDREN = (m.__table__.c for m in (PlanVersion, Member, Child))
+_HEAD = (
+    select(_VERSIONS.id, _VERSIONS.number, _VERSIONS.created_at)
+    .where(_VERSIONS.case_id == bindparam("case_id"))
+    .order_by(_VERSIONS.number.desc())
+    .limit(1)
 )
-_CHILD_NAMES = select(Child.name).where(Child.case_id == bindparam("case_id")).order_by(Child.id)
+_MEMBER_ROWS = (
+    select(_MEMBERS.ref, _MEMBERS.name, _MEMBERS.role, _MEMBERS.language)
+    .where(_MEMBERS.case_id == bindparam("case_id"))
+    .order_by(_MEMBERS.id)
+)
+_CHILD_NAMES = (
+    select(_CHILDREN.name).where(_CHILDREN.case_id == bindparam("case_id")).order_by(_CHILDREN.id)
+)
 
 
 def _render_read(views_error: str | None = None, typed: str | None = None, status: int = 200):
-    latest = services.latest_version(g.case, document=False)
+    connection = db.session.connection()
+    case_id = {"case_id": g.case.id}
+    head = connection.execute(_HEAD, case_id).first()
+
+    @functools.cache
+    def latest() -> PlanVersion | None:
+        """The version itself: loaded only when something has to be rendered."""
+        if head is None:
+            return None
+        return db.session.get(
+            PlanVersion, head.id, options=[defer(PlanVersion.document), defer(PlanVersion.changes)]
+        )
+
     # Shown when the phone is offline ("the plan as it was on …"), to the minute.
     rendered_at = utcnow().replace(second=0, microsecond=0)
     key = None
-    if latest:
+    if head:
         language = g.member.language or str(get_locale())
         audience = g.member.ref if g.member.is_family else "professional"
-        member_rows = db.session.execute(_MEMBER_ROWS, {"case_id": g.case.id}).all()
         key = (
             "plan-read",
-            latest.id,
-            latest.number,
-            latest.created_at,
+            head.id,
+            head.number,
+            head.created_at,
             audience,
             str(get_locale()),
             language,
-            tuple(member_rows),
+            tuple(connection.execute(_MEMBER_ROWS, case_id)),
             dt.date.today(),
         )
 
     def render(summary=None, own_views=None, family=None) -> str:
         return render_template(
             "plans/read.html",
-            latest=latest,
+            latest=latest(),
             summary=summary,
             own_views=own_views,
             # The family's form and notes as kept with the summary, unless there is an error
@@ -394,7 +418,7 @@ def _render_read(views_error: str | None = None, typed: str | None = None, statu
     def render_with_summary() -> str:
         if key is None:
             return render()
-        built = fragments.cached(key, lambda: _read_summary(latest, language))
+        built = fragments.cached(key, lambda: _read_summary(latest(), language))
         return render(*built)
 
     if key is not None and status == 200 and views_error is None and typed is None:
@@ -406,7 +430,7 @@ def _render_read(views_error: str | None = None, typed: str | None = None, statu
         else:
             page_key = (
                 key,
-                tuple(db.session.scalars(_CHILD_NAMES, {"case_id": g.case.id})),
+                tuple(connection.execute(_CHILD_NAMES, case_id)),
                 current_user.id,
                 current_user.is_admin,
                 request.full_path,
