@@ -25,7 +25,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from markupsafe import Markup
-from sqlalchemy import bindparam, select
+from sqlalchemy import Integer, String, bindparam, literal, null, select, union_all
 from sqlalchemy.orm import defer
 from werkzeug.datastructures import MultiDict
 
@@ -351,28 +351,47 @@ def read(case_id: int):
     return _render_read()
 
 
-# What the plan page is kept by, asked on every read: built once, run without the ORM.
+# What the plan page is kept by, asked on every read in one round trip (built once, run
+# without the ORM): the latest version (kind 0), the members (1) and the children's names (2).
 _VERSIONS, _MEMBERS, _CHILDREN = (m.__table__.c for m in (PlanVersion, Member, Child))
 _HEAD = (
     select(_VERSIONS.id, _VERSIONS.number, _VERSIONS.created_at)
     .where(_VERSIONS.case_id == bindparam("case_id"))
     .order_by(_VERSIONS.number.desc())
     .limit(1)
+    .subquery()
 )
-_MEMBER_ROWS = (
-    select(_MEMBERS.ref, _MEMBERS.name, _MEMBERS.role, _MEMBERS.language)
-    .where(_MEMBERS.case_id == bindparam("case_id"))
-    .order_by(_MEMBERS.id)
-)
-_CHILD_NAMES = (
-    select(_CHILDREN.name).where(_CHILDREN.case_id == bindparam("case_id")).order_by(_CHILDREN.id)
-)
+_NO_TEXT, _NO_NUMBER = null().cast(String), null().cast(Integer)
+_KEY_ROWS = union_all(
+    select(
+        literal(0).label("kind"),
+        _HEAD.c.id,
+        _HEAD.c.number,
+        _HEAD.c.created_at.cast(String).label("detail"),
+        _NO_TEXT.label("ref"),
+        _NO_TEXT.label("name"),
+        _NO_TEXT.label("language"),
+    ),
+    select(
+        literal(1),
+        _MEMBERS.id,
+        _NO_NUMBER,
+        _MEMBERS.role,
+        _MEMBERS.ref,
+        _MEMBERS.name,
+        _MEMBERS.language,
+    ).where(_MEMBERS.case_id == bindparam("case_id")),
+    select(
+        literal(2), _CHILDREN.id, _NO_NUMBER, _NO_TEXT, _NO_TEXT, _CHILDREN.name, _NO_TEXT
+    ).where(_CHILDREN.case_id == bindparam("case_id")),
+).order_by("kind", "id")
 
 
 def _render_read(views_error: str | None = None, typed: str | None = None, status: int = 200):
-    connection = db.session.connection()
-    case_id = {"case_id": g.case.id}
-    head = connection.execute(_HEAD, case_id).first()
+    rows = db.session.connection().execute(_KEY_ROWS, {"case_id": g.case.id}).all()
+    head = next((row for row in rows if row.kind == 0), None)
+    member_rows = tuple(row for row in rows if row.kind == 1)
+    child_names = tuple(row.name for row in rows if row.kind == 2)
 
     @functools.cache
     def latest() -> PlanVersion | None:
@@ -393,11 +412,11 @@ def _render_read(views_error: str | None = None, typed: str | None = None, statu
             "plan-read",
             head.id,
             head.number,
-            head.created_at,
+            head.detail,  # when it was written
             audience,
             str(get_locale()),
             language,
-            tuple(connection.execute(_MEMBER_ROWS, case_id)),
+            member_rows,
             dt.date.today(),
         )
 
@@ -430,7 +449,7 @@ def _render_read(views_error: str | None = None, typed: str | None = None, statu
         else:
             page_key = (
                 key,
-                tuple(connection.execute(_CHILD_NAMES, case_id)),
+                child_names,
                 current_user.id,
                 current_user.is_admin,
                 request.full_path,
