@@ -101,6 +101,14 @@ def test_the_kept_plan_is_read_offline_and_views_are_sent_when_back_online(brows
     assert "Written with no signal on the bus." in draft.inner_text()
     stored = page.evaluate("self.CoreGroupDrafts.all()")
     assert stored[0]["base"] >= 1 and stored[0]["status"] == "waiting"
+    with page.expect_download() as downloading:  # a copy of the words, kept by the parent
+        draft.get_by_role("button", name="Download").click()
+    saved = downloading.value
+    assert saved.suggested_filename.startswith("views-") and saved.suggested_filename.endswith(
+        ".txt"
+    )
+    with open(saved.path(), encoding="utf-8") as copy:
+        assert copy.read() == "Written with no signal on the bus."
 
     context.set_offline(False)
     page.locator("#drafts-list li", has_text="Sent. It is in the plan now.").wait_for()
