@@ -92,3 +92,125 @@ def test_no_axe_violations_on_any_page(browser, live_server, who, language):
     context.close()
     assert checked >= {"lead": 40, "parent": 8, "visitor": 3}[who], f"only {checked} pages"
     assert not problems, "\n".join(f"{p}\n    on {', '.join(w[:4])}" for p, w in problems.items())
+
+
+@pytest.fixture
+def strict_server(database_uri, inbox):
+    """The demo app with second factors on, an administrator and a fresh family invitation:
+    the pages reached only through a form or an e-mail. Yields (url, admin e-mail, password,
+    invitation link)."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    from coregroup import create_app, invitations
+    from coregroup.auth import hash_password
+    from coregroup.demo import load_demo
+    from coregroup.extensions import db
+    from coregroup.models import Member, User
+
+    app = create_app(
+        "test",
+        SQLALCHEMY_DATABASE_URI=database_uri,
+        WTF_CSRF_ENABLED=True,
+        COREGROUP_REQUIRE_SECOND_FACTOR=True,
+        MAIL_SERVER="127.0.0.1",
+        MAIL_PORT=inbox.port,
+    )
+    password = "a long admin passphrase"
+    with app.app_context():
+        db.create_all()
+        load_demo()
+        admin = User(
+            email="admin@example.test",
+            name="Ada Admin",
+            professional=True,
+            is_admin=True,
+            password_hash=hash_password(password),
+        )
+        newcomer = Member(
+            case_id=1, name="Nadia Newcomer", role="carer", email="nadia@example.test"
+        )
+        db.session.add_all([admin, newcomer])
+        db.session.commit()
+        with app.test_request_context():
+            token = invitations.create(newcomer, admin)
+        db.session.commit()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    base = f"http://127.0.0.1:{server.server_port}"
+    yield base, "admin@example.test", password, f"{base}/invitation/{token}"
+    server.shutdown()
+    thread.join()
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.mark.parametrize("language", ["en_GB", "ar"])
+def test_no_axe_violations_on_pages_reached_by_a_form_or_an_email(strict_server, browser, language):
+    """Second-factor set-up and sign-in, recovery codes, the administrator's accounts page and
+    a family invitation, each as first shown and after a failed submit."""
+    import pyotp
+
+    base, email, password, invitation = strict_server
+    context = browser.new_context(viewport=PHONE)
+    page = context.new_page()
+    page.set_default_timeout(10000)
+    axe, problems, checked = Axe(), {}, []
+
+    def check(label: str) -> None:
+        for name, size in (("phone", PHONE), ("desktop", DESKTOP)):
+            page.set_viewport_size(size)
+            for problem in _violations(axe, page):
+                problems.setdefault(problem, []).append(f"{label} ({name})")
+        page.set_viewport_size(PHONE)
+        checked.append(label)
+
+    def submit(form: str = "main form") -> None:
+        page.locator(f"{form} button").last.click()
+        page.wait_for_load_state()
+
+    page.goto(f"{base}/language/{language}?next=/sign-in")
+    page.locator("#email").fill(email)
+    page.locator("#password").fill(password)
+    submit()
+    assert "/sign-in/set-up-code" in page.url
+    check("second factor: set up")
+    page.locator("#code").fill("000000")
+    submit()
+    assert page.locator(".govuk-error-summary").is_visible()
+    check("second factor: set up, wrong code")
+    secret = page.locator("#totp-secret").inner_text().strip()
+    page.locator("#code").fill(pyotp.TOTP(secret).now())
+    submit()
+    check("recovery codes")
+    page.goto(f"{base}/admin/users")
+    check("accounts")
+    submit("main form:not([action])")  # the new account's form, with nothing filled in
+    assert page.locator(".govuk-error-summary").is_visible()
+    check("accounts, empty form")
+    page.locator("form.app-sign-out button").dispatch_event("click")
+    page.wait_for_url(f"{base}/sign-in")
+    page.locator("#email").fill(email)
+    page.locator("#password").fill(password)
+    submit()
+    assert "/sign-in/code" in page.url
+    check("second factor: sign in")
+    page.locator("#code").fill("000000")
+    submit()
+    check("second factor: sign in, wrong code")
+
+    invited = browser.new_context(viewport=PHONE)
+    page = invited.new_page()
+    page.set_default_timeout(10000)
+    page.goto(f"{base}/language/{language}?next=/sign-in")
+    page.goto(invitation)
+    check("invitation")
+    submit()  # no passcode
+    assert page.locator(".govuk-error-summary").is_visible()
+    check("invitation, no passcode")
+    invited.close()
+    context.close()
+    assert len(checked) == 9
+    assert not problems, "\n".join(f"{p}\n    on {', '.join(w[:4])}" for p, w in problems.items())
