@@ -171,16 +171,19 @@ def test_no_axe_violations_on_pages_reached_by_a_form_or_an_email(strict_server,
         page.locator(f"{form} button").last.click()
         page.wait_for_load_state()
 
+    def password_then_wrong_code(expected: str, label: str) -> None:
+        page.locator("#email").fill(email)
+        page.locator("#password").fill(password)
+        submit()
+        assert expected in page.url
+        check(label)
+        page.locator("#code").fill("000000")
+        submit()
+        assert page.locator(".govuk-error-summary").is_visible()
+        check(f"{label}, wrong code")
+
     page.goto(f"{base}/language/{language}?next=/sign-in")
-    page.locator("#email").fill(email)
-    page.locator("#password").fill(password)
-    submit()
-    assert "/sign-in/set-up-code" in page.url
-    check("second factor: set up")
-    page.locator("#code").fill("000000")
-    submit()
-    assert page.locator(".govuk-error-summary").is_visible()
-    check("second factor: set up, wrong code")
+    password_then_wrong_code("/sign-in/set-up-code", "second factor: set up")
     secret = page.locator("#totp-secret").inner_text().strip()
     page.locator("#code").fill(pyotp.TOTP(secret).now())
     submit()
@@ -192,14 +195,7 @@ def test_no_axe_violations_on_pages_reached_by_a_form_or_an_email(strict_server,
     check("accounts, empty form")
     page.locator("form.app-sign-out button").dispatch_event("click")
     page.wait_for_url(f"{base}/sign-in")
-    page.locator("#email").fill(email)
-    page.locator("#password").fill(password)
-    submit()
-    assert "/sign-in/code" in page.url
-    check("second factor: sign in")
-    page.locator("#code").fill("000000")
-    submit()
-    check("second factor: sign in, wrong code")
+    password_then_wrong_code("/sign-in/code", "second factor: sign in")
 
     invited = browser.new_context(viewport=PHONE)
     page = invited.new_page()
