@@ -126,8 +126,9 @@ def end_session() -> None:
 
 
 _SESSION_AND_USER = (
-    select(UserSession, User)
-    .join(User, User.id == UserSession.user_id)
+    # The person as an ORM object; of the session only the times (no second object to load).
+    select(User, UserSession.created_at, UserSession.last_seen_at, UserSession.ended_at)
+    .join(UserSession, User.id == UserSession.user_id)
     .where(UserSession.id == bindparam("sid"), User.id == bindparam("user_id"))
 )
 
@@ -142,23 +143,24 @@ def load_user(user_id: str) -> User | None:
     if not sid:
         return None
     # The session and its person in one query: this runs on every request.
+    # (The join makes sure the session is this person's.)
     row = db.session.execute(_SESSION_AND_USER, {"sid": sid, "user_id": int(user_id)}).first()
-    found, user = row if row else (None, None)
+    if row is None:
+        return None
+    user, created_at, last_seen_at, ended_at = row
     now = utcnow()
     config = current_app.config
     if (
-        found is None
-        or user is None
-        or found.user_id != user.id
-        or found.ended_at is not None
+        ended_at is not None
         or not user.active
-        or now - found.last_seen_at > config["COREGROUP_IDLE_TIMEOUT"]
-        or now - found.created_at > config["COREGROUP_ABSOLUTE_TIMEOUT"]
+        or now - last_seen_at > config["COREGROUP_IDLE_TIMEOUT"]
+        or now - created_at > config["COREGROUP_ABSOLUTE_TIMEOUT"]
     ):
         return None
     background = request.endpoint in BACKGROUND_ENDPOINTS  # polling is not someone at work
-    if not background and now - found.last_seen_at > dt.timedelta(seconds=60):
-        with audit.writing():
+    if not background and now - last_seen_at > dt.timedelta(seconds=60):
+        # Lightly durable: a power cut losing it only makes the idle time-out come sooner.
+        with audit.writing(durable=False):
             db.session.get(UserSession, sid).last_seen_at = now
         user = db.session.get(User, int(user_id))
     g.session_seen = now

@@ -30,7 +30,7 @@ def touch(case, user, section: str | None) -> None:
     )
     if found and found.section == section and now - found.seen_at < REFRESH:
         return
-    with audit.writing():
+    with audit.writing(durable=False):  # who is on which page now: nothing to keep for long
         found = db.session.scalar(
             select(Presence).where(Presence.case_id == case.id, Presence.user_id == user.id)
         )
