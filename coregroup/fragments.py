@@ -20,6 +20,9 @@ from flask_wtf.csrf import generate_csrf
 T = TypeVar("T")
 
 _ENTRIES: LRUCache = LRUCache(maxsize=256)
+# Whole pages apart: there is one per reader, address and minute, and their turnover must not
+# push out the summaries, which are dear to build and shared by every reader of a version.
+_PAGES: LRUCache = LRUCache(maxsize=256)
 _LOCK = threading.Lock()
 # Stand-ins for what differs between two requests for the same page: the CSP nonce and the
 # CSRF token. Random per process, so no page's content can contain them by chance.
@@ -27,23 +30,24 @@ _NONCE = "cgnonce" + secrets.token_hex(12)
 _CSRF = "cgcsrf" + secrets.token_hex(12)
 
 
-def cached(key: Hashable, build: Callable[[], T]) -> T:
+def cached(key: Hashable, build: Callable[[], T], store: LRUCache = _ENTRIES) -> T:
     """The fragment for `key`, built (outside the lock) only when it is not already kept.
 
     Treat what comes back as read-only: every later request shares it."""
     with _LOCK:
-        found = _ENTRIES.get(key)
+        found = store.get(key)
     if found is not None:
         return found
     fragment = build()
     with _LOCK:
-        _ENTRIES[key] = fragment
+        store[key] = fragment
     return fragment
 
 
 def clear() -> None:
     with _LOCK:
         _ENTRIES.clear()
+        _PAGES.clear()
 
 
 def cached_page(key: Hashable, render: Callable[[], str]) -> str:
@@ -67,5 +71,5 @@ def cached_page(key: Hashable, render: Callable[[], str]) -> str:
             else:
                 delattr(g, field)
 
-    page = cached(("page", key), build)
+    page = cached(key, build, _PAGES)
     return page.replace(_NONCE, g.csp_nonce).replace(_CSRF, generate_csrf())

@@ -105,3 +105,22 @@ def test_a_message_shown_once_is_never_kept_in_the_page(client, planned):
     thanked = client.get(url).text
     assert "Your views are saved in the plan." in thanked and "Thank you all" in thanked
     assert "Your views are saved in the plan." not in client.get(url).text
+
+
+def test_many_kept_pages_never_push_out_the_summary(client, planned, monkeypatch, app):
+    """Pages turn over (one per reader, address and minute); the summary, dear to build and
+    shared by every reader of the version, stays."""
+    from flask import g
+
+    from coregroup import fragments
+
+    case, _ = planned
+    builds = _summary_builds(monkeypatch)
+    url = f"/cases/{case.id}/plan/read"
+    client.get(url)
+    with app.test_request_context():
+        g.csp_nonce = "a nonce"
+        for n in range(300):  # more pages than are kept
+            fragments.cached_page(("someone else's page", n), lambda: "<p>a page</p>")
+    client.get(url + "?from=elsewhere")  # a page not kept: rendered again, from the summary
+    assert len(builds) == 1
