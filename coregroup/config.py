@@ -65,9 +65,12 @@ class Config:
     COREGROUP_INVITATION_LIFETIME = dt.timedelta(
         hours=int(os.environ.get("COREGROUP_INVITATION_HOURS", "48"))
     )
-    # Per client address. Several app processes need a shared store, e.g. redis://host:6379.
+    # Per client address. Several app processes need a shared store, e.g. redis://host:6379
+    # (the client is installed); if that store cannot be reached, each process counts alone
+    # for a while rather than refusing everyone (the per-account lock-out is in the database).
     COREGROUP_SIGN_IN_LIMIT = os.environ.get("COREGROUP_SIGN_IN_LIMIT", "10 per minute")
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     RATELIMIT_HEADERS_ENABLED = True
     # Responses compressed for phones on slow connections (brotli, else gzip).
     COMPRESS_ALGORITHM = ["br", "gzip"]
