@@ -90,61 +90,109 @@ def record_read(action: str, target: str, user_id: int | None, case_id: int | No
 
     With COREGROUP_AUDIT_READ_BATCH_SECONDS set (production: 0.2 s), records of reading are
     kept in this process and appended together, in one transaction, by a background thread
-    at most that long after (and when the process exits normally): one transaction per
-    batch instead of one per page view. A process killed outright loses at most the last
-    fraction of a second of reading records; changes are never batched (`record`)."""
+    at most that long after, and when the process exits normally (waiting for a batch being
+    written): one transaction per batch instead of one per page view. A process killed
+    outright loses at most the last fraction of a second of reading records; changes are
+    never batched (`record`). If the batches cannot be written (records have waited for
+    more than STALE_AFTER batch intervals), each read is recorded at once again, so a
+    database that refuses the records refuses the pages too, as without batches."""
     app = current_app._get_current_object()
     interval = app.config.get("COREGROUP_AUDIT_READ_BATCH_SECONDS") or 0
-    if interval <= 0:
+    reads = _reads_of(app, interval) if interval > 0 else None
+    if reads is None or reads.stale(interval):
         record_now(action, target, user_id, case_id, durable=False)
         return
-    event = _event(action, target, user_id, case_id)
-    with _reads.lock:
-        _reads.pending.append(event)
-        if _reads.pid != os.getpid():  # the first read in this process (or since a fork)
-            _reads.pid = os.getpid()
-            threading.Thread(
-                target=_flush_now_and_then, args=(app, interval), name="audit-reads", daemon=True
-            ).start()
-            atexit.register(flush_reads, app)
+    with reads.lock:
+        reads.pending.append(_event(action, target, user_id, case_id))
+
+
+STALE_AFTER = 10  # batch intervals
 
 
 class _Reads:
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
+    """The reading records of one app in this process, and the thread that writes them."""
+
+    def __init__(self, app, interval: float) -> None:
+        self.app = app
+        self.pid = os.getpid()
+        self.lock = threading.Lock()  # guards `pending`
+        self.flushing = threading.Lock()  # one batch written at a time (thread or exit)
         self.pending: list[dict] = []
-        self.pid: int | None = None
+        thread = threading.Thread(
+            target=_flush_now_and_then, args=(self, interval), name="audit-reads", daemon=True
+        )
+        thread.start()
+        atexit.register(_flush_at_exit, self)
+
+    def stale(self, interval: float) -> bool:
+        with self.lock:
+            oldest = self.pending[0]["at"] if self.pending else None
+        return oldest is not None and (utcnow() - oldest).total_seconds() > STALE_AFTER * interval
 
 
-_reads = _Reads()
+_registry_lock = threading.Lock()
+_registry: dict[int, _Reads] = {}  # by id(app), in this process
+
+
+def _reads_of(app, interval: float) -> _Reads:
+    with _registry_lock:
+        found = _registry.get(id(app))
+        if found is None or found.app is not app:
+            found = _registry[id(app)] = _Reads(app, interval)
+        return found
+
+
+def _forget_after_fork() -> None:
+    """A forked child starts with none of its parent's records, threads or (held) locks."""
+    global _registry_lock, _registry
+    _registry_lock, _registry = threading.Lock(), {}
+
+
+os.register_at_fork(after_in_child=_forget_after_fork)
 log = logging.getLogger(__name__)
 
 
 def flush_reads(app=None) -> int:
-    """Append the reading records waiting in this process; how many there were."""
+    """Append the reading records waiting in this process for `app`; how many there were."""
     app = app or current_app._get_current_object()
-    with _reads.lock:
-        batch, _reads.pending = _reads.pending, []
-    if not batch:
-        return 0
-    try:
-        with app.app_context(), writing(durable=False):
-            for event in batch:
-                _append(event)
-    except Exception:
-        with _reads.lock:  # kept for the next try, in their order
-            _reads.pending[:0] = batch
-        raise
-    return len(batch)
+    with _registry_lock:
+        reads = _registry.get(id(app))
+    return _flush(reads) if reads is not None and reads.app is app else 0
 
 
-def _flush_now_and_then(app, interval: float) -> None:
+def _flush(reads: _Reads) -> int:
+    with reads.flushing:
+        with reads.lock:
+            batch, reads.pending = reads.pending, []
+        if not batch:
+            return 0
+        try:
+            with reads.app.app_context(), writing(durable=False):
+                for event in batch:
+                    _append(event)
+        except Exception:
+            with reads.lock:  # kept for the next try, in their order
+                reads.pending[:0] = batch
+            raise
+        return len(batch)
+
+
+def _flush_now_and_then(reads: _Reads, interval: float) -> None:
     while True:
         time.sleep(interval)
         try:
-            flush_reads(app)
+            _flush(reads)
         except Exception:  # e.g. the database is down for a moment: try again later
             log.exception("reading records not written yet; will try again")
+
+
+def _flush_at_exit(reads: _Reads) -> None:
+    if reads.pid != os.getpid():
+        return  # registered by a parent before a fork: its records are the parent's to write
+    try:
+        _flush(reads)
+    except Exception:
+        log.exception("%d reading records could not be written at exit", len(reads.pending))
 
 
 def verify() -> tuple[int, int | None, str | None]:

@@ -74,3 +74,36 @@ def test_reading_records_in_batches_are_all_written_and_chained(client, planned,
     # The requests themselves wrote nothing: the records went in the batch.
     assert not [s for s in served if s.startswith("INSERT INTO audit_event")]
     assert audit.flush_reads(app) == 0  # nothing left waiting
+
+
+def test_when_reading_records_cannot_be_written_reads_are_refused_again(app, db, monkeypatch):
+    """Batches that keep failing never let reading go on unrecorded for long: once records
+    have waited for ten batch intervals, each read is recorded at once again, and fails with
+    the database; what waited is written when the database takes it again."""
+    import time
+
+    import pytest
+    from sqlalchemy import select
+
+    from coregroup import audit
+    from coregroup.models import AuditEvent
+
+    app.config["COREGROUP_AUDIT_READ_BATCH_SECONDS"] = 0.02
+    append = audit._append
+
+    def refused(event):
+        raise RuntimeError("the database refuses the record")
+
+    monkeypatch.setattr(audit, "_append", refused)
+    with app.test_request_context("/cases/1/plan/read"):
+        audit.record_read("view", "waits in memory", None)  # the page is served
+    time.sleep(0.1 + audit.STALE_AFTER * 0.02)
+    with app.test_request_context("/cases/1/plan/read"), pytest.raises(RuntimeError):
+        audit.record_read("view", "refused with the database", None)
+    monkeypatch.setattr(audit, "_append", append)
+    deadline = time.monotonic() + 10
+    while not db.session.scalar(select(AuditEvent).where(AuditEvent.target == "waits in memory")):
+        assert time.monotonic() < deadline, "the waiting record was never written"
+        time.sleep(0.05)
+        db.session.commit()
+    assert audit.verify()[1] is None
