@@ -5,6 +5,8 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import functools
+import hashlib
+import json
 
 from flask import (
     Blueprint,
@@ -78,14 +80,29 @@ def _section_or_404(section_id: str):
 @case_route("plan.contribute")
 def task_list(case_id: int):
     document, draft = services.working_document(g.case, current_user)
-    errors = services.plan_schema().errors(document)
     latest = services.latest_version(g.case)
     live.touch(g.case, current_user, None)
+    # The sections with their answers and states (the plan checked against its schema) are
+    # the dear part: kept per process by what they show — the document's content, the
+    # reader's flow, the language, the members' names and roles, and today's date.
+    key = (
+        "task-list",
+        g.case.id,
+        hashlib.sha256(json.dumps(document, sort_keys=True, default=str).encode()).hexdigest(),
+        g.member.audience,
+        g.member.ref,
+        str(get_locale()),
+        tuple((m.ref, m.name, m.role) for m in g.case.members),
+        dt.date.today(),
+    )
+    sections = fragments.cached(
+        key, lambda: _reader(document).sections(services.plan_schema().errors(document))
+    )
     return render_template(
         "plans/task_list.html",
         live_state=live.state(g.case, current_user, _flow()),
         flow=_flow(),
-        sections=_reader(document).sections(errors),
+        sections=sections,
         draft=draft,
         latest=latest,
         form=FlaskForm(),

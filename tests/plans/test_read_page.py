@@ -124,3 +124,32 @@ def test_many_kept_pages_never_push_out_the_summary(client, planned, monkeypatch
             fragments.cached_page(("someone else's page", n), lambda: "<p>a page</p>")
     client.get(url + "?from=elsewhere")  # a page not kept: rendered again, from the summary
     assert len(builds) == 1
+
+
+def test_the_task_list_is_built_once_per_content_and_follows_every_edit(
+    client, planned, monkeypatch
+):
+    """The professional's task list (sections, answers, states) is kept by the content of the
+    document they are working on: an edit to their draft shows at once."""
+    from coregroup.plans.presenters import PlanReader
+
+    case, _ = planned
+    built = []
+    original = PlanReader.sections
+
+    def counted(self, *args, **kwargs):
+        built.append(1)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(PlanReader, "sections", counted)
+    url = f"/cases/{case.id}/plan"
+    first = client.get(url).text
+    assert client.get(url).text.count("govuk-task-list__item") == first.count(
+        "govuk-task-list__item"
+    )
+    assert len(built) == 1
+    client.post(f"/cases/{case.id}/plan/aims/aims", data={"aims": "Home by the summer"})
+    assert client.get(url).status_code == 200
+    assert len(built) == 2  # the draft changed: built again from what it holds now
+    client.get(url)
+    assert len(built) == 2
