@@ -13,6 +13,19 @@ def _bearer(secret: str) -> dict:
     return {"Authorization": f"Bearer {secret}"}
 
 
+def _patch_plan(client, case, secret: str, etag: str, changes: dict):
+    """A system's merge patch of the plan, with its token and the version it is based on."""
+    return client.patch(
+        f"/api/v1/cases/{case.id}/plan",
+        json=changes,
+        headers={
+            **_bearer(secret),
+            "If-Match": etag,
+            "Content-Type": "application/merge-patch+json",
+        },
+    )
+
+
 def test_the_cli_prints_a_token_once_and_keeps_only_its_hash(app, db, runner, planned):
     case, members = planned
     result = runner.invoke(
@@ -47,27 +60,13 @@ def test_a_token_does_only_what_its_scopes_allow(app, db, client, planned):
     _, secret = tokens.create(members["sam"].user, "Reader", ["read:plans"])
     plan = client.get(f"/api/v1/cases/{case.id}/plan", headers=_bearer(secret))
     assert plan.status_code == 200 and plan.get_json()["aims"]
-    patch = client.patch(
-        f"/api/v1/cases/{case.id}/plan",
-        json={"aims": "x"},
-        headers={
-            **_bearer(secret),
-            "If-Match": plan.headers["ETag"],
-            "Content-Type": "application/merge-patch+json",
-        },
-    )
+    patch = _patch_plan(client, case, secret, plan.headers["ETag"], {"aims": "x"})
     assert patch.status_code == 403 and patch.get_json()["error"] == "insufficient_scope"
     assert client.get("/api/v1/cases", headers=_bearer(secret)).status_code == 403
     assert client.get("/api/v1/export.ndjson", headers=_bearer(secret)).status_code == 403
     _, writer = tokens.create(members["sam"].user, "Writer", ["read:plans", "write:plans"])
-    patch = client.patch(
-        f"/api/v1/cases/{case.id}/plan",
-        json={"aims": "Changed by the case system."},
-        headers={
-            **_bearer(writer),
-            "If-Match": plan.headers["ETag"],
-            "Content-Type": "application/merge-patch+json",
-        },
+    patch = _patch_plan(
+        client, case, writer, plan.headers["ETag"], {"aims": "Changed by the case system."}
     )
     assert patch.status_code == 200  # no CSRF token: a bearer call carries no cookies
     targets = [e.target for e in db.session.query(AuditEvent).filter_by(case_id=case.id)]
