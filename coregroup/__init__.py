@@ -6,8 +6,9 @@ import os
 import secrets
 
 from flask import Flask, g, has_request_context, request, session
-from sqlalchemy import event
+from sqlalchemy import event, exc
 from sqlalchemy.engine import Engine
+from sqlalchemy.pool import Pool
 from werkzeug.routing import IntegerConverter
 
 from coregroup import fragments
@@ -68,6 +69,23 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=FULL")
         cursor.close()
+
+
+@event.listens_for(Pool, "connect")
+def _remember_process(dbapi_connection, connection_record):
+    connection_record.info["pid"] = os.getpid()
+
+
+@event.listens_for(Pool, "checkout")
+def _never_a_parents_connection(dbapi_connection, connection_record, connection_proxy):
+    """A process forked from one that had connected (gunicorn's preloaded master) opens its own.
+
+    Two processes talking through one database connection corrupt each other's transactions.
+    The parent's connection is left alone here (not closed: the parent still owns it).
+    """
+    if connection_record.info.get("pid", os.getpid()) != os.getpid():
+        connection_record.dbapi_connection = connection_proxy.dbapi_connection = None
+        raise exc.DisconnectionError("connection opened by another process")
 
 
 @event.listens_for(Engine, "begin")
@@ -135,6 +153,12 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     babel.init_app(app, locale_selector=get_locale)
     login_manager.init_app(app)
     limiter.init_app(app)
+    # Sessions are ours, on the server (auth.load_user: ended, idle and absolute time-outs, one
+    # per sign-in), so Flask-Login's "basic" protection has nothing to add: it would only mark
+    # the session "not fresh" (nothing here asks for fresh sign-ins) whenever the address or
+    # browser string changes, hashing both on every request and re-sending the cookie. "strong"
+    # would sign out a parent whose phone moves from Wi-Fi to mobile data.
+    login_manager.session_protection = None
     login_manager.login_view = "auth.login"
     login_manager.login_message = None
 

@@ -27,6 +27,8 @@ class Config:
     SQLALCHEMY_DATABASE_URI = os.environ.get(
         "DATABASE_URL", f"sqlite:///{INSTANCE / 'coregroup.sqlite'}"
     )
+    # PostgreSQL: a pooled connection is tested before use, so a restarted server costs no
+    # failed request (finalise: not for SQLite, a file that cannot drop a connection).
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     COREGROUP_JURISDICTION = os.environ.get("COREGROUP_JURISDICTION", "guernsey")
     # A plan page or an import is far smaller than this; anything larger is refused with 413.
@@ -143,3 +145,8 @@ def finalise(config: dict) -> None:
             raise RuntimeError("Production needs HTTPS-only cookies (SESSION_COOKIE_SECURE).")
     elif not config.get("SECRET_KEY"):
         config["SECRET_KEY"] = _local_secret_key()
+    if config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+            **config["SQLALCHEMY_ENGINE_OPTIONS"],
+            "pool_pre_ping": False,
+        }

@@ -160,4 +160,6 @@ def test_ten_editors_lose_no_edit(server):
     assert not lost, f"edits lost: {lost[:5]}"
     text = log.read_text()
     assert "database is locked" not in text and " 500 " not in text
+    # The workers were forked from a master that had compiled the templates (gunicorn.conf.py).
+    assert "Ready before forking: {'templates':" in text
     final.close()

@@ -407,7 +407,9 @@ _KEY_ROWS = union_all(
 def _render_read(views_error: str | None = None, typed: str | None = None, status: int = 200):
     rows = db.session.connection().execute(_KEY_ROWS, {"case_id": g.case.id}).all()
     head = next((row for row in rows if row.kind == 0), None)
-    member_rows = tuple(row for row in rows if row.kind == 1)
+    # Plain tuples: part of the keys below, hashed and compared on every read (a Row's own
+    # hashing and comparing is several times slower).
+    member_rows = tuple(tuple(row) for row in rows if row.kind == 1)
     child_names = tuple(row.name for row in rows if row.kind == 2)
 
     @functools.cache
@@ -423,7 +425,8 @@ def _render_read(views_error: str | None = None, typed: str | None = None, statu
     rendered_at = utcnow().replace(second=0, microsecond=0)
     key = None
     if head:
-        language = g.member.language or str(get_locale())
+        locale = str(get_locale())
+        language = g.member.language or locale
         audience = g.member.ref if g.member.is_family else "professional"
         key = (
             "plan-read",
@@ -431,7 +434,7 @@ def _render_read(views_error: str | None = None, typed: str | None = None, statu
             head.number,
             head.detail,  # when it was written
             audience,
-            str(get_locale()),
+            locale,
             language,
             member_rows,
             dt.date.today(),
