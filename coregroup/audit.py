@@ -36,7 +36,7 @@ _APPEND = AuditEvent.__table__.insert()
 
 def record(action: str, target: str, user_id: int | None = None, case_id: int | None = None):
     """Add an event in the current transaction, so it commits (or not) with the change."""
-    _append(_event(action, target, user_id, case_id))
+    _append([_event(action, target, user_id, case_id)])
 
 
 def _event(action: str, target: str, user_id: int | None, case_id: int | None) -> dict:
@@ -50,13 +50,18 @@ def _event(action: str, target: str, user_id: int | None, case_id: int | None) -
     }
 
 
-def _append(event: dict) -> None:
-    """Chain `event` to the last one, with a plain INSERT (no ORM unit of work): every page
-    view writes one."""
+def _append(events: list[dict]) -> None:
+    """Chain `events`, in order, to the last one: one look at the chain's end and one plain
+    INSERT of them all (no ORM unit of work), however many there are (a batch of reads)."""
     if db.engine.dialect.name == "postgresql":
         db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHAIN_LOCK})
     prev = db.session.execute(_LAST_HASH).scalar() or GENESIS
-    db.session.execute(_APPEND, {**event, "prev_hash": prev, "hash": _digest(prev, **event)})
+    rows = []
+    for event in events:
+        digest = _digest(prev, **event)
+        rows.append({**event, "prev_hash": prev, "hash": digest})
+        prev = digest
+    db.session.execute(_APPEND, rows)
 
 
 @contextmanager
@@ -168,8 +173,7 @@ def _flush(reads: _Reads) -> int:
             return 0
         try:
             with reads.app.app_context(), writing(durable=False):
-                for event in batch:
-                    _append(event)
+                _append(batch)
         except Exception:
             with reads.lock:  # kept for the next try, in their order
                 reads.pending[:0] = batch

@@ -107,3 +107,30 @@ def test_when_reading_records_cannot_be_written_reads_are_refused_again(app, db,
         time.sleep(0.05)
         db.session.commit()
     assert audit.verify()[1] is None
+
+
+def test_a_batch_of_reading_records_is_written_with_a_fixed_number_of_statements(
+    client, planned, db, app
+):
+    """However many records of reading wait, a batch looks at the chain's end once and inserts
+    them all in one statement (the batch writer's CPU would otherwise grow with the reads)."""
+    from sqlalchemy import select
+
+    from coregroup import audit
+    from coregroup.models import AuditEvent
+
+    case, _members = planned
+    app.config["COREGROUP_AUDIT_READ_BATCH_SECONDS"] = 3600  # written only when asked, below
+    url = f"/cases/{case.id}/plan/read"
+    for _ in range(40):
+        assert client.get(url).status_code == 200
+    db.session.commit()
+    before = db.session.scalar(select(func.count(AuditEvent.id)))
+    statements = []
+    event.listen(db.engine, "before_cursor_execute", lambda c, cur, s, *a: statements.append(s))
+    assert audit.flush_reads(app) == 40
+    inserts = [s for s in statements if s.startswith("INSERT INTO audit_event")]
+    assert len(inserts) == 1 and len(statements) <= 6, statements
+    db.session.commit()  # a fresh look (SQLite: end this session's earlier read)
+    assert db.session.scalar(select(func.count(AuditEvent.id))) == before + 40
+    assert audit.verify()[1] is None  # chained in the order they were read
