@@ -7,9 +7,11 @@ the permission: a 404 tells nobody whether the case, or the page, exists.
 
 from __future__ import annotations
 
-from functools import wraps
+from dataclasses import dataclass
+from functools import cached_property, wraps
 
 from flask import abort, g, jsonify, request
+from flask.ctx import _AppCtxGlobals
 from flask_login import current_user, login_required
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import contains_eager
@@ -69,7 +71,7 @@ def role_may(role: str, permission: str) -> bool:
     return role_kind(role) in PERMISSIONS[permission]
 
 
-def can(member: Member | None, permission: str) -> bool:
+def can(member: Member | Membership | None, permission: str) -> bool:
     return member is not None and role_may(member.role, permission)
 
 
@@ -93,6 +95,61 @@ def membership(user, case_id: int) -> Member | None:
     return db.session.scalar(_MEMBERSHIP, {"case_id": case_id, "user_id": user.id})
 
 
+@dataclass(frozen=True, slots=True)
+class Membership:
+    """A current membership as every case page checks it: what decides what the person may do,
+    and what a kept page is keyed by. The ORM member and case (`g.member`, `g.case`) are loaded
+    only when a page uses them: a page served whole from memory needs neither."""
+
+    id: int
+    case_id: int
+    role: str
+    ref: str
+    language: str | None
+
+    @property
+    def is_family(self) -> bool:
+        return self.role in FAMILY_ROLES
+
+
+_MEMBERSHIP_ROW = select(Member.id, Member.case_id, Member.role, Member.ref, Member.language).where(
+    Member.case_id == bindparam("case_id"),
+    Member.user_id == bindparam("user_id"),
+    Member.left_on.is_(None),
+)
+_MEMBER_AND_CASE = (
+    select(Member)
+    .join(Case)
+    .options(contains_eager(Member.case))
+    .where(Member.id == bindparam("member_id"))
+)
+
+
+def membership_row(user, case_id: int) -> Membership | None:
+    """`membership` without building ORM objects (one plain query, run on every case page)."""
+    if not user.is_authenticated:
+        return None
+    found = (
+        db.session.connection()
+        .execute(_MEMBERSHIP_ROW, {"case_id": case_id, "user_id": user.id})
+        .first()
+    )
+    return Membership(*found) if found else None
+
+
+class RequestGlobals(_AppCtxGlobals):
+    """Flask's `g`, where a case page's `g.member` and `g.case` (ORM objects, in one query) are
+    loaded from `g.membership` when first used (set by `case_route`)."""
+
+    @cached_property
+    def member(self) -> Member:
+        return db.session.scalar(_MEMBER_AND_CASE, {"member_id": self.membership.id})
+
+    @cached_property
+    def case(self) -> Case:
+        return self.member.case
+
+
 def case_route(permission: str, audited: bool = True):
     """Load the case named by `case_id` for a member whose role has `permission`; else 404.
 
@@ -105,7 +162,7 @@ def case_route(permission: str, audited: bool = True):
         @login_required
         @wraps(view)
         def wrapped(*args, case_id: int, **kwargs):
-            member = membership(current_user, case_id)
+            member = membership_row(current_user, case_id)
             if not can(member, permission):
                 abort(404)
             token = tokens.current()
@@ -115,8 +172,9 @@ def case_route(permission: str, audited: bool = True):
                     field="/scope",
                     message=f"This token needs the {tokens.PERMISSION_SCOPES[permission]} scope.",
                 ), 403
-            g.member = member
-            g.case = member.case
+            g.membership = member  # g.member and g.case follow from it (RequestGlobals),
+            g.pop("member", None)  # never from an earlier membership in the same context
+            g.pop("case", None)
             g.can = lambda name: can(member, name)
             target = tokens.audit_target()
             if request.method in ("GET", "HEAD"):

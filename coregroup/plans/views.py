@@ -405,7 +405,10 @@ _KEY_ROWS = union_all(
 
 
 def _render_read(views_error: str | None = None, typed: str | None = None, status: int = 200):
-    rows = db.session.connection().execute(_KEY_ROWS, {"case_id": g.case.id}).all()
+    # Only the membership row (access.case_route) until something must be rendered: a page
+    # served whole from memory loads neither the member nor the case as ORM objects.
+    reader = g.membership
+    rows = db.session.connection().execute(_KEY_ROWS, {"case_id": reader.case_id}).all()
     head = next((row for row in rows if row.kind == 0), None)
     # Plain tuples: part of the keys below, hashed and compared on every read (a Row's own
     # hashing and comparing is several times slower).
@@ -426,8 +429,8 @@ def _render_read(views_error: str | None = None, typed: str | None = None, statu
     key = None
     if head:
         locale = str(get_locale())
-        language = g.member.language or locale
-        audience = g.member.ref if g.member.is_family else "professional"
+        language = reader.language or locale
+        audience = reader.ref if reader.is_family else "professional"
         key = (
             "plan-read",
             head.id,
@@ -479,7 +482,7 @@ def _render_read(views_error: str | None = None, typed: str | None = None, statu
     else:
         page = render_with_summary()
     response = make_response(page, status)
-    if g.member.is_family and status == 200:
+    if reader.is_family and status == 200:
         # The family's view may be kept on the family member's phone, only if they choose
         # (static/app/offline.js, the service worker's Cache API). Like every page it stays
         # no-store, so the browser's own cache never keeps it behind their back.

@@ -153,3 +153,32 @@ def test_the_task_list_is_built_once_per_content_and_follows_every_edit(
     assert len(built) == 2  # the draft changed: built again from what it holds now
     client.get(url)
     assert len(built) == 2
+
+
+def test_a_kept_page_is_served_without_building_the_member_or_the_case(client, planned, db, app):
+    """The membership is checked on every request (a plain row); the ORM member and case are
+    loaded only when a page has to be rendered (access.RequestGlobals)."""
+    import pytest
+    from flask import g
+    from sqlalchemy import event
+
+    from coregroup.models import Case
+
+    case, members = planned
+    url = f"/cases/{case.id}/plan/read"
+    sign_in(client, members["layla"].user)
+    assert client.get(url).status_code == 200  # rendered, and kept
+    built = []
+    for model in (Member, Case):
+        event.listen(model, "load", lambda target, context: built.append(type(target)))
+    db.session.remove()  # nothing already in memory from earlier requests
+    again = client.get(url)
+    assert again.status_code == 200 and "Layla" in again.text
+    assert built == []
+    # Rendering a page still has them, loaded when first used.
+    assert client.get(f"{url}?fresh=1").status_code == 200
+    assert set(built) == {Member, Case}
+    with app.app_context():  # a new one (the tests hold one open), with its own `g`
+        assert "member" not in g
+        with pytest.raises(AttributeError):
+            g.member  # noqa: B018 - not a case page: there is no member
