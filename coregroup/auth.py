@@ -11,6 +11,7 @@ import datetime as dt
 import hashlib
 import secrets
 import unicodedata
+from functools import cached_property
 
 import pyotp
 from argon2 import PasswordHasher, profiles
@@ -27,7 +28,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_user, logout_user
+from flask_login import UserMixin, current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 from sqlalchemy import bindparam, func, select, update
 from wtforms import EmailField, PasswordField, StringField
@@ -125,16 +126,61 @@ def end_session() -> None:
     session.clear()
 
 
+_USER = User.__table__.c
+_SESSION = UserSession.__table__.c
 _SESSION_AND_USER = (
-    # The person as an ORM object; of the session only the times (no second object to load).
-    select(User, UserSession.created_at, UserSession.last_seen_at, UserSession.ended_at)
-    .join(UserSession, User.id == UserSession.user_id)
-    .where(UserSession.id == bindparam("sid"), User.id == bindparam("user_id"))
+    # What every request needs of the person and of their session, as one plain row.
+    # (The join makes sure the session is this person's.)
+    select(
+        _USER.id,
+        _USER.email,
+        _USER.name,
+        _USER.is_admin,
+        _USER.professional,
+        _USER.active,
+        _USER.preferred_language,
+        _SESSION.created_at,
+        _SESSION.last_seen_at,
+        _SESSION.ended_at,
+    )
+    .join(UserSession.__table__, _USER.id == _SESSION.user_id)
+    .where(_SESSION.id == bindparam("sid"), _USER.id == bindparam("user_id"))
 )
 
 
+class SignedIn(UserMixin):
+    """The signed-in person (`current_user`) as every request checks them, from one plain row
+    (`load_user`): what pages read of them, without building an ORM object on every request.
+    Anything else is read from the ORM object, loaded on first use (`record`); code that links
+    the person to another row (a relationship) takes `record`."""
+
+    def __init__(self, row) -> None:
+        (
+            self.id,
+            self.email,
+            self.name,
+            self.is_admin,
+            self.professional,
+            self.active,
+            self.preferred_language,
+        ) = tuple(row)[:7]
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @cached_property
+    def record(self) -> User:
+        return db.session.get(User, self.id)
+
+    def __getattr__(self, name: str):
+        if name.startswith("_"):  # never the ORM's own machinery: a relationship takes `record`
+            raise AttributeError(name)
+        return getattr(self.record, name)
+
+
 @login_manager.user_loader
-def load_user(user_id: str) -> User | None:
+def load_user(user_id: str) -> SignedIn | None:
     from coregroup.api import tokens
 
     if tokens.bearer() and request.path.startswith("/api/"):
@@ -143,28 +189,29 @@ def load_user(user_id: str) -> User | None:
     if not sid:
         return None
     # The session and its person in one query: this runs on every request.
-    # (The join makes sure the session is this person's.)
-    row = db.session.execute(_SESSION_AND_USER, {"sid": sid, "user_id": int(user_id)}).first()
+    row = (
+        db.session.connection()
+        .execute(_SESSION_AND_USER, {"sid": sid, "user_id": int(user_id)})
+        .first()
+    )
     if row is None:
         return None
-    user, created_at, last_seen_at, ended_at = row
     now = utcnow()
     config = current_app.config
     if (
-        ended_at is not None
-        or not user.active
-        or now - last_seen_at > config["COREGROUP_IDLE_TIMEOUT"]
-        or now - created_at > config["COREGROUP_ABSOLUTE_TIMEOUT"]
+        row.ended_at is not None
+        or not row.active
+        or now - row.last_seen_at > config["COREGROUP_IDLE_TIMEOUT"]
+        or now - row.created_at > config["COREGROUP_ABSOLUTE_TIMEOUT"]
     ):
         return None
     background = request.endpoint in BACKGROUND_ENDPOINTS  # polling is not someone at work
-    if not background and now - last_seen_at > dt.timedelta(seconds=60):
+    if not background and now - row.last_seen_at > dt.timedelta(seconds=60):
         # Lightly durable: a power cut losing it only makes the idle time-out come sooner.
         with audit.writing(durable=False):
             db.session.get(UserSession, sid).last_seen_at = now
-        user = db.session.get(User, int(user_id))
     g.session_seen = now
-    return user
+    return SignedIn(row)
 
 
 # --- Forms and pages ---------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from sqlalchemy import text
 from coregroup import audit
 from coregroup.access import my_cases, professional_cases
 from coregroup.extensions import db
+from coregroup.models import User
 
 bp = Blueprint("main", __name__)
 
@@ -49,9 +50,7 @@ def language(code: str):
     session["lang"] = code
     if current_user.is_authenticated:
         with audit.writing():
-            db.session.get(
-                type(current_user._get_current_object()), current_user.id
-            ).preferred_language = code
+            db.session.get(User, current_user.id).preferred_language = code
     target = request.args.get("next", "/")
     if not target.startswith("/") or target.startswith("//"):
         target = "/"

@@ -225,3 +225,26 @@ def test_a_shared_limit_store_that_cannot_be_reached_is_no_error(database_uri):
     assert codes == [400, 400, 429]
     with app.app_context():
         _db.engine.dispose()
+
+
+def test_the_signed_in_person_is_a_checked_row_that_reads_on_into_the_account(client, db):
+    """`current_user` comes from one plain query per request (auth.SignedIn); whatever else a
+    page reads of the person comes from their account, and it never passes for the ORM object
+    where a relationship needs one."""
+    from flask_login import current_user
+
+    from coregroup.auth import SignedIn
+    from coregroup.models import Member
+
+    user = make_user(name="Rita Row", preferred_language="cy", totp_secret="JBSWY3DPEHPK3PXP")
+    sign_in(client, user)
+    with client:
+        assert client.get("/cases").status_code == 200
+        person = current_user._get_current_object()
+        assert isinstance(person, SignedIn)
+        assert (person.id, person.name, person.preferred_language) == (user.id, "Rita Row", "cy")
+        assert person.totp_secret == "JBSWY3DPEHPK3PXP" and person.record.id == user.id
+        with pytest.raises(AttributeError):  # linked only as the ORM object, `person.record`
+            db.session.add(Member(name="x", role="teacher", user=person))
+            db.session.flush()
+        db.session.rollback()

@@ -156,20 +156,21 @@ def test_the_task_list_is_built_once_per_content_and_follows_every_edit(
 
 
 def test_a_kept_page_is_served_without_building_the_member_or_the_case(client, planned, db, app):
-    """The membership is checked on every request (a plain row); the ORM member and case are
-    loaded only when a page has to be rendered (access.RequestGlobals)."""
+    """The person, their session and their membership are checked on every request (plain
+    rows); the ORM person, member and case are loaded only when a page has to be rendered
+    (auth.SignedIn, access.RequestGlobals)."""
     import pytest
     from flask import g
     from sqlalchemy import event
 
-    from coregroup.models import Case
+    from coregroup.models import Case, User
 
     case, members = planned
     url = f"/cases/{case.id}/plan/read"
     sign_in(client, members["layla"].user)
     assert client.get(url).status_code == 200  # rendered, and kept
     built = []
-    for model in (Member, Case):
+    for model in (Member, Case, User):
         event.listen(model, "load", lambda target, context: built.append(type(target)))
     db.session.remove()  # nothing already in memory from earlier requests
     again = client.get(url)
