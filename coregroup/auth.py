@@ -128,17 +128,13 @@ def end_session() -> None:
 
 _USER = User.__table__.c
 _SESSION = UserSession.__table__.c
+# What pages read of the signed-in person (SignedIn), without an ORM object.
+_PERSON = ("id", "email", "name", "is_admin", "professional", "active", "preferred_language")
 _SESSION_AND_USER = (
     # What every request needs of the person and of their session, as one plain row.
     # (The join makes sure the session is this person's.)
     select(
-        _USER.id,
-        _USER.email,
-        _USER.name,
-        _USER.is_admin,
-        _USER.professional,
-        _USER.active,
-        _USER.preferred_language,
+        *(_USER[name] for name in _PERSON),
         _SESSION.created_at,
         _SESSION.last_seen_at,
         _SESSION.ended_at,
@@ -155,15 +151,8 @@ class SignedIn(UserMixin):
     the person to another row (a relationship) takes `record`."""
 
     def __init__(self, row) -> None:
-        (
-            self.id,
-            self.email,
-            self.name,
-            self.is_admin,
-            self.professional,
-            self.active,
-            self.preferred_language,
-        ) = tuple(row)[:7]
+        for name in _PERSON:
+            setattr(self, name, getattr(row, name))
 
     @property
     def is_active(self) -> bool:

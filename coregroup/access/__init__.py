@@ -75,26 +75,6 @@ def can(member: Member | Membership | None, permission: str) -> bool:
     return member is not None and role_may(member.role, permission)
 
 
-# Built once (every case page asks it); the case comes in the same query.
-_MEMBERSHIP = (
-    select(Member)
-    .join(Case)
-    .options(contains_eager(Member.case))
-    .where(
-        Member.case_id == bindparam("case_id"),
-        Member.user_id == bindparam("user_id"),
-        Member.left_on.is_(None),
-    )
-)
-
-
-def membership(user, case_id: int) -> Member | None:
-    """The user's current membership of the case, or None: leavers and strangers see nothing."""
-    if not user.is_authenticated:
-        return None
-    return db.session.scalar(_MEMBERSHIP, {"case_id": case_id, "user_id": user.id})
-
-
 @dataclass(frozen=True, slots=True)
 class Membership:
     """A current membership as every case page checks it: what decides what the person may do,
@@ -107,9 +87,7 @@ class Membership:
     ref: str
     language: str | None
 
-    @property
-    def is_family(self) -> bool:
-        return self.role in FAMILY_ROLES
+    is_family = Member.is_family  # the same rule, on the same field (role)
 
 
 _MEMBERSHIP_ROW = select(Member.id, Member.case_id, Member.role, Member.ref, Member.language).where(
@@ -125,8 +103,9 @@ _MEMBER_AND_CASE = (
 )
 
 
-def membership_row(user, case_id: int) -> Membership | None:
-    """`membership` without building ORM objects (one plain query, run on every case page)."""
+def membership(user, case_id: int) -> Membership | None:
+    """The user's current membership of the case, or None: leavers and strangers see nothing.
+    One plain query, run on every case page (no ORM objects)."""
     if not user.is_authenticated:
         return None
     found = (
@@ -162,7 +141,7 @@ def case_route(permission: str, audited: bool = True):
         @login_required
         @wraps(view)
         def wrapped(*args, case_id: int, **kwargs):
-            member = membership_row(current_user, case_id)
+            member = membership(current_user, case_id)
             if not can(member, permission):
                 abort(404)
             token = tokens.current()
