@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import secrets
 
+from babel import Locale
 from flask import Flask, g, has_request_context, request, session
 from sqlalchemy import event, exc
 from sqlalchemy.engine import Engine
@@ -15,6 +17,7 @@ from coregroup import fragments
 from coregroup.config import CONFIGS, ROOT, finalise
 from coregroup.extensions import (
     babel,
+    check_limits_only_where_declared,
     compress,
     csrf,
     db,
@@ -51,6 +54,16 @@ def get_locale() -> str:
     ):
         return current_user.preferred_language
     return request.accept_languages.best_match(supported) or supported[0]
+
+
+@functools.cache
+def _locale(code: str) -> Locale:
+    """One Locale object per language and process (Flask-Babel would parse it per request)."""
+    return Locale.parse(code)
+
+
+def _select_locale() -> Locale:
+    return _locale(get_locale())
 
 
 def _is_sqlite(dbapi_connection) -> bool:
@@ -153,7 +166,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     csrf.init_app(app)
     compress.init_app(app)
-    babel.init_app(app, locale_selector=get_locale)
+    babel.init_app(app, locale_selector=_select_locale)
     login_manager.init_app(app)
     limiter.init_app(app)
     # Sessions are ours, on the server (auth.load_user: ended, idle and absolute time-outs, one
@@ -197,6 +210,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     errors.register(app)
     templating.register(app)
     cli.register(app)
+    check_limits_only_where_declared(app)
 
     @app.before_request
     def _nonce():
