@@ -7,6 +7,7 @@ import pytest
 from coregroup import create_app
 from coregroup.extensions import db as _db
 from coregroup.extensions import limiter
+from tests.conftest import page
 
 
 def _app(database_uri, **config):
@@ -33,6 +34,8 @@ def test_limits_on_views_hold_without_a_check_before_every_request(database_uri)
         assert limiter._check_request_limit not in app.before_request_funcs[None]
         sign_in = {"email": "a@b.c", "password": "x"}
         assert _codes(app, "POST", "/sign-in", 4, data=sign_in) == [400, 400, 400, 429]
+        refused = app.test_client().post("/sign-in", data=sign_in)
+        assert "Too many tries" in page(refused).text
         # An invitation's passcode form: ten tries a minute, even with a wrong link.
         assert _codes(app, "POST", "/invitation/not-a-token", 11)[-2:] == [404, 429]
         # Pages without a limit of their own are never limited.

@@ -68,26 +68,6 @@ def test_ten_wrong_passwords_lock_the_account_with_the_same_answer(client, db):
     assert summary[0] == summary[1], "no difference between a locked and an unknown account"
 
 
-def test_sign_in_is_rate_limited(database_uri):
-    app = create_app(
-        "test",
-        SQLALCHEMY_DATABASE_URI=database_uri,
-        RATELIMIT_ENABLED=True,
-        COREGROUP_SIGN_IN_LIMIT="3 per minute",
-    )
-    with app.app_context():
-        _db.create_all()
-    client = app.test_client()
-    codes = [
-        client.post("/sign-in", data={"email": "a@b.c", "password": "x"}).status_code
-        for _n in range(4)
-    ]
-    assert codes == [400, 400, 400, 429]
-    assert "Too many tries" in page(client.post("/sign-in", data={})).text
-    with app.app_context():
-        _db.engine.dispose()
-
-
 @pytest.fixture
 def second_factor(app):
     app.config["COREGROUP_REQUIRE_SECOND_FACTOR"] = True
