@@ -94,3 +94,19 @@ def test_the_languages_page_says_honestly_which_are_not_reviewed(client):
     rows = html.select("tbody tr")
     assert len(rows) == len(WANTED)
     assert "Not yet" in html.text
+
+
+@pytest.mark.parametrize(
+    "accept, code",
+    [
+        ("pl-PL,pl;q=0.9,en;q=0.5", "pl"),
+        ("ar", "ar"),
+        ("de-DE,fr;q=0.8", "en-GB"),  # nothing we ship: English
+        ("", "en-GB"),
+        ("pl;q=0.2,ro;q=0.7", "ro"),  # by the browser's order of preference
+    ],
+)
+def test_a_first_visit_is_in_the_browsers_language(client, accept, code):
+    for _twice in range(2):  # the second answer comes from the kept choice per header
+        html = page(client.get("/sign-in", headers={"Accept-Language": accept}))
+        assert html.html["lang"] == code

@@ -95,6 +95,56 @@ def test_the_whole_page_is_kept_with_a_fresh_token_and_nonce_each_time(client, p
     assert sent.status_code == 302
 
 
+def _signings(monkeypatch) -> list:
+    """Every CSRF token Flask-WTF signs."""
+    from flask_wtf import csrf
+
+    signed = []
+
+    class Counted(csrf.URLSafeTimedSerializer):
+        def dumps(self, obj, salt=None):
+            signed.append(obj)
+            return super().dumps(obj, salt)
+
+    monkeypatch.setattr(csrf, "URLSafeTimedSerializer", Counted)
+    return signed
+
+
+def test_a_kept_page_reuses_its_sessions_signed_token_and_no_other(
+    client, planned, app, monkeypatch
+):
+    case, members = planned
+    other = app.test_client()  # another session, even the same person's
+    sign_in(other, members["sam"].user)
+    app.config["WTF_CSRF_ENABLED"] = True
+    url, target = f"/cases/{case.id}/plan/read", f"/cases/{case.id}/plan/aims/aims"
+    client.get(url)
+    signed = _signings(monkeypatch)
+
+    def token(response):
+        return page(response).select_one("meta[name=csrf-token]")["content"]
+
+    first, second = token(client.get(url)), token(client.get(url))
+    assert first == second and signed == []  # signed once, within the last minute
+
+    # Another session has its own secret and so its own token.
+    theirs = token(other.get(url))
+    assert theirs != first and len(signed) == 1
+    assert (
+        other.post(target, data={"aims": "Wrong session", "csrf_token": first}).status_code == 400
+    )
+    assert (
+        client.post(target, data={"aims": "Right session", "csrf_token": first}).status_code == 302
+    )
+
+    # Tokens that expire are signed afresh for every page, so their time is always their own.
+    app.config["WTF_CSRF_TIME_LIMIT"] = 3600
+    before = len(signed)
+    client.get(url)
+    client.get(url)
+    assert len(signed) == before + 2
+
+
 def test_a_message_shown_once_is_never_kept_in_the_page(client, planned):
     case, members = planned
     client.post("/sign-out")
