@@ -161,6 +161,9 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     from coregroup.access import RequestGlobals
 
     app.app_ctx_globals_class = RequestGlobals
+    from coregroup.cookies import KeptSessionCookies
+
+    app.session_interface = KeptSessionCookies()
     # Numbers in URLs fit the database's integers; anything larger is simply not found (404).
     app.url_map.converters["int"] = BoundedInt
     app.config.from_object(config_class)
