@@ -1,8 +1,8 @@
 """`make bench`: throughput and latency of the main pages under gunicorn, next to a bare Flask
 page of the same size served the same way in the same run (the ceiling on this machine).
 
-Measured with wrk from a second process on loopback, in rounds (BENCH_ROUNDS, default 3): in
-each, every page is measured right after the bare page (BENCH_SECONDS each, default 4). Prints
+Measured with wrk from a second process on loopback, in rounds (BENCH_ROUNDS, default 5): in
+each, every page is measured right after the bare page (BENCH_SECONDS each, default 3). Prints
 one table; also writes it to bench-results/latest.md. Set BENCH_DATABASE=postgresql to run on a
 throwaway PostgreSQL, BENCH_ONLY=family to measure one page (and the bare page).
 """
@@ -27,8 +27,8 @@ import requests
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-DURATION = os.environ.get("BENCH_SECONDS", "4")
-ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
+DURATION = os.environ.get("BENCH_SECONDS", "3")
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))
 BIN = Path(sys.executable).parent
 
 
