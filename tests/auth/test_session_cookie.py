@@ -36,9 +36,11 @@ def test_a_cookie_is_verified_once_and_a_changed_one_in_full(client, signed_in, 
 
 
 def test_what_a_request_changes_in_its_session_never_reaches_another(client, signed_in, app):
+    client.get("/cases")  # the first page adds the form token's secret: a new cookie
     cookie = client.get_cookie("session").value
-    assert page(client.get("/cases")).html["lang"] == "en-GB"
-    welsh = client.get("/cases?lang=cy")  # kept in this browser's session
+    assert page(client.get("/cases")).html["lang"] == "en-GB"  # this exact cookie is kept
+    assert client.get_cookie("session").value == cookie
+    welsh = client.get("/cases?lang=cy")  # changes this request's copy of it
     assert page(welsh).html["lang"] == "cy"
     assert client.get_cookie("session").value != cookie
     assert page(client.get("/cases")).html["lang"] == "cy"
@@ -46,3 +48,24 @@ def test_what_a_request_changes_in_its_session_never_reaches_another(client, sig
     before = app.test_client()
     before.set_cookie("session", cookie)
     assert page(before.get("/cases")).html["lang"] == "en-GB"
+
+
+def test_a_session_holding_a_list_is_decoded_afresh_every_time(client, app, monkeypatch):
+    """A message to show once is a list in the session: were it kept, every request sending
+    the same cookie would add to the one list."""
+    with app.test_request_context():
+        serializer = app.session_interface.get_signing_serializer(app)
+        cookie = serializer.dumps({"_flashes": [("message", "Shown once")]})
+    verified = _verifications(monkeypatch)
+    for _twice in range(2):
+        browser = app.test_client()
+        browser.set_cookie("session", cookie)
+        assert page(browser.get("/sign-in")).text.count("Shown once") == 1
+    assert verified == [cookie, cookie]
+
+
+def test_a_cookie_kept_under_one_secret_key_is_refused_under_another(client, signed_in, app):
+    client.get("/cases")
+    assert client.get("/cases").status_code == 200  # verified and kept
+    app.secret_key = "another-" + "k" * 40
+    assert client.get("/cases").status_code == 302  # to sign in: verified again, and refused
