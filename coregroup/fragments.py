@@ -71,12 +71,9 @@ def csrf_token() -> str:
     if field in g or config.get("WTF_CSRF_TIME_LIMIT") is not None:
         return generate_csrf()  # already made for this request, or it would expire
     secret = config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key
-    with _LOCK:
-        token = _SIGNED.get((secret, session.get(field)))
-    if token is None:
-        token = generate_csrf()  # gives a new session its secret first
-        with _LOCK:
-            _SIGNED[secret, session[field]] = token
+    if field not in session:
+        generate_csrf()  # a new session gets its secret (and this request its token) first
+    token = cached((secret, session[field]), generate_csrf, _SIGNED)
     setattr(g, field, token)  # what generate_csrf() would give for the rest of this request
     return token
 
