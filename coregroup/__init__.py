@@ -7,7 +7,7 @@ import os
 import secrets
 
 from babel import Locale
-from flask import Flask, g, has_request_context, request, session
+from flask import Flask, Request, g, has_request_context, request, session
 from sqlalchemy import event, exc
 from sqlalchemy.engine import Engine
 from sqlalchemy.pool import Pool
@@ -15,7 +15,7 @@ from werkzeug.datastructures import LanguageAccept
 from werkzeug.http import parse_accept_header
 from werkzeug.routing import IntegerConverter
 
-from coregroup import fragments
+from coregroup import fragments, textpolicy
 from coregroup.config import CONFIGS, ROOT, finalise
 from coregroup.extensions import (
     babel,
@@ -137,7 +137,21 @@ def _sqlite_begin(connection):
     connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+class PolicyRequest(Request):
+    """Every JSON body is read through the text policy: NFC, bad characters and deep nesting
+    refused (coregroup.textpolicy; coregroup.errors answers 422 or 400 naming the place)."""
+
+    def get_json(self, force: bool = False, silent: bool = False, cache: bool = True):
+        try:
+            value = super().get_json(force=force, silent=silent, cache=cache)
+        except RecursionError as deep:  # the parser's own limit, far deeper than ours
+            raise textpolicy.TooDeep("") from deep
+        return textpolicy.clean(value)
+
+
 class CoreGroup(Flask):
+    request_class = PolicyRequest
+
     def log_exception(self, exc_info) -> None:
         """Errors are logged by the error handler, without their messages (coregroup.errors)."""
 

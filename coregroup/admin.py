@@ -8,7 +8,6 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import BooleanField, EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, Email, Length, ValidationError
@@ -18,6 +17,7 @@ from coregroup.access import can_account
 from coregroup.auth import find_user, hash_password, password_problem
 from coregroup.extensions import db
 from coregroup.models import AuditEvent, Circulation, Meeting, Member, PlanVersion, User
+from coregroup.webforms import Form
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -27,7 +27,7 @@ def _admin_only():
         abort(404)
 
 
-class AccountForm(FlaskForm):
+class AccountForm(Form):
     name = StringField(
         _l("Full name"), validators=[DataRequired(message=_l("Enter their name")), Length(max=200)]
     )
@@ -86,7 +86,7 @@ def users():
 @login_required
 def toggle_active(user_id: int):
     _admin_only()
-    form = FlaskForm()
+    form = Form()
     user = db.session.get(User, user_id) or abort(404)
     if not form.validate() or user.id == current_user.id:
         abort(400)

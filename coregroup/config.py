@@ -6,6 +6,8 @@ import secrets
 import tempfile
 from pathlib import Path
 
+from coregroup.textpolicy import load_stored
+
 ROOT = Path(__file__).resolve().parent.parent
 INSTANCE = Path(os.environ.get("COREGROUP_INSTANCE", ROOT / "instance"))
 
@@ -29,7 +31,9 @@ class Config:
     )
     # PostgreSQL: a pooled connection is tested before use, so a restarted server costs no
     # failed request (finalise: not for SQLite, a file that cannot drop a connection).
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # A stored document is read through the text policy (coregroup.textpolicy.load_stored), so
+    # no stored text can turn a read into an error.
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "json_deserializer": load_stored}
     COREGROUP_JURISDICTION = os.environ.get("COREGROUP_JURISDICTION", "guernsey")
     # A plan page or an import is far smaller than this; anything larger is refused with 413.
     MAX_CONTENT_LENGTH = int(os.environ.get("COREGROUP_MAX_CONTENT_LENGTH", 1024 * 1024))

@@ -13,6 +13,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from coregroup import textpolicy
 from coregroup.extensions import login_manager
 
 log = logging.getLogger(__name__)
@@ -49,6 +50,27 @@ def register(app) -> None:
             _("Your session has ended"),
             _("For your security, the form could not be sent. Go back, and send it again."),
         )
+
+    @app.errorhandler(textpolicy.BadText)
+    def _bad_text(error: textpolicy.BadText):
+        """A JSON body holding text the policy refuses: 422, naming where (a JSON Pointer)."""
+        message = textpolicy.message(error.reason)
+        return jsonify(
+            error="invalid_text",
+            field=error.pointer,
+            message=message,
+            errors=[{"pointer": error.pointer, "code": error.reason, "message": message}],
+        ), 422
+
+    @app.errorhandler(textpolicy.TooDeep)
+    def _too_deep(error: textpolicy.TooDeep):
+        return jsonify(
+            error="too_deep",
+            field="",
+            message=_(
+                "The JSON is nested more than %(limit)s levels deep.", limit=textpolicy.MAX_DEPTH
+            ),
+        ), 400
 
     @app.errorhandler(HTTPException)
     def _http(error: HTTPException):

@@ -9,10 +9,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from flask_babel import format_number
+from dateutil.relativedelta import relativedelta
+from flask_babel import format_date, format_number
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import Field, IntegerField, RadioField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.utils import unset_value
@@ -30,6 +30,7 @@ from wtforms.validators import (
 from coregroup.flows import KEY_PLACEHOLDER, MEMBER_PLACEHOLDER, Page
 from coregroup.plans.document import get_path
 from coregroup.schema import GENERIC_MESSAGES, Schema, SchemaError, message_for
+from coregroup.webforms import Form
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,8 @@ class Context:
     # Members who have left, by id, with what to say if one is still chosen.
     departed: dict[str, tuple[str, str]] = field(default_factory=dict)
     scale_hint: str | None = None  # what 0 and 10 mean on the scaling tool
+    # The dates a question's `x-date-range` is anchored to: "today", "conference".
+    anchors: dict[str, dt.date] = field(default_factory=dict)
 
     def fill(self, raw_path: str) -> str:
         """A flow path with its placeholders filled in."""
@@ -249,15 +252,13 @@ def _length(spec: FieldSpec) -> list:
     ]
 
 
-_CONTROL = dict.fromkeys(c for c in range(32) if chr(c) not in "\n\t")
-
-
 def _tidy(value):
-    """Surrounding spaces are not part of an answer; line endings become plain ones; control
-    characters (which no one means to type, and PostgreSQL refuses) are dropped."""
+    """Surrounding spaces are not part of an answer, and line endings become plain ones.
+
+    (Characters that no one means to type are refused, not dropped: coregroup.webforms.)"""
     if not isinstance(value, str):
         return value
-    return value.replace("\r\n", "\n").translate(_CONTROL).strip()
+    return value.replace("\r\n", "\n").replace("\r", "\n").strip()
 
 
 def _pattern(spec: FieldSpec) -> list:
@@ -281,8 +282,51 @@ def build_textarea(spec: FieldSpec, ctx: Context):
     )
 
 
+class DateRange:
+    """Refuse a date that cannot be meant, naming the range (checked when the date is entered,
+    not by the schema, so what was stored and exported before stays valid)."""
+
+    def __init__(
+        self, earliest: dt.date | None, latest: dt.date | None, message: str | None = None
+    ):
+        self.earliest, self.latest, self.message = earliest, latest, message
+
+    def __call__(self, form, field):
+        if not field.data:
+            return
+        day = dt.date.fromisoformat(field.data)
+        if (self.earliest and day < self.earliest) or (self.latest and day > self.latest):
+            raise ValidationError(self.message or range_message(self.earliest, self.latest))
+
+
+def range_message(earliest: dt.date | None, latest: dt.date | None) -> str:
+    words = {"earliest": format_date(earliest, "d MMMM yyyy") if earliest else ""}
+    words["latest"] = format_date(latest, "d MMMM yyyy") if latest else ""
+    if earliest and latest:
+        return _("Enter a date from %(earliest)s to %(latest)s", **words)
+    if earliest:
+        return _("Enter a date on or after %(earliest)s", **words)
+    return _("Enter a date on or before %(latest)s", **words)
+
+
+def date_range(rule: dict | None, anchors: dict[str, dt.date]) -> DateRange | None:
+    """The range an `x-date-range` names: {"anchor": "conference" | "today",
+    "earliest": {"years": -1}, "latest": {"years": 5}} (offsets from the anchor; the case's
+    conference falls back to today where none is recorded)."""
+    if not rule:
+        return None
+    anchor = anchors.get(rule["anchor"]) or anchors.get("today") or dt.date.today()
+    earliest = anchor + relativedelta(**rule["earliest"]) if "earliest" in rule else None
+    latest = anchor + relativedelta(**rule["latest"]) if "latest" in rule else None
+    return DateRange(earliest, latest)
+
+
 def build_date(spec: FieldSpec, ctx: Context):
-    return DateInputField(spec.label, validators=_common_validators(spec))
+    validators = _common_validators(spec)
+    checked = date_range(spec.schema.get("x-date-range"), ctx.anchors)
+    if checked:
+        validators.append(checked)
+    return DateInputField(spec.label, validators=validators)
 
 
 def build_number(spec: FieldSpec, ctx: Context):
@@ -428,10 +472,10 @@ def page_fields(
     return specs
 
 
-def build_form_class(specs: list[FieldSpec], ctx: Context) -> type[FlaskForm]:
-    """A fresh FlaskForm subclass holding one field per spec; never a shared class mutated."""
+def build_form_class(specs: list[FieldSpec], ctx: Context) -> type[Form]:
+    """A fresh Form subclass holding one field per spec; never a shared class mutated."""
     attrs = {spec.name: _BUILDER_BY_KIND[spec.kind](spec, ctx) for spec in specs}
-    return type("PageForm", (FlaskForm,), attrs)
+    return type("PageForm", (Form,), attrs)
 
 
 def form_data(specs: list[FieldSpec], node: dict | None) -> dict:
@@ -439,7 +483,7 @@ def form_data(specs: list[FieldSpec], node: dict | None) -> dict:
     return {spec.name: get_path(node or {}, spec.path) for spec in specs}
 
 
-def answers(specs: list[FieldSpec], form: FlaskForm) -> dict[str, object]:
+def answers(specs: list[FieldSpec], form: Form) -> dict[str, object]:
     """The page's answers as document values by path; an empty answer is None (removed).
 
     An answer to a question that is hidden by its condition is not kept: it is None too.

@@ -19,7 +19,6 @@ from flask import (
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import PasswordField
 from wtforms.validators import InputRequired, ValidationError
@@ -29,6 +28,7 @@ from coregroup.access import case_route
 from coregroup.auth import find_user, hash_password, password_problem, start_session
 from coregroup.extensions import db, limiter
 from coregroup.models import Invitation, User, utcnow
+from coregroup.webforms import Form
 
 bp = Blueprint("invitations", __name__)
 
@@ -107,7 +107,7 @@ def invite(case_id: int, member_id: int):
     return render_template("invitations/created.html", member=member, link=link, sent=sent)
 
 
-class PasscodeForm(FlaskForm):
+class PasscodeForm(Form):
     passcode = PasswordField(
         _l("Choose a passcode"),
         description=_l("At least 10 characters. Three or four words you will remember work well."),

@@ -8,6 +8,7 @@ from coregroup import audit
 from coregroup.access import my_cases, professional_cases
 from coregroup.extensions import db
 from coregroup.models import User
+from coregroup.redirects import safe_next
 
 bp = Blueprint("main", __name__)
 
@@ -51,10 +52,7 @@ def language(code: str):
     if current_user.is_authenticated:
         with audit.writing():
             db.session.get(User, current_user.id).preferred_language = code
-    target = request.args.get("next", "/")
-    if not target.startswith("/") or target.startswith("//"):
-        target = "/"
-    return redirect(target)
+    return redirect(safe_next(request.args.get("next"), fallback="/"))
 
 
 @bp.get("/languages")

@@ -7,13 +7,27 @@ import secrets
 
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
-from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint, event
+from sqlalchemy import JSON, ForeignKey, String, Text, TypeDecorator, UniqueConstraint, event
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from coregroup import textpolicy
 from coregroup.extensions import db
 
 Document = JSON().with_variant(JSONB(), "postgresql")
+
+
+class TypedText(TypeDecorator):
+    """Text a person typed: read back with U+FFFD in place of any character the text policy
+    refuses (stored before it, or by a path that slipped past it), so no stored value can turn
+    a page or an export into an error. Never rewritten: `flask check-text` lists such rows."""
+
+    impl = String
+    cache_ok = True
+
+    def process_result_value(self, value, dialect):
+        return textpolicy.scrub(value) if value else value
+
 
 FAMILY_ROLES = ("parent", "carer", "child")
 PROFESSIONAL_ROLES = (
@@ -50,8 +64,8 @@ class User(UserMixin, db.Model):
     """An account that can sign in: a professional, or a family member."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    email: Mapped[str] = mapped_column(String(320), unique=True)
-    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(TypedText(320), unique=True)
+    name: Mapped[str] = mapped_column(TypedText(200))
     password_hash: Mapped[str] = mapped_column(String(200))
     is_admin: Mapped[bool] = mapped_column(default=False)
     # Professionals open cases; accounts made from a family invitation are not professionals.
@@ -74,7 +88,7 @@ class Case(db.Model):
     """The child or children (siblings share one plan) and their core group."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    reference: Mapped[str] = mapped_column(String(40), unique=True)
+    reference: Mapped[str] = mapped_column(TypedText(40), unique=True)
     jurisdiction: Mapped[str] = mapped_column(String(40), default="guernsey")
     initial_conference: Mapped[dt.date | None]
     categories: Mapped[list] = mapped_column(Document, default=list)
@@ -102,7 +116,7 @@ class Case(db.Model):
 class Child(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("case.id"))
-    name: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(TypedText(200))
     date_of_birth: Mapped[dt.date | None]
 
     case: Mapped[Case] = relationship(back_populates="children")
@@ -119,11 +133,11 @@ class Member(db.Model):
     ref: Mapped[str] = mapped_column(String(48), unique=True, default=new_member_ref)
     case_id: Mapped[int] = mapped_column(ForeignKey("case.id"))
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
-    name: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(TypedText(200))
     role: Mapped[str] = mapped_column(String(40))
-    organisation: Mapped[str | None] = mapped_column(String(200))
-    email: Mapped[str | None] = mapped_column(String(320))
-    phone: Mapped[str | None] = mapped_column(String(40))
+    organisation: Mapped[str | None] = mapped_column(TypedText(200))
+    email: Mapped[str | None] = mapped_column(TypedText(320))
+    phone: Mapped[str | None] = mapped_column(TypedText(40))
     language: Mapped[str | None] = mapped_column(String(16))
     joined_on: Mapped[dt.date | None]
     left_on: Mapped[dt.date | None]
@@ -176,6 +190,10 @@ class PlanDraft(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
     base_number: Mapped[int]
     document: Mapped[dict] = mapped_column(Document)
+    # What the draft is relative to, field by field: version `base_number`'s document, except
+    # where a page shown from another version was answered (coregroup.plans.drafts). None for
+    # a draft written before these existed: then version `base_number` itself.
+    base_document: Mapped[dict | None] = mapped_column(Document)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     __table_args__ = (UniqueConstraint("case_id", "user_id", name="uq_plan_draft_case_user"),)
@@ -202,7 +220,7 @@ class SetAside(db.Model):
     case_id: Mapped[int] = mapped_column(ForeignKey("case.id"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
     at: Mapped[dt.datetime] = mapped_column(default=utcnow)
-    pointer: Mapped[str] = mapped_column(String(500))
+    pointer: Mapped[str] = mapped_column(TypedText(500))
     value: Mapped[dict] = mapped_column(Document)  # {"value": ...}
 
     user: Mapped[User] = relationship()
@@ -252,7 +270,7 @@ class Circulation(db.Model):
     meeting_id: Mapped[int] = mapped_column(ForeignKey("meeting.id"), index=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("member.id"))
     method: Mapped[str] = mapped_column(String(20))  # "email", "by hand", "post"
-    address: Mapped[str | None] = mapped_column(String(320))
+    address: Mapped[str | None] = mapped_column(TypedText(320))
     sent_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     sent_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     sent_by_ref: Mapped[str | None] = mapped_column(String(48))
@@ -358,7 +376,7 @@ class ApiToken(db.Model):
     needs. Only a SHA-256 hash is kept (the token is 256 random bits, shown once)."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(TypedText(200))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
     scopes: Mapped[list] = mapped_column(Document, default=list)

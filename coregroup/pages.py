@@ -2,21 +2,66 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import request
-from flask_wtf import FlaskForm
+from wtforms import HiddenField
 
 from coregroup import formgen
 from coregroup.flows import Page
 from coregroup.schema import Schema
+from coregroup.webforms import Form
+
+
+@dataclass(frozen=True)
+class PageState:
+    """What a page showed, carried by its form: the plan version it was shown from (the
+    meeting record has none), a fingerprint of each answer shown, and which answers it showed
+    as clashes to settle. Not a secret, and not trusted for anything but noticing changes."""
+
+    version: int | None
+    shown: dict[str, str]
+    clashing: tuple[str, ...] = ()
+
+    def encode(self) -> str:
+        body = {"v": self.version, "f": self.shown}
+        if self.clashing:
+            body["c"] = list(self.clashing)
+        return json.dumps(body, separators=(",", ":"), sort_keys=True)
+
+    @classmethod
+    def decode(cls, raw) -> PageState | None:
+        try:
+            body = json.loads(raw or "")
+            version, shown = body.get("v"), body["f"]
+            clashing = tuple(body.get("c", ()))
+        except (ValueError, TypeError, KeyError, AttributeError):
+            return None
+        if not (version is None or (isinstance(version, int) and not isinstance(version, bool))):
+            return None
+        if not isinstance(shown, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in shown.items()
+        ):
+            return None
+        if not all(isinstance(p, str) for p in clashing):
+            return None
+        return cls(version, shown, clashing)
+
+
+def state_of(specs, data: dict, version: int | None = None) -> str:
+    """The page state of a page showing `data` (form data by field name)."""
+    from coregroup.plans.drafts import digest
+
+    shown = {spec.path: digest(data.get(spec.name)) for spec in specs}
+    return PageState(version, shown).encode()
 
 
 @dataclass
 class Asked:
     specs: list[formgen.FieldSpec]
-    form: FlaskForm
+    form: Form
     answers: dict | None  # set when the page was sent and passed every check
 
     @property
@@ -31,17 +76,25 @@ def ask(
     ctx: formgen.Context,
     node: dict | None,
     check: Callable[[dict], dict[str, str]] | None = None,
+    version: int | None = None,
 ) -> Asked:
     """Show a page's questions filled from `node`, or take its answers.
+
+    The form carries what the page showed (PageState; `version`: the plan version it was shown
+    from), so an answer sent from a page that is out of date is noticed, never written over.
 
     WTForms validators (from the schema) give the quick answer; `check` is the last word (the
     whole document against the schema, procedure rules) and its messages, keyed by path, are
     shown at their fields.
     """
     specs = formgen.page_fields(schema, scope_path, page, ctx)
-    form_class = formgen.build_form_class(specs, ctx)
+    form_class = type(
+        "StatefulPageForm", (formgen.build_form_class(specs, ctx),), {"page_state": HiddenField()}
+    )
     if request.method != "POST":
-        return Asked(specs, form_class(data=formgen.form_data(specs, node)), None)
+        data = formgen.form_data(specs, node)
+        state = state_of(specs, data, version)
+        return Asked(specs, form_class(data={**data, "page_state": state}), None)
     form = form_class()
     if not form.validate():
         return Asked(specs, form, None)

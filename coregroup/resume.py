@@ -13,7 +13,7 @@ from flask import Blueprint, abort, redirect, render_template, request, session,
 from flask_login import current_user, login_required
 from sqlalchemy import delete
 
-from coregroup import audit
+from coregroup import audit, textpolicy
 from coregroup.extensions import db
 from coregroup.models import PendingSubmission, UserSession, utcnow
 
@@ -40,8 +40,10 @@ def keep_typed() -> str | None:
     owner = _owner()
     if owner is None:
         return None
+    # Kept as typed, but as it may be stored: a character the text policy refuses is kept as
+    # U+FFFD (the form it goes back to refuses it again, at its field).
     fields = {
-        k: v
+        textpolicy.scrub(k): textpolicy.scrub(v)
         for k, v in request.form.to_dict(flat=False).items()
         if k != "csrf_token" and not any(word in k.lower() for word in SECRET_NAMES)
     }
@@ -53,11 +55,11 @@ def keep_typed() -> str | None:
         db.session.add(
             PendingSubmission(
                 id=pending_id,
-                path=request.full_path.rstrip("?"),
+                path=textpolicy.scrub(request.full_path.rstrip("?"))[:2000],
                 form={"fields": fields, "user": owner},
             )
         )
-        audit.record("answers-kept", request.path, owner)
+        audit.record("answers-kept", textpolicy.scrub(request.path)[:400], owner)
     return pending_id
 
 

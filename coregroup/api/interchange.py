@@ -10,8 +10,10 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from coregroup import textpolicy
 from coregroup.extensions import db
 from coregroup.models import Case, Child, Circulation, Meeting, Member, PlanVersion, User
+from coregroup.plans import translations
 from coregroup.schema import SchemaError, pointer
 
 FORMAT = "https://coregroup.example/schemas/case-export/1.0.0.json"
@@ -136,23 +138,22 @@ def _schema_problems(errors: list[SchemaError], prefix: str = "") -> list[dict]:
     return [_problem(prefix + e.pointer, e.code, f"Not valid here ({e.code}).") for e in errors]
 
 
-def _nul_problems(node, where: list) -> list[dict]:
-    """PostgreSQL cannot keep the NUL character in text: refuse it anywhere, by name."""
+def _text_problems(node, where: list) -> list[dict]:
+    """Text the policy refuses (coregroup.textpolicy), anywhere, by name: an export read from a
+    file gets the same answer as one sent to the API."""
     if isinstance(node, str):
-        return (
-            [_problem(pointer(where), "nul", "Text may not contain the NUL character.")]
-            if ("\x00" in node)
-            else []
-        )
+        reason = textpolicy.problem(node)
+        return [_problem(pointer(where), "text", textpolicy.message(reason))] if reason else []
     if isinstance(node, dict):
         found = []
         for key, value in node.items():
-            if "\x00" in key:
-                found.append(_problem(pointer(where), "nul", "Names may not contain NUL."))
-            found += _nul_problems(value, [*where, key])
+            reason = textpolicy.problem(key)
+            if reason:
+                found.append(_problem(pointer([*where, key]), "text", textpolicy.message(reason)))
+            found += _text_problems(value, [*where, key])
         return found
     if isinstance(node, list):
-        return [p for n, item in enumerate(node) for p in _nul_problems(item, [*where, n])]
+        return [p for n, item in enumerate(node) for p in _text_problems(item, [*where, n])]
     return []
 
 
@@ -209,7 +210,7 @@ def check(data) -> list[dict]:
     if not isinstance(data, dict):
         return [_problem("", "type", "An export is a JSON object.")]
     problems = _schema_problems(schemas["case-export"].errors(data))
-    problems += _nul_problems(data, [])
+    problems += _text_problems(data, [])
     if problems:
         return problems
     problems += _time_problems(data)
@@ -236,6 +237,10 @@ def check(data) -> list[dict]:
             problems += _schema_problems(
                 written_under.errors(version["document"]), f"{where}/document"
             )
+            if written_under is schemas["child-protection-plan"]:
+                problems += _schema_problems(
+                    translations.errors(written_under, version["document"]), f"{where}/document"
+                )
         if version.get("author") and version["author"] not in known:
             problems.append(_problem(f"{where}/author", "member", "Not a member of this case."))
     meeting_numbers = [m["number"] for m in data["meetings"]]

@@ -16,7 +16,7 @@ from flask import g, request
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from coregroup import audit
+from coregroup import audit, textpolicy
 from coregroup.extensions import db, login_manager
 from coregroup.models import ApiToken, User, utcnow
 
@@ -101,7 +101,10 @@ def current() -> ApiToken | None:
 def audit_target() -> str:
     """What the audit trail records as the target of this request, naming the token if any."""
     token = current()
-    return f"{request.method} {request.path}" + (f" (token {token.id})" if token else "")
+    # The path is what was asked, not what exists: any character, any length. Kept as it may
+    # be stored (the policy's bad characters shown as U+FFFD) and within the column.
+    path = textpolicy.scrub(request.path)[:400]
+    return f"{request.method} {path}" + (f" (token {token.id})" if token else "")
 
 
 def allows(scope: str) -> bool:

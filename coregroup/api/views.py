@@ -94,10 +94,7 @@ def patch_plan(case_id: int):
             field="/Content-Type",
             message="Use application/json-patch+json or application/merge-patch+json.",
         ), 415
-    try:
-        body = request.get_json(silent=True)
-    except RecursionError:
-        body = None
+    body = request.get_json(silent=True)
     if body is None:
         return jsonify(error="invalid_json", field="", message="The body is not JSON."), 400
     try:
@@ -105,7 +102,7 @@ def patch_plan(case_id: int):
     except editing.PatchError as problem:
         return jsonify(error="invalid_patch", field=problem.pointer, message=problem.message), 400
     # Your edit must make a valid plan on its own, before it is merged with anyone else's.
-    problems = services.plan_schema().errors(yours)
+    problems = services.plan_errors(yours)
     if problems:
         return jsonify(
             error="invalid",

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     EmailField,
     RadioField,
@@ -25,6 +24,7 @@ from wtforms.validators import (
 from coregroup import rules
 from coregroup.formgen import DateInputField, WholeNumberField, _tidy
 from coregroup.models import ROLE_LABELS
+from coregroup.webforms import Form
 
 CATEGORY_LABELS = {
     "physical": _l("Physical abuse"),
@@ -55,7 +55,7 @@ def _not_in_future(form, field):
         raise ValidationError(_l("The date of the conference must be today or in the past"))
 
 
-class ConferenceForm(FlaskForm):
+class ConferenceForm(Form):
     """The initial child protection conference, as the lead social worker records it."""
 
     reference = StringField(
@@ -134,7 +134,7 @@ class ConferenceForm(FlaskForm):
             )
 
 
-class MemberForm(FlaskForm):
+class MemberForm(Form):
     """Someone joining the core group (members can be co-opted at any time)."""
 
     name = StringField(
@@ -170,7 +170,7 @@ class MemberForm(FlaskForm):
     )
 
 
-class ReviewConferenceForm(FlaskForm):
+class ReviewConferenceForm(Form):
     held = DateInputField(
         _l("Date the review conference was held"),
         validators=[
@@ -180,7 +180,7 @@ class ReviewConferenceForm(FlaskForm):
     )
 
 
-class LeaveForm(FlaskForm):
+class LeaveForm(Form):
     left = DateInputField(
         _l("Date they left the core group"),
         validators=[InputRequired(message=_l("Enter the date they left"))],

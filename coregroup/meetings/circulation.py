@@ -9,7 +9,6 @@ from flask import current_app, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import RadioField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, ValidationError
@@ -18,6 +17,7 @@ from coregroup import mail
 from coregroup.extensions import db
 from coregroup.meetings import services
 from coregroup.models import Circulation, Member, utcnow
+from coregroup.webforms import Form
 
 
 def _email_for(member: Member, meeting) -> tuple[str, str]:
@@ -88,7 +88,7 @@ def status_rows(meeting) -> list[StatusRow]:
     return rows
 
 
-class ReceiptForm(FlaskForm):
+class ReceiptForm(Form):
     agrees = RadioField(
         _l("Do you agree with the plan?"),
         choices=[SelectChoice("yes", _l("Yes")), SelectChoice("no", _l("No"))],

@@ -7,7 +7,6 @@ import datetime as dt
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from flask_wtf import FlaskForm
 
 from coregroup import pages
 from coregroup.access import case_route
@@ -15,6 +14,7 @@ from coregroup.cases.people import member_context
 from coregroup.meetings import circulation, presenters, services
 from coregroup.models import MEETING_KINDS
 from coregroup.params import small_int
+from coregroup.webforms import Form
 
 bp = Blueprint("meetings", __name__, url_prefix="/cases/<int:case_id>/meetings")
 
@@ -59,14 +59,14 @@ def index(case_id: int):
         rules=services.case_rules(g.case),
         scores=presenters.score_series(case_meetings, g.case.members),
         kinds=MEETING_KINDS,
-        form=FlaskForm(),
+        form=Form(),
     )
 
 
 @bp.post("")
 @case_route("meeting.record")
 def create(case_id: int):
-    form = FlaskForm()
+    form = Form()
     kind = request.form.get("kind")
     if not form.validate() or kind not in MEETING_KINDS:
         flash(_("Select which core group meeting this is."), "error")
@@ -221,7 +221,7 @@ def _render_check(meeting, problems, status=200):
         meeting=meeting,
         minutes=presenters.minutes(ctx),
         summary_errors=links,
-        form=FlaskForm(),
+        form=Form(),
     ), status
 
 
@@ -229,7 +229,7 @@ def _render_check(meeting, problems, status=200):
 @case_route("meeting.record")
 def complete(case_id: int, number: int):
     meeting = _open_meeting_or_404(number)
-    form = FlaskForm()
+    form = Form()
     if not form.validate():
         abort(400)
     problems = services.complete(meeting, current_user, today())
@@ -252,7 +252,7 @@ def minutes(case_id: int, number: int):
         minutes=presenters.minutes(ctx),
         circulation=mine,
         changes=changes,
-        form=FlaskForm(),
+        form=Form(),
     )
 
 
@@ -279,7 +279,7 @@ def circulate(case_id: int, number: int):
     meeting = _meeting_or_404(number)
     if not meeting.is_completed:
         abort(404)
-    form = FlaskForm()
+    form = Form()
     if request.method == "POST" and form.validate():
         if request.form.get("method") == "by-hand":
             member_id = request.form.get("member", type=small_int)

@@ -1,10 +1,12 @@
 """What of a plan each person may see: family members never get professional-only fields
-(`x-audience: professional`) or another family member's own views, by any channel."""
+(`x-audience: professional`) or another family member's own views, by any channel, nor
+anything derived from them (translations)."""
 
 from __future__ import annotations
 
 import copy
 
+from coregroup.plans import translations
 from coregroup.schema import Schema
 
 
@@ -38,7 +40,9 @@ def for_member(schema: Schema, document: dict, member) -> dict:
         visible["familyViews"] = own
     else:
         visible.pop("familyViews", None)
-    return visible
+    # Whatever is derived from a field goes only where the field goes: a translation keeps its
+    # original (`source`), so one of a hidden field would show the field itself.
+    return translations.for_audience(schema, visible)
 
 
 def professional_only_paths(schema: Schema, node: dict | None = None, path=()) -> set[str]:

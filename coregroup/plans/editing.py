@@ -8,9 +8,8 @@ from dataclasses import dataclass, field
 import jsonpatch
 
 from coregroup.extensions import db
-from coregroup.models import PlanDraft
-from coregroup.plans import services
-from coregroup.plans.diff import Conflict, merge, to_pointer
+from coregroup.plans import drafts, services
+from coregroup.plans.diff import Conflict, flatten, merge, to_pointer
 
 
 class PatchError(ValueError):
@@ -68,17 +67,18 @@ def edit(case, user, base_number: int, yours: dict) -> Outcome:
     base_doc = base.document if base else services.empty_document()
     merged, conflicts = merge(base_doc, latest.document if latest else base_doc, yours)
     if conflicts:
-        draft = services.get_draft(case, user)
-        if draft is None:
-            draft = PlanDraft(
-                case_id=case.id, user_id=user.id, base_number=base_number, document=yours
-            )
-            db.session.add(draft)
-        else:
-            draft.base_number, draft.document = base_number, yours
+        # Kept in the person's draft, merged into whatever they have there (never replacing
+        # it): each changed answer against what version `base_number` said.
+        before, after = flatten(base_doc), flatten(yours)
+        edits = [
+            drafts.Edit(key, before.get(key), after.get(key))
+            for key in list(before) + [k for k in after if k not in before]
+            if before.get(key) != after.get(key)
+        ]
+        drafts.record(case, user, edits)
         db.session.commit()
         return Outcome(conflicts=conflicts, merged=merged)
-    errors = services.plan_schema().errors(merged)
+    errors = services.plan_errors(merged)
     if errors:
         return Outcome(errors=errors, merged=merged)
     if latest and merged == latest.document:

@@ -250,12 +250,35 @@ def describe_changes(schema: Schema, found: list[Change], old: dict, new: dict, 
     return rows
 
 
+def set_aside_rows(schema: Schema, rows, members) -> list[dict]:
+    """Answers kept after a clash or replaced by a later answer: the question and the words."""
+    from coregroup.plans.translations import field_of
+
+    found = []
+    for row in rows:
+        try:
+            field_schema = schema.at(field_of(row.pointer))
+        except KeyError:
+            field_schema = {}
+        value = (row.value or {}).get("value")
+        found.append(
+            {
+                "label": _(field_schema["title"]) if "title" in field_schema else row.pointer,
+                "value": _side(field_schema, value, members),
+                "by": row.user.name if row.user else "",
+                "at": row.at,
+            }
+        )
+    return found
+
+
 @dataclass
 class ConflictRow:
     label: str
     where: str
     theirs: str
     yours: str
+    saved_by: str = ""
 
 
 def _side(field_schema: dict, value, members) -> str:

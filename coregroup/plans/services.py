@@ -22,6 +22,15 @@ def plan_schema() -> Schema:
     return current_app.extensions["coregroup.schemas"]["child-protection-plan"]
 
 
+def plan_errors(document: dict) -> list[SchemaError]:
+    """Every way a plan document is not valid: its JSON Schema, then what a schema cannot say
+    (a translation only of a translatable field)."""
+    from coregroup.plans import translations
+
+    schema = plan_schema()
+    return schema.errors(document) + translations.errors(schema, document)
+
+
 def flow_for(audience: str) -> Flow:
     return current_app.extensions["coregroup.flows"][audience]
 
@@ -73,37 +82,26 @@ def get_draft(case: Case, user: User) -> PlanDraft | None:
 
 
 def working_document(case: Case, user: User) -> tuple[dict, PlanDraft | None]:
-    """What this person sees while editing: their draft if they have one, else the latest plan."""
-    draft = get_draft(case, user)
-    if draft:
-        return copy.deepcopy(draft.document), draft
-    return latest_document(case)[0], None
+    """What this person sees while editing: the latest plan with their draft's answers on it."""
+    from coregroup.plans import drafts
+
+    document, draft, _latest = drafts.view(case, user)
+    return document, draft
 
 
-def _write_draft(case: Case, user: User, change) -> PlanDraft:
-    """Apply `change(document)` to this person's draft, starting one from the latest plan."""
-    draft = get_draft(case, user)
-    if draft is None:
-        document, number = latest_document(case)
-        draft = PlanDraft(case_id=case.id, user_id=user.id, base_number=number, document=document)
-        db.session.add(draft)
+def _write_draft(case: Case, user: User, scope: docs.Scope, change):
+    """Apply `change(document)` to this person's draft (started from the latest plan, and with
+    the items of `scope` in it as the person sees them)."""
+    from coregroup.plans import drafts
+
+    latest = latest_version(case)
+    drafts.restore_item(case, user, scope, latest.document if latest else empty_document())
+    draft = drafts.for_writing(case, user, latest)
     document = copy.deepcopy(draft.document)
     result = change(document)
     draft.document = document
     db.session.commit()
     return result
-
-
-def save_answers(case: Case, user: User, scope: docs.Scope, answers: dict) -> None:
-    def change(document):
-        node = docs.find_item(document, scope)
-        if node is None:
-            raise LookupError(scope)
-        for path, value in answers.items():
-            docs.set_path(node, path, value)
-        drop_disallowed_answers(node, scope)
-
-    _write_draft(case, user, change)
 
 
 def drop_disallowed_answers(node: dict, scope: docs.Scope) -> None:
@@ -120,11 +118,11 @@ def drop_disallowed_answers(node: dict, scope: docs.Scope) -> None:
 
 
 def add_item(case: Case, user: User, scope: docs.Scope, list_path: str) -> str:
-    return _write_draft(case, user, lambda d: docs.add_item(d, scope, list_path))
+    return _write_draft(case, user, scope, lambda d: docs.add_item(d, scope, list_path))
 
 
 def remove_item(case: Case, user: User, scope: docs.Scope) -> None:
-    _write_draft(case, user, lambda d: docs.remove_item(d, scope))
+    _write_draft(case, user, scope, lambda d: docs.remove_item(d, scope))
 
 
 def discard_draft(case: Case, user: User) -> None:
@@ -230,13 +228,13 @@ def save_plan(case: Case, user: User) -> SaveResult:
         return SaveResult()
     latest = latest_version(case)
     document = copy.deepcopy(draft.document)
-    if latest and latest.number != draft.base_number:
-        base = get_version(case, draft.base_number)
-        base_doc = base.document if base else empty_document()
-        document, conflicts = merge(base_doc, latest.document, document)
+    if latest:
+        from coregroup.plans import drafts
+
+        document, conflicts = merge(drafts.base_of(draft), latest.document, document)
         if conflicts:
             return SaveResult(conflicts=conflicts, document=document)
-    errors = plan_schema().errors(document)
+    errors = plan_errors(document)
     if errors:
         return SaveResult(errors=errors, document=document)
     if latest and not changes(latest.document, document):
@@ -277,15 +275,14 @@ def save_views(case: Case, user: User, member_ref: str, text: str, base: int) ->
     if latest and latest.number != (based_on.number if based_on else 0):
         document, conflicts = merge(base_doc, latest.document, yours)
     if conflicts:
-        draft = get_draft(case, user)
-        if draft is None:
-            draft = PlanDraft(case_id=case.id, user_id=user.id, base_number=base, document=yours)
-            db.session.add(draft)
-        else:
-            draft.document = with_views(copy.deepcopy(draft.document))
+        from coregroup.plans import drafts
+
+        shown = docs.get_path(base_doc, f"familyViews/{member_ref}/views")
+        key = ("familyViews", member_ref, "views")
+        drafts.record(case, user, [drafts.Edit(key, shown, text or None)])
         db.session.commit()
         return SaveResult(conflicts=conflicts, document=document)
-    errors = plan_schema().errors(document)
+    errors = plan_errors(document)
     if errors:
         return SaveResult(errors=errors, document=document)
     if latest and not changes(latest.document, document):
@@ -300,12 +297,13 @@ def resolve_conflicts(case: Case, user: User, keep: str) -> None:
 
     The draft is moved onto the latest version; the other answers stay in the version history.
     """
+    from coregroup.plans import drafts
+
     draft = get_draft(case, user)
     latest = latest_version(case)
-    if draft is None or latest is None or latest.number == draft.base_number:
+    if draft is None or latest is None:
         return
-    base = get_version(case, draft.base_number)
-    base_doc = base.document if base else empty_document()
+    base_doc = drafts.base_of(draft)
     merged, conflicts = merge(base_doc, latest.document, draft.document)
     if keep == "mine":
         merged = apply_yours(merged, draft.document, conflicts)
@@ -323,16 +321,29 @@ def resolve_conflicts(case: Case, user: User, keep: str) -> None:
                 )
             )
     draft.document = merged
+    draft.base_document = copy.deepcopy(latest.document)
     draft.base_number = latest.number
     db.session.commit()
 
 
-def set_aside(case: Case) -> list[SetAside]:
-    return list(
-        db.session.scalars(
-            select(SetAside).where(SetAside.case_id == case.id).order_by(SetAside.id.desc())
-        )
-    )
+def set_aside(case: Case, user: User | None = None) -> list[SetAside]:
+    """Answers given up in a clash or replaced by a later one: the case's, or one person's."""
+    query = select(SetAside).where(SetAside.case_id == case.id)
+    if user is not None:
+        query = query.where(SetAside.user_id == user.id)
+    return list(db.session.scalars(query.order_by(SetAside.id.desc())))
+
+
+def pending_conflicts(draft: PlanDraft | None) -> list[Conflict]:
+    """The clashes between a draft and what was saved since its answers were given."""
+    from coregroup.plans import drafts
+
+    if draft is None:
+        return []
+    latest = db.session.scalar(_LATEST, {"case_id": draft.case_id})
+    if latest is None:
+        return []
+    return merge(drafts.base_of(draft), latest.document, draft.document)[1]
 
 
 def latest_theirs(case: Case) -> dict:
@@ -343,7 +354,7 @@ def latest_theirs(case: Case) -> dict:
 def write_version(case: Case, user: User | None, document: dict, note: str | None = None):
     """Add a new immutable version after the latest; the document must already be valid."""
     schema = plan_schema()
-    errors = schema.errors(document)
+    errors = plan_errors(document)
     if errors:
         raise ValueError(f"refusing to store an invalid plan: {errors[0]}")
     previous = latest_version(case)

@@ -9,26 +9,83 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from coregroup.plans.diff import flatten, to_pointer
-from coregroup.schema import Schema
+from coregroup.schema import Schema, SchemaError, pointer
 
 
-def _is_free_text(schema: Schema, key) -> bool:
-    from coregroup.plans.diff import schema_path
-
-    parts = schema_path(key)
-    if parts[0] in ("translations", "familyViews", "schemaVersion") or parts[-1] == "id":
+def translatable(schema: Schema, parts: list[str]) -> bool:
+    """Whether the schema marks the field at this schema path (`*` for any item) translatable:
+    a plan's own words, shown to the family, never a professional-only field."""
+    if not parts or parts[-1] == "id":
         return False
     try:
         node = schema.at(parts)
     except KeyError:
         return False
-    return (
-        node.get("type") == "string"
-        and "enum" not in node
-        and "format" not in node
-        and "x-options" not in node
-        and node.get("x-audience") != "professional"
-    )
+    return node.get("x-translatable") is True and node.get("x-audience") != "professional"
+
+
+def _is_free_text(schema: Schema, key) -> bool:
+    from coregroup.plans.diff import schema_path
+
+    return translatable(schema, schema_path(key))
+
+
+def pointer_parts(where: str) -> list[str]:
+    """A JSON Pointer's parts, unescaped (RFC 6901)."""
+    return [p.replace("~1", "/").replace("~0", "~") for p in where.split("/")[1:]]
+
+
+def field_of(where: str) -> list[str]:
+    """The schema path of the field a pointer names: list positions become `*`."""
+    return ["*" if part.isdigit() else part for part in pointer_parts(where)]
+
+
+def errors(schema: Schema, document: dict) -> list[SchemaError]:
+    """A translation of anything but a translatable field is refused, wherever it comes from
+    (a page, the API, an import): the schema alone cannot say which pointers name such fields."""
+    found = []
+    for language, table in (document.get("translations") or {}).items():
+        for where in table:
+            if not translatable(schema, field_of(where)):
+                found.append(
+                    SchemaError(pointer(["translations", language, where]), "translatable")
+                )
+    return found
+
+
+def visible(document: dict, where: str) -> bool:
+    """Whether a pointer names a text present in `document` (as a reader may see it)."""
+    node = document
+    for part in pointer_parts(where):
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        else:
+            return False
+    return isinstance(node, str)
+
+
+def for_audience(schema: Schema, visible_document: dict) -> dict:
+    """The document's translations kept only where their original is visible to this reader
+    (`visible_document` is the plan as they may see it) and translatable."""
+    tables = visible_document.get("translations")
+    if not tables:
+        return visible_document
+    kept = {}
+    for language, table in tables.items():
+        entries = {
+            where: entry
+            for where, entry in table.items()
+            if translatable(schema, field_of(where)) and visible(visible_document, where)
+        }
+        if entries:
+            kept[language] = entries
+    if kept:
+        visible_document["translations"] = kept
+    else:
+        visible_document.pop("translations")
+    return visible_document
 
 
 @dataclass

@@ -22,10 +22,9 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import format_number, get_locale
+from flask_babel import format_datetime, format_number, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from markupsafe import Markup
 from sqlalchemy import Integer, String, bindparam, literal, null, select, union_all
 from sqlalchemy.orm import defer
@@ -37,7 +36,7 @@ from coregroup.cases.people import member_context
 from coregroup.extensions import db
 from coregroup.models import Child, Member, PlanVersion, utcnow
 from coregroup.params import small_int
-from coregroup.plans import editing, live, navigation, services, translations
+from coregroup.plans import drafts, editing, live, navigation, services, translations
 from coregroup.plans.diff import changes
 from coregroup.plans.document import find_item
 from coregroup.plans.presenters import (
@@ -45,8 +44,10 @@ from coregroup.plans.presenters import (
     describe_changes,
     describe_conflicts,
     item_title,
+    set_aside_rows,
 )
 from coregroup.schema import message_for
+from coregroup.webforms import Form
 
 bp = Blueprint("plans", __name__, url_prefix="/cases/<int:case_id>/plan")
 
@@ -96,7 +97,7 @@ def task_list(case_id: int):
         dt.date.today(),
     )
     sections = fragments.cached(
-        key, lambda: _reader(document).sections(services.plan_schema().errors(document))
+        key, lambda: _reader(document).sections(services.plan_errors(document))
     )
     return render_template(
         "plans/task_list.html",
@@ -105,7 +106,7 @@ def task_list(case_id: int):
         sections=sections,
         draft=draft,
         latest=latest,
-        form=FlaskForm(),
+        form=Form(),
     )
 
 
@@ -127,9 +128,22 @@ def location(case_id: int, section_id: str, location: str):
         abort(404)
     document, _draft = services.working_document(g.case, current_user)
     if target.scope and find_item(document, target.scope) is None:
-        abort(404)
+        if not (target.kind == "page" and request.method == "POST" and _restore(target)):
+            abort(404)
+        document = copy.deepcopy(services.get_draft(g.case, current_user).document)
     handler = {"page": _page, "list": _list, "add": _add, "remove": _remove, "item": _item}
     return handler[target.kind](target, document)
+
+
+def _restore(target: navigation.Target) -> bool:
+    """Answers sent for an item that has gone since the page was shown (someone removed it):
+    the item is put back in this person's draft as the page showed it, so nothing they typed
+    is lost; its removal is then a clash they settle."""
+    state = pages.PageState.decode(request.form.get("page_state"))
+    if state is None or state.version is None:
+        return False
+    shown = drafts.version_document(g.case.id, state.version)
+    return bool(shown) and drafts.restore_item(g.case, current_user, target.scope, shown)
 
 
 def _page(target: navigation.Target, document: dict):
@@ -142,15 +156,36 @@ def _page(target: navigation.Target, document: dict):
             for path, (field_schema, error) in problems.items()
         }
 
+    latest = services.latest_version(g.case)
     asked = pages.ask(
-        services.plan_schema(), target.schema_path, target.page, _context(item=node), node, check
+        services.plan_schema(),
+        target.schema_path,
+        target.page,
+        _context(item=node),
+        node,
+        check,
+        version=latest.number if latest else 0,
     )
+    clashes, unchosen = [], set()
     if asked.answers is not None:
-        services.save_answers(g.case, current_user, target.scope, asked.answers)
-        if request.args.get("return") == "check":
-            return redirect(url_for("plans.check", case_id=g.case.id))
-        return redirect(navigation.after_page(g.case.id, target))
+        state = pages.PageState.decode(asked.form.page_state.data)
+        keep, unchosen = _keep_choices(state, asked.specs)
+        if not unchosen:
+            clashes = drafts.answer_page(
+                g.case, current_user, target.scope, asked.answers, state, keep
+            )
+            if not clashes:
+                if request.args.get("return") == "check":
+                    return redirect(url_for("plans.check", case_id=g.case.id))
+                return redirect(navigation.after_page(g.case.id, target))
+            latest = services.latest_version(g.case)
+            asked.form.page_state.data = _clash_state(asked, clashes, target, latest)
+        else:
+            draft = services.get_draft(g.case, current_user)
+            keys = [drafts.item_key(target.scope, path) for path in state.clashing]
+            clashes = drafts.clashes(draft, latest, keys)
     live.touch(g.case, current_user, target.section.id)
+    status = 409 if clashes else asked.status
     return render_template(
         "question_page.html",
         live_state=live.state(g.case, current_user, _flow()),
@@ -160,7 +195,70 @@ def _page(target: navigation.Target, document: dict):
         page=target.page,
         caption=_caption(target, document),
         back_url=navigation.before_page(g.case.id, target),
-    ), asked.status
+        clashes=_clash_rows(target, asked.specs, clashes, unchosen),
+    ), status
+
+
+def _keep_choices(state, specs) -> tuple[dict[str, str], set[str]]:
+    """What the person chose for each clash the page showed, and the clashes left unchosen."""
+    if state is None:
+        return {}, set()
+    names = {spec.path: spec.name for spec in specs}
+    keep = {
+        path: request.form.get(f"keep__{names[path]}") for path in state.clashing if path in names
+    }
+    unchosen = {path for path, choice in keep.items() if choice not in ("mine", "theirs")}
+    return {p: c for p, c in keep.items() if p not in unchosen}, unchosen
+
+
+def _clash_state(asked, clashes, target, latest) -> str:
+    """The page's state once it shows these clashes: given against the latest version, their
+    answers as the ones shown where the two clash."""
+    from coregroup.plans.drafts import digest
+
+    clashing = {c.key: c for c in clashes}
+    shown = {}
+    for spec in asked.specs:
+        key = drafts.item_key(target.scope, spec.path)
+        value = clashing[key].theirs if key in clashing else asked.answers.get(spec.path)
+        shown[spec.path] = digest(value)
+    paths = tuple(s.path for s in asked.specs if drafts.item_key(target.scope, s.path) in clashing)
+    return pages.PageState(latest.number if latest else 0, shown, paths).encode()
+
+
+def _clash_rows(target, specs, clashes, unchosen) -> list[dict]:
+    """Each clash as the page shows it: the question, who saved the other answer and when,
+    and both answers in words."""
+    from coregroup.plans.presenters import display
+
+    by_key = {drafts.item_key(target.scope, spec.path): spec for spec in specs}
+    draft = services.get_draft(g.case, current_user)
+    since = draft.base_number if draft else 0
+    rows = []
+    for clash in clashes:
+        spec = by_key.get(clash.key)
+        if spec is None:
+            continue
+        saved = drafts.who_changed(g.case, clash.key, min(since, _shown_version(since)))
+        author = next((m for m in g.case.members if m.ref == (saved and saved.author_ref)), None)
+        rows.append(
+            {
+                "name": spec.name,
+                "label": spec.label,
+                "by": f"{author.name} ({author.role_label})" if author else _("someone else"),
+                "at": saved.created_at if saved else None,
+                "version": saved.number if saved else None,
+                "theirs": display(spec.schema, clash.theirs, _members()) or _("(no answer)"),
+                "yours": display(spec.schema, clash.yours, _members()) or _("(no answer)"),
+                "error": _("Choose which answer to keep") if spec.path in unchosen else None,
+            }
+        )
+    return rows
+
+
+def _shown_version(default: int) -> int:
+    state = pages.PageState.decode(request.form.get("page_state"))
+    return state.version if state and state.version is not None else default
 
 
 def _caption(target: navigation.Target, document: dict) -> str:
@@ -193,14 +291,14 @@ def _list(target: navigation.Target, document: dict):
             (target.list_spec.path + "/add" if target.scope else "add"),
         ),
         continue_url=navigation.after_list(g.case.id, target),
-        form=FlaskForm(),
+        form=Form(),
     )
 
 
 def _add(target: navigation.Target, document: dict):
     if request.method != "POST":
         abort(405)
-    form = FlaskForm()
+    form = Form()
     if not form.validate():
         abort(400)
     item_id = services.add_item(g.case, current_user, target.scope, target.list_spec.path)
@@ -220,7 +318,7 @@ def _item(target: navigation.Target, document: dict):
 
 
 def _remove(target: navigation.Target, document: dict):
-    form = FlaskForm()
+    form = Form()
     spec = target.chain[-1]
     back = navigation.list_url(g.case.id, target, target.scope[:-1], spec)
     if request.method == "POST" and form.validate():
@@ -239,7 +337,7 @@ def _remove(target: navigation.Target, document: dict):
 @case_route("plan.contribute")
 def check(case_id: int):
     document, draft = services.working_document(g.case, current_user)
-    return _render_check(document, draft, errors=[])
+    return _render_check(document, draft, errors=[], conflicts=services.pending_conflicts(draft))
 
 
 def _render_check(document, draft, errors, conflicts=(), status=200):
@@ -274,21 +372,44 @@ def _render_check(document, draft, errors, conflicts=(), status=200):
         sections=reader.sections(errors, {"return": "check"}),
         draft=draft,
         summary_errors=summary_errors,
-        conflicts=describe_conflicts(
-            services.plan_schema(),
+        conflicts=_saved_by(
+            describe_conflicts(
+                services.plan_schema(),
+                conflicts,
+                services.latest_theirs(g.case),
+                draft.document if draft else document,
+                _members(),
+            ),
             conflicts,
-            services.latest_theirs(g.case),
-            draft.document if draft else document,
-            _members(),
+            draft,
         ),
-        form=FlaskForm(),
+        set_aside=set_aside_rows(
+            services.plan_schema(), services.set_aside(g.case, current_user), _members()
+        ),
+        form=Form(),
     ), status
+
+
+def _saved_by(rows, conflicts, draft):
+    """Each clash's row, naming who saved the other answer and when."""
+    since = draft.base_number if draft else 0
+    for row, conflict in zip(rows, conflicts, strict=True):
+        saved = drafts.who_changed(g.case, conflict.key, since)
+        author = next((m for m in g.case.members if saved and m.ref == saved.author_ref), None)
+        if saved and author:
+            row.saved_by = _(
+                "%(name)s, %(when)s (version %(number)s)",
+                name=f"{author.name} ({author.role_label})",
+                when=format_datetime(saved.created_at.replace(tzinfo=dt.UTC), "medium"),
+                number=saved.number,
+            )
+    return rows
 
 
 @bp.post("/save")
 @case_route("plan.contribute")
 def save(case_id: int):
-    form = FlaskForm()
+    form = Form()
     if not form.validate():
         abort(400)
     result = services.save_plan(g.case, current_user)
@@ -307,7 +428,7 @@ def save(case_id: int):
 @bp.post("/resolve")
 @case_route("plan.contribute")
 def resolve(case_id: int):
-    form = FlaskForm()
+    form = Form()
     keep = request.form.get("keep")
     if not form.validate() or keep not in ("mine", "theirs"):
         abort(400)
@@ -319,7 +440,7 @@ def resolve(case_id: int):
 @bp.post("/discard")
 @case_route("plan.contribute")
 def discard(case_id: int):
-    form = FlaskForm()
+    form = Form()
     if not form.validate():
         abort(400)
     services.discard_draft(g.case, current_user)
@@ -346,7 +467,7 @@ def live_state(case_id: int):
 @case_route("plan.edit")
 def restore(case_id: int, number: int):
     """Make an earlier version the latest again: a new version, never a rewrite."""
-    form = FlaskForm()
+    form = Form()
     found = services.get_version(g.case, number)
     if found is None or not form.validate():
         abort(404)
@@ -596,7 +717,7 @@ def translate(case_id: int, language: str):
     latest = services.latest_version(g.case)
     if latest is None or language not in WANTED or language == "en_GB":
         abort(404)
-    form = FlaskForm()
+    form = Form()
     found = translations.entries(services.plan_schema(), latest.document, language)
     if request.method == "POST" and form.validate():
         texts = {e.pointer: request.form.get(f"t{n}", "") for n, e in enumerate(found)}
@@ -628,7 +749,7 @@ def versions(case_id: int):
     return render_template(
         "plans/versions.html",
         versions=services.versions(g.case),
-        set_aside=services.set_aside(g.case),
+        set_aside=set_aside_rows(services.plan_schema(), services.set_aside(g.case), _members()),
     )
 
 

@@ -1,0 +1,154 @@
+"""A page answered after someone else saved: a clash is shown at once and nothing is lost;
+different answers merge silently; a draft is never replaced, only merged or set aside."""
+
+from coregroup.models import PlanDraft, SetAside
+from coregroup.plans import services
+from tests.conftest import page, sign_in
+
+CONTINGENCY = "contingency/contingency"
+
+
+def page_form(response) -> dict:
+    """The form's own fields as the page would send them back (what it showed)."""
+    html = page(response)
+    form = html.select_one("main form[method=post]")
+    data = {i["name"]: i.get("value", "") for i in form.select("input[type=hidden]")}
+    for area in form.select("textarea"):
+        data[area["name"]] = area.get_text()
+    return data
+
+
+def other_client(app, user):
+    other = app.test_client()
+    sign_in(other, user)
+    return other
+
+
+def latest(case) -> dict:
+    return services.latest_version(case).document
+
+
+def test_a_stale_page_shows_the_clash_naming_who_saved_and_both_texts_survive(app, client, planned):
+    """The sequence seen: Sam and Priya open the same page; Sam saves; Priya, still on the
+    old page, types and continues. Her Continue shows the clash before anything is written
+    over; Sam's text stays in the plan, hers in her draft, and she chooses."""
+    case, members = planned
+    url = f"/cases/{case.id}/plan/{CONTINGENCY}"
+    priya = other_client(app, members["priya"].user)
+    priyas_page = page_form(priya.get(url))  # opened before Sam saves
+
+    sams = page_form(client.get(url))
+    sams["contingency"] = "Sam: call the duty team first."
+    assert client.post(url, data=sams).status_code == 302
+    assert client.post(f"/cases/{case.id}/plan/save").status_code == 302
+    saved_by_sam = services.latest_version(case).number
+
+    priyas_page["contingency"] = "Priya: the grandmother takes the children."
+    answered = priya.post(url, data=priyas_page)
+    assert answered.status_code == 409
+    html = page(answered)
+    panel = html.select_one("#clash-contingency")
+    assert "Sam" in panel.get_text() and f"version {saved_by_sam}" in panel.get_text()
+    assert "Sam: call the duty team first." in panel.get_text()
+    assert html.select_one("textarea[name=contingency]").get_text() == priyas_page["contingency"]
+    # Nothing was written over: Sam's text is the plan's, Priya's is kept in her draft.
+    assert latest(case)["contingency"] == "Sam: call the duty team first."
+    draft = PlanDraft.query.filter_by(user_id=members["priya"].user.id).one()
+    assert draft.document["contingency"] == priyas_page["contingency"]
+
+    # She writes a combination of both and keeps it.
+    again = page_form(answered)
+    again["contingency"] = "Call the duty team first; then the grandmother takes the children."
+    again["keep__contingency"] = "mine"
+    assert priya.post(url, data=again).status_code == 302
+    assert priya.post(f"/cases/{case.id}/plan/save").status_code == 302
+    assert latest(case)["contingency"] == again["contingency"]
+
+
+def test_keeping_the_other_answer_sets_yours_aside(app, client, planned, db):
+    case, members = planned
+    url = f"/cases/{case.id}/plan/{CONTINGENCY}"
+    priya = other_client(app, members["priya"].user)
+    stale = page_form(priya.get(url))
+    mine = page_form(client.get(url))
+    mine["contingency"] = "Saved first"
+    client.post(url, data=mine)
+    client.post(f"/cases/{case.id}/plan/save")
+    stale["contingency"] = "Typed on an old page"
+    answered = priya.post(url, data=stale)
+    unchosen = page_form(answered)
+    refused = priya.post(url, data=unchosen)
+    assert refused.status_code == 409
+    assert page(refused).select_one(".govuk-error-summary a")["href"] == "#keep__contingency"
+    unchosen["keep__contingency"] = "theirs"
+    assert priya.post(url, data=unchosen).status_code == 302
+    assert priya.post(f"/cases/{case.id}/plan/save").status_code == 302
+    assert latest(case)["contingency"] == "Saved first"
+    kept = db.session.query(SetAside).filter_by(user_id=members["priya"].user.id).all()
+    assert [a.value["value"] for a in kept] == ["Typed on an old page"]
+
+
+def test_a_stale_page_of_another_field_merges_silently(app, client, planned):
+    case, members = planned
+    priya = other_client(app, members["priya"].user)
+    aims_url = f"/cases/{case.id}/plan/aims/aims"
+    stale = page_form(priya.get(aims_url))
+    url = f"/cases/{case.id}/plan/{CONTINGENCY}"
+    mine = page_form(client.get(url))
+    mine["contingency"] = "Sam's contingency"
+    client.post(url, data=mine)
+    client.post(f"/cases/{case.id}/plan/save")
+    stale["aims"] = "Priya's aims"
+    assert priya.post(aims_url, data=stale).status_code == 302
+    assert priya.post(f"/cases/{case.id}/plan/save").status_code == 302
+    assert latest(case)["aims"] == "Priya's aims"
+    assert latest(case)["contingency"] == "Sam's contingency"
+
+
+def test_an_unchanged_answer_on_a_stale_page_does_not_undo_a_save(app, client, planned):
+    """Pressing Continue on an old page without touching a field keeps the newer answer."""
+    case, members = planned
+    url = f"/cases/{case.id}/plan/{CONTINGENCY}"
+    priya = other_client(app, members["priya"].user)
+    stale = page_form(priya.get(url))
+    mine = page_form(client.get(url))
+    mine["contingency"] = "Newer"
+    client.post(url, data=mine)
+    client.post(f"/cases/{case.id}/plan/save")
+    assert priya.post(url, data=stale).status_code == 302
+    priya.post(f"/cases/{case.id}/plan/save")
+    assert latest(case)["contingency"] == "Newer"
+
+
+def test_two_windows_of_one_person_never_lose_the_first_answer(client, planned, db):
+    case, members = planned
+    url = f"/cases/{case.id}/plan/{CONTINGENCY}"
+    first, second = page_form(client.get(url)), page_form(client.get(url))
+    first["contingency"] = "Typed in the first window"
+    client.post(url, data=first)
+    second["contingency"] = "Typed in the second window"
+    assert client.post(url, data=second).status_code == 302
+    kept = db.session.query(SetAside).filter_by(user_id=members["sam"].user.id).all()
+    assert [a.value["value"] for a in kept] == ["Typed in the first window"]
+
+
+def test_answers_for_an_item_removed_meanwhile_are_kept_as_a_clash(app, client, planned):
+    case, members = planned
+    need = latest(case)["needs"][0]
+    url = f"/cases/{case.id}/plan/needs/{need['id']}/outcome"
+    priya = other_client(app, members["priya"].user)
+    stale = page(priya.get(url))
+    assert stale.select_one("form") is not None
+    form = page_form(priya.get(url))
+    # Sam removes the need and saves.
+    assert client.post(f"/cases/{case.id}/plan/needs/{need['id']}/remove").status_code == 302
+    assert client.post(f"/cases/{case.id}/plan/save").status_code == 302
+    assert all(n["id"] != need["id"] for n in latest(case).get("needs", []))
+    field = next(k for k in form if k not in ("csrf_token", "page_state"))
+    form[field] = "Priya's outcome, typed before she knew"
+    assert priya.post(url, data=form).status_code in (302, 409)
+    saved = priya.post(f"/cases/{case.id}/plan/save")
+    assert saved.status_code == 400  # the removal and her answers clash: shown, not lost
+    draft = PlanDraft.query.filter_by(user_id=members["priya"].user.id).one()
+    kept = next(n for n in draft.document["needs"] if n["id"] == need["id"])
+    assert form[field] in kept.values()
