@@ -231,3 +231,18 @@ def for_case(case_id: int, limit: int = 200) -> list[AuditEvent]:
             .limit(limit)
         )
     )
+
+
+def last_change_by_another(case_id: int, user_id: int, target: str) -> AuditEvent | None:
+    """The latest change to `target` (e.g. "POST /cases/1/meetings/2/…") by someone else."""
+    return db.session.scalar(
+        select(AuditEvent)
+        .where(
+            AuditEvent.case_id == case_id,
+            AuditEvent.action == "change",
+            AuditEvent.target == target,
+            AuditEvent.user_id != user_id,
+        )
+        .order_by(AuditEvent.id.desc())
+        .limit(1)
+    )

@@ -19,6 +19,7 @@ from flask import (
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from sqlalchemy import select
 from wtforms import PasswordField
 from wtforms.validators import InputRequired, ValidationError
@@ -135,49 +136,70 @@ def accept(token: str):
     if invitation is None:
         return render_template("invitations/not_valid.html"), 404
     member = invitation.member
+    owner = find_user(member.email)
+    if owner is not None:
+        return _accept_as_owner(token, member, owner)
     form = PasscodeForm()
     if form.validate_on_submit():
-        existing = False
         with audit.writing():
             invitation = find(token, lock=True)  # again, under the write lock: single use
             if invitation is None:
                 return render_template("invitations/not_valid.html"), 404
             member = invitation.member
-            user = find_user(member.email)
-            existing = user is not None
-            if existing:
-                # An invitation never signs anyone in to an account that exists already: the
-                # membership is linked, and they sign in as usual, with their own password.
-                if any(m.user_id == user.id for m in member.case.members):
-                    user = None
-            else:
-                user = User(
-                    email=member.email,
-                    name=member.name,
-                    professional=False,
-                    password_hash=hash_password(form.passcode.data),
-                    preferred_language=member.language,
-                )
-                db.session.add(user)
-                db.session.flush()
-            if user is not None:
-                member.user_id = user.id
+            if find_user(member.email) is not None:  # an account made meanwhile: its owner signs in
+                return redirect(url_for("invitations.accept", token=token))
+            user = User(
+                email=member.email,
+                name=member.name,
+                professional=False,
+                password_hash=hash_password(form.passcode.data),
+                preferred_language=member.language,
+            )
+            db.session.add(user)
+            db.session.flush()
+            member.user_id = user.id
             invitation.used_at = utcnow()
             _retire_others(member, keep_id=invitation.id)
-            audit.record(
-                "invitation-accepted",
-                f"member {member.id}",
-                user.id if user else None,
-                member.case_id,
-            )
-        if existing:
-            flash(_("You already have an account. Sign in with your own password."), "success")
-            return redirect(url_for("auth.login"))
+            audit.record("invitation-accepted", f"member {member.id}", user.id, member.case_id)
         start_session(user)
         return redirect(url_for("cases.overview", case_id=member.case_id))
     return render_template("invitations/accept.html", form=form, member=member), (
         400 if form.errors else 200
     )
+
+
+def _accept_as_owner(token: str, member, owner: User):
+    """An invitation for an e-mail address that has an account already. Opening the link
+    proves nothing about who holds it: the account's owner signs in (password and, for a
+    professional, the second factor) in this browser, then adds the case to their account."""
+    form = Form()
+    is_owner = current_user.is_authenticated and current_user.id == owner.id
+    if is_owner and request.method == "POST" and form.validate():
+        with audit.writing():
+            invitation = find(token, lock=True)
+            if invitation is None:
+                return render_template("invitations/not_valid.html"), 404
+            member = invitation.member
+            already = any(m.user_id == owner.id and m.id != member.id for m in member.case.members)
+            if not already:
+                member.user_id = owner.id
+            invitation.used_at = utcnow()
+            _retire_others(member, keep_id=invitation.id)
+            audit.record("invitation-accepted", f"member {member.id}", owner.id, member.case_id)
+        if already:
+            flash(_("You are in this core group already."), "success")
+        else:
+            flash(_("The case is added to your account."), "success")
+        return redirect(url_for("cases.overview", case_id=member.case_id))
+    sign_in = url_for("auth.login", next=url_for("invitations.accept", token=token))
+    return render_template(
+        "invitations/existing.html",
+        member=member,
+        is_owner=is_owner,
+        someone_else=current_user.is_authenticated and not is_owner,
+        sign_in_url=sign_in,
+        form=form,
+    ), (400 if request.method == "POST" else 200)
 
 
 def register_language(app) -> None:

@@ -58,6 +58,19 @@ def state_of(specs, data: dict, version: int | None = None) -> str:
     return PageState(version, shown).encode()
 
 
+def keep_choices(state: PageState | None, specs) -> tuple[dict[str, str], set[str]]:
+    """What the person chose for each clash the page showed ("mine": the answer in the box;
+    "theirs": the other), and the clashes left unchosen, by path."""
+    if state is None:
+        return {}, set()
+    names = {spec.path: spec.name for spec in specs}
+    keep = {
+        path: request.form.get(f"keep__{names[path]}") for path in state.clashing if path in names
+    }
+    unchosen = {path for path, choice in keep.items() if choice not in ("mine", "theirs")}
+    return {p: c for p, c in keep.items() if p not in unchosen}, unchosen
+
+
 @dataclass
 class Asked:
     specs: list[formgen.FieldSpec]

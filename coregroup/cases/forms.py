@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from dateutil.relativedelta import relativedelta
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     EmailField,
@@ -22,7 +23,7 @@ from wtforms.validators import (
 )
 
 from coregroup import rules
-from coregroup.formgen import DateInputField, WholeNumberField, _tidy
+from coregroup.formgen import DateInputField, DateRange, WholeNumberField, _tidy
 from coregroup.models import ROLE_LABELS
 from coregroup.webforms import Form
 
@@ -50,9 +51,38 @@ def _profiles():
     return [SelectChoice(p.id, _l(p.name)) for p in rules.load_profiles().values()]
 
 
+_BORN_HINT = _l("For a baby not yet born, enter the expected date of birth.")
+
+
 def _not_in_future(form, field):
     if field.data and dt.date.fromisoformat(field.data) > dt.date.today():
         raise ValidationError(_l("The date of the conference must be today or in the past"))
+
+
+def _within_years(before: int, after: int):
+    """A date from `before` years ago to `after` years ahead of today: others cannot be meant."""
+
+    def check(form, field):
+        today = dt.date.today()
+        DateRange(today - relativedelta(years=before), today + relativedelta(years=after))(
+            form, field
+        )
+
+    return check
+
+
+def _born(form, field):
+    """A child under 18 at the conference; an unborn child's expected date within 10 months."""
+    conference = _date_or_none(form.conference.data) or dt.date.today()
+    earliest = conference - relativedelta(years=18) + dt.timedelta(days=1)
+    DateRange(earliest, conference + relativedelta(months=10))(form, field)
+
+
+def _date_or_none(value) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(value) if value else None
+    except (TypeError, ValueError):
+        return None
 
 
 class ConferenceForm(Form):
@@ -69,14 +99,23 @@ class ConferenceForm(Form):
         validators=[DataRequired(message=_l("Enter the child's full name")), Length(max=200)],
         filters=[_tidy],
     )
-    child1_born = DateInputField(_l("Date of birth"), validators=[Optional()])
+    child1_born = DateInputField(
+        _l("Date of birth"), description=_BORN_HINT, validators=[Optional(), _born]
+    )
     child2 = StringField(
         _l("Second child's full name (if siblings share the plan)"),
         validators=[Optional(), Length(max=200)],
+        filters=[_tidy],
     )
-    child2_born = DateInputField(_l("Date of birth"), validators=[Optional()])
-    child3 = StringField(_l("Third child's full name"), validators=[Optional(), Length(max=200)])
-    child3_born = DateInputField(_l("Date of birth"), validators=[Optional()])
+    child2_born = DateInputField(
+        _l("Date of birth"), description=_BORN_HINT, validators=[Optional(), _born]
+    )
+    child3 = StringField(
+        _l("Third child's full name"), validators=[Optional(), Length(max=200)], filters=[_tidy]
+    )
+    child3_born = DateInputField(
+        _l("Date of birth"), description=_BORN_HINT, validators=[Optional(), _born]
+    )
     jurisdiction = RadioField(
         _l("Whose procedures apply?"),
         choices=_profiles,
@@ -84,7 +123,11 @@ class ConferenceForm(Form):
     )
     conference = DateInputField(
         _l("Date of the initial child protection conference"),
-        validators=[InputRequired(message=_l("Enter the date of the conference")), _not_in_future],
+        validators=[
+            InputRequired(message=_l("Enter the date of the conference")),
+            _not_in_future,
+            _within_years(5, 0),
+        ],
     )
     categories = SelectMultipleField(
         _l("Categories of concern"),
@@ -120,6 +163,7 @@ class ConferenceForm(Form):
     def validate_first_core_group(self, field):
         if field.data and self.conference.data and field.data < self.conference.data:
             raise ValidationError(_l("The first core group must be after the conference"))
+        _within_years(1, 1)(self, field)
 
     def validate_every_weeks(self, field):
         if field.data is not None and not 1 <= field.data <= 12:
@@ -166,7 +210,7 @@ class MemberForm(Form):
     )
     joined = DateInputField(
         _l("Date they joined the core group"),
-        validators=[InputRequired(message=_l("Enter the date they joined"))],
+        validators=[InputRequired(message=_l("Enter the date they joined")), _within_years(5, 1)],
     )
 
 
@@ -176,6 +220,7 @@ class ReviewConferenceForm(Form):
         validators=[
             InputRequired(message=_l("Enter the date of the review conference")),
             _not_in_future,
+            _within_years(5, 0),
         ],
     )
 
@@ -183,5 +228,5 @@ class ReviewConferenceForm(Form):
 class LeaveForm(Form):
     left = DateInputField(
         _l("Date they left the core group"),
-        validators=[InputRequired(message=_l("Enter the date they left"))],
+        validators=[InputRequired(message=_l("Enter the date they left")), _within_years(5, 1)],
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from flask_babel import format_date
 from flask_babel import gettext as _
 
@@ -27,6 +29,7 @@ def member_context(case, member, item=None, **extra) -> formgen.Context:
     from coregroup.meetings.services import case_rules
 
     extra.setdefault("limits", {"jurisdiction": case_rules(case).categories})
+    extra.setdefault("anchors", {"today": dt.date.today(), "conference": case.initial_conference})
     return formgen.Context(
         members=current, member_ref=member.ref, item=item, departed=departed, **extra
     )

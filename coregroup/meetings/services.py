@@ -74,18 +74,33 @@ def open_meeting(case: Case, kind: str) -> Meeting:
     return meeting
 
 
-def update_record(meeting: Meeting, answers: dict[str, object]) -> None:
+def update_record(meeting: Meeting, answers: dict[str, object], state=None, keep=None) -> dict:
     """Write one page's answers into the record, leaving every other answer as it is now.
 
     The row is read again under a write lock, so two people recording different pages of the
-    same meeting at once both keep their answers.
-    """
+    same meeting at once both keep their answers. An answer to a question that someone else
+    answered differently since the page was shown (`state`, a pages.PageState) is not written:
+    it comes back (path -> the answer now in the record) for the person to choose; `keep`
+    holds their choices for clashes the page showed (path -> "mine" or "theirs")."""
+    from coregroup.plans.drafts import digest
+
+    keep = keep or {}
     locked = db.session.scalar(select(Meeting).where(Meeting.id == meeting.id).with_for_update())
     record = copy.deepcopy(locked.record)
+    clashes = {}
     for path, value in answers.items():
+        now = docs.get_path(record, path)
+        shown = state.shown.get(path) if state is not None else None
+        if shown is not None and digest(now) != shown:  # someone answered since it was shown
+            if digest(value) != shown and value != now:
+                clashes[path] = now  # and this person changed it too, differently
+            continue
+        if shown is not None and path in state.clashing and keep.get(path) == "theirs":
+            continue  # their answer, already in the record, is kept
         docs.set_path(record, path, value)
     locked.record = record
     db.session.commit()
+    return clashes
 
 
 # --- Which sections a meeting asks, and for whom ------------------------------------------------

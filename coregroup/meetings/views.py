@@ -8,12 +8,13 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from coregroup import pages
+from coregroup import audit, pages
 from coregroup.access import case_route
 from coregroup.cases.people import member_context
 from coregroup.meetings import circulation, presenters, services
 from coregroup.models import MEETING_KINDS
 from coregroup.params import small_int
+from coregroup.plans import document as docs
 from coregroup.webforms import Form
 
 bp = Blueprint("meetings", __name__, url_prefix="/cases/<int:case_id>/meetings")
@@ -159,9 +160,17 @@ def _ask(meeting, section, key, page_id):
         }
 
     asked = pages.ask(services.meeting_schema(), (), page, form_ctx, meeting.record, check)
+    clashes, unchosen = {}, set()
     if asked.answers is not None:
-        services.update_record(meeting, asked.answers)
-        return redirect(_after(meeting, section, key, page, ctx))
+        state = pages.PageState.decode(asked.form.page_state.data)
+        keep, unchosen = pages.keep_choices(state, asked.specs)
+        if unchosen:
+            clashes = {path: docs.get_path(meeting.record, path) for path in state.clashing}
+        else:
+            clashes = services.update_record(meeting, asked.answers, state, keep)
+            if not clashes:
+                return redirect(_after(meeting, section, key, page, ctx))
+            asked.form.page_state.data = _clash_state(asked, clashes)
     caption = _(section.title) + (f" › {labels[key]}" if key else "")
     return render_template(
         "question_page.html",
@@ -171,7 +180,45 @@ def _ask(meeting, section, key, page_id):
         caption=caption,
         meeting=meeting,
         back_url=url_for("meetings.show", case_id=meeting.case_id, number=meeting.number),
-    ), asked.status
+        clashes=_clash_rows(asked, clashes, unchosen),
+    ), (409 if clashes else asked.status)
+
+
+def _clash_state(asked, clashes: dict) -> str:
+    from coregroup.plans.drafts import digest
+
+    shown = {
+        spec.path: digest(clashes[spec.path] if spec.path in clashes else asked.answers[spec.path])
+        for spec in asked.specs
+    }
+    return pages.PageState(None, shown, tuple(p for p in shown if p in clashes)).encode()
+
+
+def _clash_rows(asked, clashes: dict, unchosen: set) -> list[dict]:
+    """Each clash as the page shows it: the question, who recorded the other answer and when
+    (from the audit trail: their change to this page), and both answers in words."""
+    from coregroup.plans.presenters import display
+
+    if not clashes:
+        return []
+    event = audit.last_change_by_another(g.case.id, current_user.id, f"POST {request.path}")
+    author = next((m for m in g.case.members if event and m.user_id == event.user_id), None)
+    members = {m.ref: f"{m.name} ({m.role_label})" for m in g.case.members}
+    typed = {spec.path: asked.form[spec.name].data for spec in asked.specs}
+    return [
+        {
+            "name": spec.name,
+            "label": spec.label,
+            "by": f"{author.name} ({author.role_label})" if author else _("someone else"),
+            "at": event.at if event else None,
+            "version": None,
+            "theirs": display(spec.schema, clashes[spec.path], members) or _("(no answer)"),
+            "yours": display(spec.schema, typed.get(spec.path), members) or _("(no answer)"),
+            "error": _("Choose which answer to keep") if spec.path in unchosen else None,
+        }
+        for spec in asked.specs
+        if spec.path in clashes
+    ]
 
 
 @bp.route("/<int:number>/<section_id>/<page_id>", methods=["GET", "POST"])

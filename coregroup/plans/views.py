@@ -30,7 +30,7 @@ from sqlalchemy import Integer, String, bindparam, literal, null, select, union_
 from sqlalchemy.orm import defer
 from werkzeug.datastructures import MultiDict
 
-from coregroup import formgen, fragments, pages
+from coregroup import formgen, fragments, pages, textpolicy
 from coregroup.access import case_route
 from coregroup.cases.people import member_context
 from coregroup.extensions import db
@@ -169,7 +169,7 @@ def _page(target: navigation.Target, document: dict):
     clashes, unchosen = [], set()
     if asked.answers is not None:
         state = pages.PageState.decode(asked.form.page_state.data)
-        keep, unchosen = _keep_choices(state, asked.specs)
+        keep, unchosen = pages.keep_choices(state, asked.specs)
         if not unchosen:
             clashes = drafts.answer_page(
                 g.case, current_user, target.scope, asked.answers, state, keep
@@ -197,18 +197,6 @@ def _page(target: navigation.Target, document: dict):
         back_url=navigation.before_page(g.case.id, target),
         clashes=_clash_rows(target, asked.specs, clashes, unchosen),
     ), status
-
-
-def _keep_choices(state, specs) -> tuple[dict[str, str], set[str]]:
-    """What the person chose for each clash the page showed, and the clashes left unchosen."""
-    if state is None:
-        return {}, set()
-    names = {spec.path: spec.name for spec in specs}
-    keep = {
-        path: request.form.get(f"keep__{names[path]}") for path in state.clashing if path in names
-    }
-    unchosen = {path for path, choice in keep.items() if choice not in ("mine", "theirs")}
-    return {p: c for p, c in keep.items() if p not in unchosen}, unchosen
 
 
 def _clash_state(asked, clashes, target, latest) -> str:
@@ -239,7 +227,7 @@ def _clash_rows(target, specs, clashes, unchosen) -> list[dict]:
         spec = by_key.get(clash.key)
         if spec is None:
             continue
-        saved = drafts.who_changed(g.case, clash.key, min(since, _shown_version(since)))
+        saved = drafts.who_changed(g.case, clash.key, min(since, _page_version(since)))
         author = next((m for m in g.case.members if m.ref == (saved and saved.author_ref)), None)
         rows.append(
             {
@@ -256,7 +244,7 @@ def _clash_rows(target, specs, clashes, unchosen) -> list[dict]:
     return rows
 
 
-def _shown_version(default: int) -> int:
+def _page_version(default: int) -> int:
     state = pages.PageState.decode(request.form.get("page_state"))
     return state.version if state and state.version is not None else default
 
@@ -628,6 +616,8 @@ def send_views(case_id: int):
     limit = services.plan_schema().at(("familyViews", "*", "views")).get("maxLength", 4000)
     if not isinstance(text, str) or not text.strip():
         error, pointer = _("Write your views before you send them."), "/views"
+    elif reason := textpolicy.problem(text):
+        error, pointer = textpolicy.message(reason), "/views"
     elif len(text) > limit:
         error, pointer = (
             _("Your views must be %(limit)s characters or fewer.", limit=format_number(limit)),
@@ -645,7 +635,8 @@ def send_views(case_id: int):
         return _render_read(
             views_error=error, typed=text if isinstance(text, str) else "", status=400
         )
-    result = services.save_views(g.case, current_user, g.member.ref, text.strip(), base)
+    text = textpolicy.nfc(text.strip())
+    result = services.save_views(g.case, current_user, g.member.ref, text, base)
     check_url = url_for("plans.check", case_id=case_id)
     if result.conflicts:
         if as_json:
@@ -718,29 +709,88 @@ def translate(case_id: int, language: str):
     if latest is None or language not in WANTED or language == "en_GB":
         abort(404)
     form = Form()
-    found = translations.entries(services.plan_schema(), latest.document, language)
+    # The originals as the page showed them: translations are recorded against those, and
+    # merged with whatever was saved since (a clash is kept in the translator's draft).
+    shown = _version_shown(latest, request.form.get("base") if request.method == "POST" else None)
+    found = translations.entries(services.plan_schema(), shown.document, language)
     if request.method == "POST" and form.validate():
         texts = {e.pointer: request.form.get(f"t{n}", "") for n, e in enumerate(found)}
-        yours = translations.apply(copy.deepcopy(latest.document), language, texts)
-        outcome = editing.edit(g.case, current_user, latest.number, yours)
-        if outcome.version is not None:
-            flash(
-                _(
-                    "Translations saved in version %(number)s of the plan.",
-                    number=outcome.version.number,
-                ),
-                "success",
-            )
-            return redirect(url_for("plans.read", case_id=case_id))
-        flash(_("The plan changed while you were translating. Check the originals again."), "error")
-        return redirect(url_for("plans.translate", case_id=case_id, language=language))
+        problem = next(
+            (
+                (n, textpolicy.message(reason))
+                for n, e in enumerate(found)
+                if (reason := textpolicy.problem(texts[e.pointer]))
+            ),
+            None,
+        )
+        if problem is None:
+            texts = {where: textpolicy.nfc(text) for where, text in texts.items()}
+            yours = translations.apply(copy.deepcopy(shown.document), language, texts)
+            outcome = editing.edit(g.case, current_user, shown.number, yours)
+            if outcome.version is not None:
+                flash(
+                    _(
+                        "Translations saved in version %(number)s of the plan.",
+                        number=outcome.version.number,
+                    ),
+                    "success",
+                )
+                return redirect(url_for("plans.read", case_id=case_id))
+            if outcome.conflicts:
+                flash(
+                    _(
+                        "Someone else changed the same translations meanwhile. Yours are kept: "
+                        "check them, then save."
+                    ),
+                    "error",
+                )
+                return redirect(url_for("plans.check", case_id=case_id))
+            problem = _translation_problem(found, language, outcome.errors)
+        for n, entry in enumerate(found):  # shown again as typed, with the problem at its field
+            entry.translation = request.form.get(f"t{n}", "")
+        return render_template(
+            "plans/translate.html",
+            entries=found,
+            language=language,
+            language_name=own_name(language),
+            form=form,
+            base=shown.number,
+            problem=problem,
+            summary_errors=[{"text": problem[1], "href": f"#t{problem[0]}"}] if problem else [],
+        ), 400
     return render_template(
         "plans/translate.html",
         entries=found,
         language=language,
         language_name=own_name(language),
         form=form,
+        base=shown.number,
+        problem=None,
+        summary_errors=[],
     )
+
+
+def _translation_problem(found, language: str, errors) -> tuple[int, str]:
+    """The first error of a translation, as (which entry, what to say)."""
+    from coregroup.plans.translations import pointer_parts
+
+    for error in errors:
+        parts = pointer_parts(error.pointer)
+        if parts[:2] == ["translations", language] and len(parts) > 2:
+            n = next((n for n, e in enumerate(found) if e.pointer == parts[2]), None)
+            if n is not None:
+                field = services.plan_schema().at(["translations", "*", "*", "text"])
+                return n, message_for(field, error)
+    return 0, _("The translations could not be saved. Check them and try again.")
+
+
+def _version_shown(latest, raw=None):
+    """The version a form was shown from (`base`), or the latest if it names none of ours."""
+    try:
+        number = small_int(raw) if raw else None
+    except ValueError:
+        number = None
+    return (services.get_version(g.case, number) if number else None) or latest
 
 
 @bp.get("/versions")

@@ -9,7 +9,9 @@ from coregroup.models import Member, PendingSubmission, UserSession
 from tests.conftest import PASSWORD, make_user, page, sign_in
 
 
-def test_an_invitation_never_signs_in_to_an_existing_account(client, planned, db, app):
+def test_an_invitation_never_links_an_existing_account_on_its_own(client, planned, db, app):
+    """Whoever holds the link proves nothing: the account's owner signs in, in this browser,
+    and adds the case to their account themselves."""
     case, members = planned
     existing = make_user(email="already@example.com", professional=False)
     carer = Member(case_id=case.id, name="Cara", role="carer", email="already@example.com")
@@ -20,11 +22,27 @@ def test_an_invitation_never_signs_in_to_an_existing_account(client, planned, db
         page(response).select_one("#invitation-link").get_text(strip=True).split("localhost", 1)[1]
     )
     client.post("/sign-out")
-    accepted = client.post(
-        path, data={"passcode": "green lamp river stone", "again": "green lamp river stone"}
-    )
-    assert accepted.headers["Location"] == "/sign-in", "sent to sign in as usual"
+    # Someone holding the link, not signed in: asked to sign in; nothing is linked.
+    held = client.post(path, data={"passcode": "green lamp river stone", "again": "green lamp"})
+    assert held.status_code == 400
+    sign_in_link = page(held).select_one("main a.govuk-link")["href"]
+    assert sign_in_link.startswith("/sign-in?next=")
     assert client.get("/cases").status_code == 302, "not signed in by the invitation"
+    assert carer.user_id is None
+    # Someone else, signed in with another account, cannot take it either.
+    sign_in(client, members["layla"].user)
+    other = client.get(path)
+    assert "someone else" in page(other).select_one("main").get_text()
+    assert client.post(path).status_code == 400
+    db.session.refresh(carer)
+    assert carer.user_id is None
+    client.post("/sign-out")
+    # The owner signs in from the link's page, comes back to it, and accepts.
+    signed = client.post(sign_in_link, data={"email": existing.email, "password": PASSWORD})
+    assert signed.headers["Location"] == path
+    accepted = client.post(path)
+    assert accepted.headers["Location"] == f"/cases/{case.id}"
+    db.session.refresh(carer)
     assert carer.user_id == existing.id
     assert client.get(path).status_code == 404, "used"
 
