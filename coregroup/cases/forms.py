@@ -163,7 +163,9 @@ class ConferenceForm(Form):
     def validate_first_core_group(self, field):
         if field.data and self.conference.data and field.data < self.conference.data:
             raise ValidationError(_l("The first core group must be after the conference"))
-        _within_years(1, 1)(self, field)
+        conference = _date_or_none(self.conference.data)
+        if conference:
+            DateRange(conference, conference + relativedelta(years=1))(self, field)
 
     def validate_every_weeks(self, field):
         if field.data is not None and not 1 <= field.data <= 12:

@@ -152,3 +152,86 @@ def test_answers_for_an_item_removed_meanwhile_are_kept_as_a_clash(app, client, 
     draft = PlanDraft.query.filter_by(user_id=members["priya"].user.id).one()
     kept = next(n for n in draft.document["needs"] if n["id"] == need["id"])
     assert form[field] in kept.values()
+
+
+def _token_patch(app, case, secret, body, tag):
+    return app.test_client().patch(
+        f"/api/v1/cases/{case.id}/plan",
+        json=body,
+        headers={
+            "Authorization": f"Bearer {secret}",
+            "If-Match": tag,
+            "Content-Type": "application/merge-patch+json",
+        },
+    )
+
+
+def test_an_api_clash_merges_into_the_same_persons_web_draft(app, client, planned, db):
+    """Sam types on the web (not saved); his token then sends a patch that clashes with a save
+    by Priya. Neither his typed answers nor his patch are lost: both are in his draft, and
+    his earlier typed answer to the same question is set aside where he is shown it."""
+    from coregroup.api import tokens
+
+    case, members = planned
+    sam = members["sam"].user
+    _token, secret = tokens.create(sam, "Case system", ["read:plans", "write:plans"])
+    db.session.commit()
+    tag = client.get(f"/api/v1/cases/{case.id}/plan").headers["ETag"]
+    # Typed on the web, not saved: two answers.
+    client.post(f"/cases/{case.id}/plan/aims/aims", data={"aims": "Typed on the web"})
+    url = f"/cases/{case.id}/plan/{CONTINGENCY}"
+    typed = page_form(client.get(url))
+    typed["contingency"] = "Web contingency"
+    client.post(url, data=typed)
+    # Priya saves a different aim.
+    priya = other_client(app, members["priya"].user)
+    priya.post(f"/cases/{case.id}/plan/aims/aims", data={"aims": "Priya's aim"})
+    assert priya.post(f"/cases/{case.id}/plan/save").status_code == 302
+    # Sam's system patches the aims from the version it read: a clash.
+    clash = _token_patch(app, case, secret, {"aims": "From the case system"}, tag)
+    assert clash.status_code == 409
+    draft = db.session.query(PlanDraft).filter_by(user_id=sam.id).one()
+    assert draft.document["aims"] == "From the case system"
+    assert draft.document["contingency"] == "Web contingency", "the typed answer is still there"
+    kept = db.session.query(SetAside).filter_by(user_id=sam.id).all()
+    assert [a.value["value"] for a in kept] == ["Typed on the web"]
+    check = page(client.get(f"/cases/{case.id}/plan/check"))
+    assert "Typed on the web" in check.select_one("#set-aside").get_text()
+    assert "Priya's aim" in check.select_one("#conflicts").get_text()
+
+
+def test_family_views_that_clash_merge_into_the_draft(app, client, planned, db):
+    case, members = planned
+    layla = other_client(app, members["layla"].user)
+    base = services.latest_version(case).number
+    url = f"/cases/{case.id}/plan/views"
+    assert layla.post(url, data={"views": "From my phone", "base": base}).status_code == 302
+    # The same words typed on another phone, from the same old version, differently.
+    response = layla.post(url, data={"views": "From my laptop", "base": base})
+    assert response.status_code == 302 and response.headers["Location"].endswith("/plan/check")
+    draft = db.session.query(PlanDraft).filter_by(user_id=members["layla"].user.id).one()
+    assert draft.document["familyViews"]["m-layla"]["views"] == "From my laptop"
+    assert latest(case)["familyViews"]["m-layla"]["views"] == "From my phone"
+
+
+def test_the_translate_page_records_against_the_version_it_showed(app, client, planned, db):
+    case, members = planned
+    members["layla"].language = "ar"
+    db.session.commit()
+    form = page(client.get(f"/cases/{case.id}/plan/translate/ar"))
+    labels = [lab.get_text(strip=True) for lab in form.select("label.govuk-label")]
+    index = labels.index("What is the core group trying to achieve?")
+    base = form.select_one("input[name=base]")["value"]
+    original = latest(case)["aims"]
+    # Meanwhile the aims change.
+    priya = other_client(app, members["priya"].user)
+    priya.post(f"/cases/{case.id}/plan/aims/aims", data={"aims": "New aims"})
+    priya.post(f"/cases/{case.id}/plan/save")
+    response = client.post(
+        f"/cases/{case.id}/plan/translate/ar", data={f"t{index}": "ترجمة", "base": base}
+    )
+    assert response.status_code == 302
+    saved = latest(case)
+    assert saved["aims"] == "New aims"
+    # Recorded against the original it translated: shown as out of date, not as current.
+    assert saved["translations"]["ar"]["/aims"] == {"text": "ترجمة", "source": original}
