@@ -53,9 +53,10 @@ def test_a_meeting_more_than_a_year_from_today_is_refused(client, planned, shift
     assert response.status_code == 400
     today = dt.date.today()
     assert page(response).select_one("#date-error") is not None
-    assert str((today + relativedelta(years=1)).year) in page(response).select_one(
-        "#date-error"
-    ).get_text()
+    assert (
+        str((today + relativedelta(years=1)).year)
+        in page(response).select_one("#date-error").get_text()
+    )
 
 
 def test_the_plans_next_meeting_date_is_checked_too(client, planned):
@@ -84,9 +85,7 @@ def test_a_child_eighteen_or_over_at_the_conference_is_refused(client, signed_in
 def test_an_expected_date_of_birth_is_allowed_for_an_unborn_child(client, signed_in):
     data = conference(**date_fields("child1_born", dt.date(2026, 3, 1)))
     assert client.post("/cases/new", data=data).status_code == 302
-    too_far = conference(
-        reference="CP-2", **date_fields("child1_born", dt.date(2026, 11, 1))
-    )
+    too_far = conference(reference="CP-2", **date_fields("child1_born", dt.date(2026, 11, 1)))
     assert client.post("/cases/new", data=too_far).status_code == 400
 
 

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import text as sql
 
 from coregroup import textpolicy
-from coregroup.models import Member, PlanVersion
+from coregroup.models import Member
 from coregroup.plans import services
 from tests.conftest import make_user, page, sign_in
 
@@ -27,9 +27,13 @@ def test_a_form_refuses_a_control_character_at_its_field_keeping_the_text(client
     response = client.post(f"/cases/{case.id}/plan/aims/aims", data={"aims": bad})
     assert response.status_code == 400
     html = page(response)
-    assert html.select_one("#aims-error").get_text(strip=True).endswith(
-        "There is a hidden character in this answer that cannot be kept. "
-        "Type it again, or paste it as plain text."
+    assert (
+        html.select_one("#aims-error")
+        .get_text(strip=True)
+        .endswith(
+            "There is a hidden character in this answer that cannot be kept. "
+            "Type it again, or paste it as plain text."
+        )
     )
     assert html.select_one(".govuk-error-summary a")["href"] == "#aims"
     assert html.select_one("textarea[name=aims]").get_text() == bad
