@@ -119,8 +119,11 @@ def scrub(value):
     return value
 
 
-def load_stored(text: str):
-    """A stored JSON document (SQLite keeps them as text), scrubbed when it holds bad text."""
+def load_stored(text: str | bytes):
+    """A stored JSON document (SQLite keeps them as text; psycopg hands over bytes), scrubbed
+    when it holds bad text."""
+    if isinstance(text, bytes | bytearray | memoryview):
+        text = bytes(text).decode("utf-8", "replace")
     value = json.loads(text)
     if _ESCAPED_BAD.search(text) or BAD.search(text):
         cleaned = scrub(value)
