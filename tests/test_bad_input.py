@@ -43,15 +43,6 @@ def test_spaces_alone_are_not_an_answer_to_a_required_question(client, planned):
     assert "Enter what needs to change" in page(response).text
 
 
-def test_control_characters_are_dropped_not_stored(client, planned):
-    case, members = planned
-    client.post(f"/cases/{case.id}/plan/aims/aims", data={"aims": "Safe\x00 at home"})
-    assert client.post(f"/cases/{case.id}/plan/save").status_code == 302
-    from coregroup.plans import services
-
-    assert services.latest_version(case).document["aims"] == "Safe at home"
-
-
 def test_a_malformed_given_by_hand_post_sends_nothing(client, planned, app):
     case, _ = planned
     base = start(client, case)

@@ -309,16 +309,31 @@ def _remove(target: navigation.Target, document: dict):
     form = Form()
     spec = target.chain[-1]
     back = navigation.list_url(g.case.id, target, target.scope[:-1], spec)
+    # The item as this page showed it: removing it after someone changed it is their change
+    # lost, so the page says so and asks again.
+    shown = drafts.digest(find_item(document, target.scope))
+    changed = False
     if request.method == "POST" and form.validate():
-        services.remove_item(g.case, current_user, target.scope)
-        flash(_("Removed."), "success")
-        return redirect(back)
+        changed = request.form.get("shown", shown) != shown
+        if not changed:
+            services.remove_item(g.case, current_user, target.scope)
+            flash(_("Removed."), "success")
+            return redirect(back)
     owner = find_item(document, target.scope[:-1])
     number = next(
         n for n, i in enumerate(owner[spec.path], start=1) if i["id"] == target.scope[-1][1]
     )
     title = item_title(services.plan_schema().at(list(spec.schema_path[:-1])), number)
-    return render_template("plans/remove.html", form=form, title=title, back_url=back)
+    item_url = navigation.url(g.case.id, target.section, target.scope, "")
+    return render_template(
+        "plans/remove.html",
+        form=form,
+        title=title,
+        back_url=back,
+        shown=shown,
+        changed=changed,
+        item_url=item_url,
+    ), (409 if changed else 200)
 
 
 @bp.get("/check")

@@ -235,3 +235,25 @@ def test_the_translate_page_records_against_the_version_it_showed(app, client, p
     assert saved["aims"] == "New aims"
     # Recorded against the original it translated: shown as out of date, not as current.
     assert saved["translations"]["ar"]["/aims"] == {"text": "ترجمة", "source": original}
+
+
+def test_removing_an_item_someone_changed_since_asks_again(app, client, planned):
+    case, members = planned
+    need = latest(case)["needs"][0]
+    remove_url = f"/cases/{case.id}/plan/needs/{need['id']}/remove"
+    priya = other_client(app, members["priya"].user)
+    confirm = page_form(priya.get(remove_url))
+    change_url = f"/cases/{case.id}/plan/needs/{need['id']}/change"
+    sams = page_form(client.get(change_url))
+    sams["why"] = "Sam's new reason"
+    client.post(change_url, data=sams)
+    client.post(f"/cases/{case.id}/plan/save")
+    asked = priya.post(remove_url, data=confirm)
+    assert asked.status_code == 409
+    assert page(asked).select_one("#changed") is not None
+    priya.post(f"/cases/{case.id}/plan/save")
+    assert any(n["id"] == need["id"] for n in latest(case)["needs"]), "not removed unasked"
+    again = priya.post(remove_url, data=page_form(asked))
+    assert again.status_code == 302
+    assert priya.post(f"/cases/{case.id}/plan/save").status_code == 302
+    assert all(n["id"] != need["id"] for n in latest(case)["needs"])
