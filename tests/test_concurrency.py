@@ -105,6 +105,30 @@ def signed_in_session(base, email, password) -> requests.Session:
     return session
 
 
+def api_edits(session, url: str, who: str, rng, outcomes, lock) -> None:
+    """EDITS random JSON Patches through the API, each against the version last read: each
+    goes to `accepted` (field, value, version), a clash kept as a draft, or a failure."""
+    accepted, clashes, failures = outcomes
+    etag = session.get(url).headers["ETag"]
+    for i in range(EDITS):
+        field, value = rng.choice(FIELDS), f"{who} edit {i}"
+        response = session.patch(
+            url,
+            json=[{"op": "add", "path": field, "value": value}],
+            headers={"If-Match": etag, "Content-Type": "application/json-patch+json"},
+        )
+        with lock:
+            if response.status_code == 200:
+                accepted.append((field, value, int(response.headers["X-Plan-Version"])))
+                etag = response.headers["ETag"]
+            elif response.status_code == 409:
+                clashes.append((field, value))
+            else:
+                failures.append((response.status_code, response.text[:200]))
+        if response.status_code == 409 or rng.random() < 0.3:
+            etag = session.get(url).headers["ETag"]
+
+
 def test_ten_editors_lose_no_edit(server):
     base, credentials, log = server
     accounts = [e for e in credentials if e.split("@")[0] in ("sam", "priya", "owen", "ruth")]
@@ -113,27 +137,11 @@ def test_ten_editors_lose_no_edit(server):
     lock = threading.Lock()
 
     def editor(n: int):
-        rng = random.Random(n)
         email = accounts[n % len(accounts)]
         session = signed_in_session(base, email, credentials[email])
-        etag = session.get(url).headers["ETag"]
-        for i in range(EDITS):
-            field, value = rng.choice(FIELDS), f"editor {n} edit {i}"
-            response = session.patch(
-                url,
-                json=[{"op": "add", "path": field, "value": value}],
-                headers={"If-Match": etag, "Content-Type": "application/json-patch+json"},
-            )
-            with lock:
-                if response.status_code == 200:
-                    accepted.append((field, value, int(response.headers["X-Plan-Version"])))
-                    etag = response.headers["ETag"]
-                elif response.status_code == 409:
-                    conflicts.append((field, value))
-                else:
-                    failures.append((response.status_code, response.text[:200]))
-            if response.status_code == 409 or rng.random() < 0.3:
-                etag = session.get(url).headers["ETag"]
+        api_edits(
+            session, url, f"editor {n}", random.Random(n), (accepted, conflicts, failures), lock
+        )
 
     threads = [threading.Thread(target=editor, args=(n,)) for n in range(EDITORS)]
     for thread in threads:
@@ -237,24 +245,7 @@ def test_ten_editors_half_on_the_web_forms_lose_no_edit(server, database_uri, tm
     lock = threading.Lock()
 
     def api_editor(n: int, rng, session):
-        etag = session.get(api).headers["ETag"]
-        for i in range(EDITS):
-            field, value = rng.choice(FIELDS), f"api editor {n} edit {i}"
-            response = session.patch(
-                api,
-                json=[{"op": "add", "path": field, "value": value}],
-                headers={"If-Match": etag, "Content-Type": "application/json-patch+json"},
-            )
-            with lock:
-                if response.status_code == 200:
-                    accepted.append((field, value, int(response.headers["X-Plan-Version"])))
-                    etag = response.headers["ETag"]
-                elif response.status_code == 409:
-                    kept.append((field, value))
-                else:
-                    failures.append((response.status_code, response.text[:200]))
-            if response.status_code == 409 or rng.random() < 0.3:
-                etag = session.get(api).headers["ETag"]
+        api_edits(session, api, f"api editor {n}", rng, (accepted, kept, failures), lock)
 
     def save(session, rng) -> int | None:
         """Save the draft, settling any clash at "check your answers"; the version saved."""

@@ -718,7 +718,7 @@ def _read_summary(latest, language: str) -> tuple[Markup, dict | None, dict]:
 @case_route("plan.edit")
 def translate(case_id: int, language: str):
     """A professional adds the plan's own words in a family member's language."""
-    from coregroup.i18n import WANTED, own_name
+    from coregroup.i18n import WANTED
 
     latest = services.latest_version(g.case)
     if latest is None or language not in WANTED or language == "en_GB":
@@ -763,25 +763,22 @@ def translate(case_id: int, language: str):
             problem = _translation_problem(found, language, outcome.errors)
         for n, entry in enumerate(found):  # shown again as typed, with the problem at its field
             entry.translation = request.form.get(f"t{n}", "")
-        return render_template(
-            "plans/translate.html",
-            entries=found,
-            language=language,
-            language_name=own_name(language),
-            form=form,
-            base=shown.number,
-            problem=problem,
-            summary_errors=[{"text": problem[1], "href": f"#t{problem[0]}"}] if problem else [],
-        ), 400
+        return _render_translate(found, language, form, shown.number, problem), 400
+    return _render_translate(found, language, form, shown.number)
+
+
+def _render_translate(found, language: str, form, base: int, problem=None) -> str:
+    from coregroup.i18n import own_name
+
     return render_template(
         "plans/translate.html",
         entries=found,
         language=language,
         language_name=own_name(language),
         form=form,
-        base=shown.number,
-        problem=None,
-        summary_errors=[],
+        base=base,
+        problem=problem,
+        summary_errors=[{"text": problem[1], "href": f"#t{problem[0]}"}] if problem else [],
     )
 
 
