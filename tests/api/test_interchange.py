@@ -32,7 +32,15 @@ def _without_extensions(node):
 
 PLANS = from_schema(_without_extensions(SCHEMAS["child-protection-plan"].raw))
 RECORDS = from_schema(_without_extensions(SCHEMAS["core-group-meeting"].raw))
-TEXT = st.text(st.characters(exclude_categories=("Cs",), exclude_characters="\x00"), max_size=30)
+# Text the policy accepts (what it refuses is tested on its own, in tests/test_text_policy.py).
+ACCEPTED_CONTROLS = "\t\n\r"
+TEXT = st.text(
+    st.characters(
+        exclude_categories=("Cs",),
+        exclude_characters="".join(chr(c) for c in range(32) if chr(c) not in ACCEPTED_CONTROLS),
+    ),
+    max_size=30,
+)
 DATES = st.one_of(st.none(), st.dates(dt.date(2000, 1, 1), dt.date(2099, 12, 31)).map(str))
 TIMES = st.datetimes(dt.datetime(2000, 1, 1), dt.datetime(2099, 12, 31)).map(
     lambda t: t.isoformat(timespec="microseconds")
