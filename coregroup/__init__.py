@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import functools
+import json
 import os
 import secrets
 
 from babel import Locale
 from flask import Flask, Request, g, has_request_context, request, session
+from flask.json.provider import DefaultJSONProvider
 from sqlalchemy import event, exc
 from sqlalchemy.engine import Engine
 from sqlalchemy.pool import Pool
@@ -137,6 +139,21 @@ def _sqlite_begin(connection):
     connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+class StrictJSONProvider(DefaultJSONProvider):
+    """Flask's JSON, but a body we are sent may not repeat a key in one object (one of the two
+    would be silently dropped) nor use NaN or Infinity (not JSON). Flask's own uses (the
+    session's tagged JSON passes an object_hook) read as before."""
+
+    def loads(self, s, **kwargs):
+        if kwargs:
+            return super().loads(s, **kwargs)
+        return json.loads(s, object_pairs_hook=textpolicy.no_repeated_keys, parse_constant=_no_nan)
+
+
+def _no_nan(name: str):
+    raise ValueError(f"{name} is not JSON")
+
+
 class PolicyRequest(Request):
     """Every JSON body is read through the text policy: NFC, bad characters and deep nesting
     refused (coregroup.textpolicy; coregroup.errors answers 422 or 400 naming the place)."""
@@ -151,6 +168,7 @@ class PolicyRequest(Request):
 
 class CoreGroup(Flask):
     request_class = PolicyRequest
+    json_provider_class = StrictJSONProvider
 
     def log_exception(self, exc_info) -> None:
         """Errors are logged by the error handler, without their messages (coregroup.errors)."""

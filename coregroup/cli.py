@@ -209,6 +209,10 @@ def import_command(file, email: str):
         raise click.ClickException(
             f"{bad.pointer or '/'}: {textpolicy.message(bad.reason)}"
         ) from bad
+    except textpolicy.RepeatedKey as repeated:
+        raise click.ClickException(
+            f"The key {repeated.key!r} is given twice in one object."
+        ) from repeated
     except textpolicy.TooDeep as deep:
         raise click.ClickException(
             f"The JSON is nested more than {textpolicy.MAX_DEPTH} levels deep."

@@ -62,6 +62,18 @@ def register(app) -> None:
             errors=[{"pointer": error.pointer, "code": error.reason, "message": message}],
         ), 422
 
+    @app.errorhandler(textpolicy.RepeatedKey)
+    def _repeated_key(error: textpolicy.RepeatedKey):
+        message = _(
+            "The key “%(key)s” is given twice in one object.", key=textpolicy.scrub(error.key)
+        )
+        return jsonify(
+            error="repeated_key",
+            field="",
+            message=message,
+            errors=[{"pointer": "", "code": "repeated-key", "message": message}],
+        ), 422
+
     @app.errorhandler(textpolicy.TooDeep)
     def _too_deep(error: textpolicy.TooDeep):
         return jsonify(

@@ -291,12 +291,15 @@ class DateRange:
     ):
         self.earliest, self.latest, self.message = earliest, latest, message
 
+    def allows(self, day: dt.date) -> bool:
+        return not ((self.earliest and day < self.earliest) or (self.latest and day > self.latest))
+
+    def describe(self) -> str:
+        return self.message or range_message(self.earliest, self.latest)
+
     def __call__(self, form, field):
-        if not field.data:
-            return
-        day = dt.date.fromisoformat(field.data)
-        if (self.earliest and day < self.earliest) or (self.latest and day > self.latest):
-            raise ValidationError(self.message or range_message(self.earliest, self.latest))
+        if field.data and not self.allows(dt.date.fromisoformat(field.data)):
+            raise ValidationError(self.describe())
 
 
 def range_message(earliest: dt.date | None, latest: dt.date | None) -> str:

@@ -3,7 +3,8 @@
 Text is normalised to NFC (joiners such as ZWJ and ZWNJ, which Bengali, Urdu and Arabic need,
 are kept: NFC never removes them). Characters that no one means to type and that a database or
 another system cannot hold are refused, never silently dropped: lone surrogates, NUL and the
-other C0 control characters except tab, line feed and carriage return.
+other C0 control characters except tab, line feed and carriage return, DEL and the C1
+controls, and the noncharacters U+FFFE and U+FFFF.
 
 Stored text is never rewritten. What was stored before this policy (or by a path that slipped
 past it) is shown with U+FFFD in place of each bad character (`scrub`), so no stored content can
@@ -25,9 +26,13 @@ log = logging.getLogger(__name__)
 # recursion limit, and far deeper than any document of ours (a plan is about eight levels).
 MAX_DEPTH = 64
 
-BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
+# C0 controls but tab, LF and CR; DEL and the C1 controls; lone surrogates; the two
+# noncharacters U+FFFE and U+FFFF (a byte-order mark read backwards, and "not a character").
+BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 # The same characters as JSON escapes, as SQLite holds them in a stored JSON document.
-_ESCAPED_BAD = re.compile(r"\\u(?:00[01][0-9a-fA-F]|[dD][89a-fA-F][0-9a-fA-F]{2})")
+_ESCAPED_BAD = re.compile(
+    r"\\u(?:00[01][0-9a-fA-F]|007[fF]|00[89][0-9a-fA-F]|[dD][89a-fA-F][0-9a-fA-F]{2}|[fF]{3}[eEfF])"
+)
 REPLACEMENT = "\ufffd"
 
 MESSAGES = {
@@ -70,6 +75,24 @@ class TooDeep(Exception):  # noqa: N818
     """A JSON body nested deeper than MAX_DEPTH."""
 
 
+class RepeatedKey(Exception):  # noqa: N818
+    """A JSON object with the same key twice: one of the two would be silently dropped."""
+
+    def __init__(self, key: str):
+        super().__init__(key)
+        self.key = key
+
+
+def no_repeated_keys(pairs: list[tuple[str, object]]) -> dict:
+    """An `object_pairs_hook` for json.loads that refuses a key given twice."""
+    found = {}
+    for key, value in pairs:
+        if key in found:
+            raise RepeatedKey(key)
+        found[key] = value
+    return found
+
+
 def _escape(part) -> str:
     return str(part).replace("~", "~0").replace("/", "~1")
 
@@ -98,6 +121,7 @@ def clean(value, depth: int = 0, where: str = ""):
 
 def loads(text: str | bytes, **kwargs):
     """JSON text as Python values, held to the policy (for every body and file we are sent)."""
+    kwargs.setdefault("object_pairs_hook", no_repeated_keys)
     try:
         value = json.loads(text, **kwargs)
     except RecursionError as deep:

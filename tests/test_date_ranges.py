@@ -89,16 +89,45 @@ def test_an_expected_date_of_birth_is_allowed_for_an_unborn_child(client, signed
     assert client.post("/cases/new", data=too_far).status_code == 400
 
 
-def test_the_api_is_not_held_to_entry_checks_so_old_exports_stay_valid(client, planned):
+@pytest.mark.parametrize(
+    ("pointer", "value"),
+    [
+        ("/needs/0/actions/0/byWhen", "9999-12-31"),
+        ("/needs/0/actions/0/byWhen", "2026-10-29"),
+        ("/schedule/nextCoreGroup", "1990-01-01"),
+        ("/schedule/reviewConference", "2099-01-01"),
+    ],
+)
+def test_the_api_checks_dates_it_is_sent_as_the_pages_do(client, planned, pointer, value):
     case, _ = planned
-    document = services.latest_version(case).document
-    need = document["needs"][0]
     tag = client.get(f"/api/v1/cases/{case.id}/plan").headers["ETag"]
-    actions = [dict(a, byWhen="1999-01-01") for a in need["actions"]]
-    needs = [dict(need, actions=actions)] + document["needs"][1:]
     response = client.patch(
         f"/api/v1/cases/{case.id}/plan",
-        json={"needs": needs},
+        json=[{"op": "add", "path": pointer, "value": value}],
+        headers={"Content-Type": "application/json-patch+json", "If-Match": tag},
+    )
+    assert response.status_code == 422
+    assert response.get_json()["field"] == pointer
+    assert response.get_json()["message"].startswith("Enter a date from ")
+
+
+def test_dates_stored_before_stay_valid(client, planned, db):
+    """An old date already in the plan (or an export) is not refused when something else
+    changes: the checks are on entry, not rules of the schema."""
+    case, _ = planned
+    from coregroup.plans.services import write_version
+
+    document = services.latest_version(case).document
+    document = {
+        **document,
+        "schedule": {**document.get("schedule", {}), "nextCoreGroup": "1999-01-01"},
+    }
+    write_version(case, None, document)
+    db.session.commit()
+    tag = client.get(f"/api/v1/cases/{case.id}/plan").headers["ETag"]
+    response = client.patch(
+        f"/api/v1/cases/{case.id}/plan",
+        json={"aims": "Something else"},
         headers={"Content-Type": "application/merge-patch+json", "If-Match": tag},
     )
     assert response.status_code == 200

@@ -101,6 +101,17 @@ def patch_plan(case_id: int):
         yours = editing.apply_patch(base.document, body, kind)
     except editing.PatchError as problem:
         return jsonify(error="invalid_patch", field=problem.pointer, message=problem.message), 400
+    # Dates entered here are checked as the pages check them (not what was there before).
+    dates = services.entry_problems(g.case, base.document, yours)
+    if dates:
+        return jsonify(
+            error="invalid",
+            field=dates[0][0],
+            message=dates[0][1],
+            errors=[
+                {"field": p, "pointer": p, "code": "date-range", "message": m} for p, m in dates
+            ],
+        ), 422
     # Your edit must make a valid plan on its own, before it is merged with anyone else's.
     problems = services.plan_errors(yours)
     if problems:

@@ -198,6 +198,7 @@ class MemberForm(Form):
     )
     email = EmailField(
         _l("Email address"),
+        filters=[_tidy],
         validators=[
             Optional(),
             Email(message=_l("Enter an email address like name@example.com")),

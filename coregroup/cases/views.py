@@ -167,6 +167,6 @@ def review_conference(case_id: int):
             flash(_("Review conference recorded."), "success")
             return redirect(url_for("meetings.index", case_id=case_id))
         form.held.errors.append(problem)
-    for error in form.held.errors:
-        flash(error, "error")
-    return redirect(url_for("meetings.index", case_id=case_id))
+    from coregroup.meetings.views import render_index
+
+    return render_index(review=form, status=400)

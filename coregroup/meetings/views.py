@@ -52,7 +52,18 @@ def _section_or_404(meeting, section_id: str, ctx):
 @bp.get("")
 @case_route("meeting.view")
 def index(case_id: int):
+    return render_index()
+
+
+def render_index(review=None, status: int = 200):
+    """The case's meetings; `review`: a review conference form sent with a problem, shown
+    again with what was typed and the problem at its field."""
     case_meetings = services.meetings(g.case)
+    problems = [
+        {"text": f.errors[0], "href": f"#{f.id}-{f.error_parts[0]}"}
+        for f in ([review.held] if review is not None else [])
+        if f.errors
+    ]
     return render_template(
         "meetings/index.html",
         meetings=case_meetings,
@@ -61,7 +72,9 @@ def index(case_id: int):
         scores=presenters.score_series(case_meetings, g.case.members),
         kinds=MEETING_KINDS,
         form=Form(),
-    )
+        review=review,
+        summary_errors=problems,
+    ), status
 
 
 @bp.post("")

@@ -19,8 +19,81 @@ def item_marker(item_id: str) -> str:
     return f"[{item_id}]"
 
 
+# --- Translations are keyed by JSON Pointer (with list positions); compared by item id ---------
+
+
+def _parts(where: str) -> list[str]:
+    return [p.replace("~1", "/").replace("~0", "~") for p in where.split("/")[1:]]
+
+
+def _stable(document: dict, where: str) -> str:
+    """A translation's pointer with each list position named by its item's id instead, so a
+    translation stays with its original when items are removed or reordered ("/needs/[id]/why").
+    A pointer that names nothing in the document is kept as written."""
+    node, out = document, []
+    for part in _parts(where):
+        if isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            item = node[int(part)]
+            if not (isinstance(item, dict) and "id" in item):
+                return where
+            out.append(item_marker(item["id"]))
+            node = item
+        elif isinstance(node, dict) and part in node:
+            out.append(part)
+            node = node[part]
+        else:
+            return where
+    return pointer(out)
+
+
+def _positional(document: dict, where: str) -> str | None:
+    """The pointer with item ids back as list positions; None if an item is no longer there."""
+    node, out = document, []
+    for part in _parts(where):
+        if part.startswith("[") and part.endswith("]") and isinstance(node, list):
+            found = next(
+                (
+                    n
+                    for n, i in enumerate(node)
+                    if isinstance(i, dict) and i.get("id") == part[1:-1]
+                ),
+                None,
+            )
+            if found is None:
+                return None
+            out.append(found)
+            node = node[found]
+        else:
+            out.append(part)
+            node = node.get(part) if isinstance(node, dict) else None
+    return pointer(out)
+
+
+def _translations(document, rekey) -> dict:
+    tables = document.get("translations") if isinstance(document, dict) else None
+    if not isinstance(tables, dict):
+        return document
+    rekeyed = {}
+    for language, table in tables.items():
+        if not isinstance(table, dict):
+            rekeyed[language] = table
+            continue
+        entries = {}
+        for where, entry in table.items():
+            key = rekey(document, where)
+            if key is not None:  # None: its original's item is gone, and the translation with it
+                entries[key] = entry
+        if entries:
+            rekeyed[language] = entries
+    if not rekeyed:
+        return {k: v for k, v in document.items() if k != "translations"}
+    return {**document, "translations": rekeyed}
+
+
 def flatten(document: dict) -> dict[Key, object]:
-    """Every leaf of a document by its key path, list items named by id rather than position."""
+    """Every leaf of a document by its key path, list items named by id rather than position
+    (in translations' pointers too)."""
+    document = _translations(document, _stable)
     leaves: dict[Key, object] = {}
 
     def walk(node, key: Key):
@@ -56,11 +129,13 @@ def unflatten(leaves: dict[Key, object]) -> dict:
             return items
         return {k: build(v) for k, v in node.items()}
 
-    return build(root)
+    return _translations(build(root), _positional)
 
 
 def to_pointer(document: dict, key: Key) -> str:
     """The JSON Pointer (list indexes, not ids) of a key path within a document."""
+    if len(key) > 2 and key[0] == "translations" and "[" in key[2]:
+        key = (*key[:2], _positional(document, key[2]) or key[2], *key[3:])
     parts: list = []
     node = document
     for part in key:

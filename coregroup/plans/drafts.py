@@ -58,6 +58,15 @@ class Edit:
     settled: bool = False
 
 
+@dataclass
+class Recorded:
+    """What recording answers came to: the clashes among them, and how many earlier answers
+    of the person's own they replaced (set aside, to show them)."""
+
+    clashes: list
+    set_aside: int = 0
+
+
 @dataclass(frozen=True)
 class Clash:
     key: Key
@@ -189,23 +198,30 @@ def _pointer(key: Key, *documents: dict) -> str:
     return "/" + "/".join(key)
 
 
-def record(case: Case, user: User, edits: list[Edit]) -> list[Clash]:
+def record(case: Case, user: User, edits: list[Edit], restore=None) -> Recorded:
     """Write these answers into the person's draft; the clashes among them come back.
 
     Each answer is recorded against what the person saw. An answer they did not change is
     left as the draft has it. An earlier answer of their own that a later one replaces (from
-    another window, or the API) is set aside, never lost."""
+    another window, or the API) is set aside, never lost. `restore`: (scope, document) when
+    the answers are to an item that has gone since `document` was shown."""
     latest = services.latest_version(case)
     draft = for_writing(case, user, latest)
     base, mine = flatten(base_of(draft)), flatten(draft.document)
     theirs = flatten(_latest_document(latest))
+    set_aside = 0
+    if restore is not None:
+        # Answers to an item removed since the page was shown: the item comes back, as the
+        # page showed it, so its removal is a clash the person settles (nothing is lost).
+        scope, shown_document = restore
+        _put_back(scope, flatten(shown_document), base, mine)
     for edit in edits:
         key = edit.key
         b, m, t = get(base, key), get(mine, key), get(theirs, key)
         own = m != b  # the draft holds an answer of the person's own here
         known = _items_known(key, base, theirs)
         if edit.settled:
-            if own and m not in (edit.new, t):
+            if own and m not in (edit.new, t):  # the answer they chose against: kept
                 _set_aside(case, user, key, m, draft.document, _latest_document(latest))
             if known:
                 _put(base, key, t)
@@ -229,13 +245,14 @@ def record(case: Case, user: User, edits: list[Edit]) -> list[Clash]:
             # Changed since the page was shown: by someone's save, or by the person elsewhere.
             if own and m not in (edit.shown, edit.new):
                 _set_aside(case, user, key, m, draft.document, _latest_document(latest))
+                set_aside += 1
             if known:
                 _put(base, key, edit.shown)
         _put(mine, key, edit.new)
     draft.document = unflatten(mine)
     draft.base_document = unflatten(base)
     db.session.flush()
-    return clashes(draft, latest, [edit.key for edit in edits])
+    return Recorded(clashes(draft, latest, [edit.key for edit in edits]), set_aside)
 
 
 def clashes(draft: PlanDraft | None, latest: PlanVersion | None, keys=None) -> list[Clash]:
@@ -254,42 +271,44 @@ def clashes(draft: PlanDraft | None, latest: PlanVersion | None, keys=None) -> l
     return sorted(found, key=lambda c: c.key)
 
 
-def restore_item(case: Case, user: User, scope, shown_document: dict) -> bool:
-    """Put back into the draft an item (as the page showed it) that has gone from the person's
-    plan since, so their answers to it are kept: a clash with its removal, settled like any
-    other. False if the page's version did not have it either."""
-    from coregroup.plans.document import find_item
-
-    shown = flatten(shown_document)
-    missing = next(
-        (scope[: n + 1] for n in range(len(scope)) if not _under(shown, item_key(scope[: n + 1]))),
-        None,
-    )
-    if missing is not None:
-        return False
-    latest = services.latest_version(case)
-    draft = for_writing(case, user, latest)
-    if find_item(draft.document, scope) is not None:
-        return True
-    base, mine = flatten(base_of(draft)), flatten(draft.document)
+def _put_back(scope, source: Leaves, base: Leaves, mine: Leaves) -> None:
+    """The outermost item of `scope` missing from the draft, copied from `source` (as a page
+    showed it, or as saved) into both the draft and what it is relative to."""
     for n in range(len(scope)):
         item = item_key(scope[: n + 1])
         if not _under(mine, item):
-            for key, value in _under(shown, item).items():
+            for key, value in _under(source, item).items():
                 mine[key] = value
                 base[key] = value
-            break
+            return
+
+
+def has_items(document: dict, scope) -> bool:
+    leaves = flatten(document)
+    return all(_under(leaves, item_key(scope[: n + 1])) for n in range(len(scope)))
+
+
+def restore_item(case: Case, user: User, scope, source_document: dict) -> None:
+    """Make sure the items of `scope` are in the person's draft, as `source_document` (the
+    latest plan) has them: an item they see, saved since their draft began."""
+    from coregroup.plans.document import find_item
+
+    latest = services.latest_version(case)
+    draft = for_writing(case, user, latest)
+    if find_item(draft.document, scope) is not None or not has_items(source_document, scope):
+        return
+    base, mine = flatten(base_of(draft)), flatten(draft.document)
+    _put_back(scope, flatten(source_document), base, mine)
     draft.document, draft.base_document = unflatten(mine), unflatten(base)
     db.session.flush()
-    return True
 
 
-def who_changed(case: Case, key: Key, since: int) -> PlanVersion | None:
-    """The version that last changed `key`, among those saved after version `since`."""
+def who_changed(case: Case, key: Key) -> PlanVersion | None:
+    """The version that gave `key` its latest saved value (among the last few saved)."""
     rows = list(
         db.session.scalars(
             select(PlanVersion)
-            .where(PlanVersion.case_id == case.id, PlanVersion.number > since)
+            .where(PlanVersion.case_id == case.id)
             .order_by(PlanVersion.number.desc())
             .limit(_HISTORY)
         )
@@ -311,10 +330,8 @@ def answer_page(case: Case, user: User, scope, answers: dict, state, keep: dict[
     from coregroup.plans.document import find_item, get_path
 
     document, draft, latest = view(case, user)
-    # An item put back by restore_item is in the draft only, until these answers are recorded.
-    node = find_item(document, scope) or (find_item(draft.document, scope) if draft else None) or {}
     theirs = flatten(_latest_document(latest))
-    shown_node = None
+    shown_document, shown_node = None, None
     if state is not None and state.version is not None:
         shown_document = (
             latest.document
@@ -322,6 +339,11 @@ def answer_page(case: Case, user: User, scope, answers: dict, state, keep: dict[
             else version_document(case.id, state.version)
         )
         shown_node = find_item(shown_document, scope) if shown_document else None
+    node = find_item(document, scope)
+    restore = None
+    if node is None and shown_node is not None:
+        node, restore = shown_node, (scope, shown_document)  # removed since it was shown
+    node = node or {}
     mine_node = find_item(draft.document, scope) if draft else None
 
     def shown_at(path: str, key: Key):
@@ -358,7 +380,7 @@ def answer_page(case: Case, user: User, scope, answers: dict, state, keep: dict[
                 continue
             # Saved again since the clash was shown: a new clash, against the newer answer.
         edits.append(Edit(key, shown_at(path, key), new))
-    return record(case, user, edits)
+    return record(case, user, edits, restore)
 
 
 def _set(node: dict, path: str, value) -> None:

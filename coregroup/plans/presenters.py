@@ -215,6 +215,8 @@ class ChangeRow:
 
 def _label_and_where(schema: Schema, key, document: dict) -> tuple[dict, str, str]:
     """The schema, question label and item (e.g. "Need 2 › Action 1") of a key path."""
+    if len(key) > 2 and key[0] == "translations":
+        return _translation_label(schema, key, document)
     parts = schema_path(key)
     try:
         field_schema = schema.at(parts)
@@ -228,6 +230,25 @@ def _label_and_where(schema: Schema, key, document: dict) -> tuple[dict, str, st
     if parts[-1] == "*":  # a whole list item: it is its own label
         return field_schema, where.pop(), " › ".join(where)
     return field_schema, _(field_schema.get("title", "/".join(parts))), " › ".join(where)
+
+
+def _translation_label(schema: Schema, key, document: dict) -> tuple[dict, str, str]:
+    """A translation in words: "Translation into العربية of: <the question>", where it is."""
+    from coregroup.i18n import own_name
+    from coregroup.plans.translations import field_of, pointer_parts
+
+    original = tuple(pointer_parts(key[2]))  # list items named "[id]" (diff.flatten)
+    try:
+        field_schema = schema.at(field_of(key[2]))
+        _schema, question, where = _label_and_where(schema, original, document)
+    except (KeyError, StopIteration, TypeError):
+        field_schema, question, where = {}, key[2], ""
+    label = _(
+        "Translation into %(language)s of: %(question)s",
+        language=own_name(key[1]),
+        question=question,
+    )
+    return field_schema, label, where
 
 
 def describe_changes(schema: Schema, found: list[Change], old: dict, new: dict, members):

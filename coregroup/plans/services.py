@@ -31,6 +31,32 @@ def plan_errors(document: dict) -> list[SchemaError]:
     return schema.errors(document) + translations.errors(schema, document)
 
 
+def entry_problems(case: Case, before: dict, after: dict) -> list[tuple[str, str]]:
+    """Dates changed from `before` to `after` that cannot be meant (the schema's
+    `x-date-range`, as the pages check them), as (JSON Pointer, message): checked where a date
+    is entered, the API included; never on what was stored or exported before."""
+    import datetime as dt
+
+    from coregroup.formgen import date_range
+    from coregroup.plans.diff import schema_path
+
+    schema = plan_schema()
+    anchors = {"today": dt.date.today(), "conference": case.initial_conference}
+    found = []
+    for change in changes(before, after):
+        if change.op == "remove" or not isinstance(change.after, str):
+            continue
+        try:
+            rule = schema.at(schema_path(change.key)).get("x-date-range")
+            day = dt.date.fromisoformat(change.after)
+        except (KeyError, ValueError):
+            continue
+        checked = date_range(rule, anchors)
+        if checked and not checked.allows(day):
+            found.append((change.path, checked.describe()))
+    return found
+
+
 def flow_for(audience: str) -> Flow:
     return current_app.extensions["coregroup.flows"][audience]
 

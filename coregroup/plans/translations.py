@@ -36,8 +36,12 @@ def pointer_parts(where: str) -> list[str]:
 
 
 def field_of(where: str) -> list[str]:
-    """The schema path of the field a pointer names: list positions become `*`."""
-    return ["*" if part.isdigit() else part for part in pointer_parts(where)]
+    """The schema path of the field a pointer names: list positions (or item ids, "[id]")
+    become `*`."""
+    return [
+        "*" if part.isdigit() or (part.startswith("[") and part.endswith("]")) else part
+        for part in pointer_parts(where)
+    ]
 
 
 def errors(schema: Schema, document: dict) -> list[SchemaError]:
@@ -149,3 +153,30 @@ def for_reader(document: dict, language: str) -> dict[str, dict]:
         where: {"text": t["text"], "out_of_date": originals.get(where) != t["source"]}
         for where, t in document.get("translations", {}).get(language, {}).items()
     }
+
+
+def set_aside_gone(case, user, shown: dict, yours: dict, saved: dict) -> int:
+    """Translations written on the page whose originals were removed from the plan before
+    they were saved: kept as the translator's set-aside answers. How many."""
+    from coregroup.extensions import db
+    from coregroup.models import SetAside
+
+    before, written, kept = flatten(shown), flatten(yours), flatten(saved)
+    gone = [
+        key
+        for key, value in written.items()
+        if key[0] == "translations"
+        and key[-1] == "text"
+        and before.get(key) != value
+        and key not in kept
+    ]
+    for key in gone:
+        db.session.add(
+            SetAside(
+                case_id=case.id,
+                user_id=user.id,
+                pointer=to_pointer(yours, key),
+                value={"value": written[key]},
+            )
+        )
+    return len(gone)

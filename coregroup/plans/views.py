@@ -22,7 +22,7 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import format_datetime, format_number, get_locale
+from flask_babel import format_datetime, format_number, get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
@@ -128,22 +128,22 @@ def location(case_id: int, section_id: str, location: str):
         abort(404)
     document, _draft = services.working_document(g.case, current_user)
     if target.scope and find_item(document, target.scope) is None:
-        if not (target.kind == "page" and request.method == "POST" and _restore(target)):
+        # Answers sent for an item removed since the page was shown: read against the page's
+        # own version, and the item put back in this person's draft as a clash (drafts.py).
+        document = _shown_document(target) if target.kind == "page" else None
+        if document is None or request.method != "POST":
             abort(404)
-        document = copy.deepcopy(services.get_draft(g.case, current_user).document)
     handler = {"page": _page, "list": _list, "add": _add, "remove": _remove, "item": _item}
     return handler[target.kind](target, document)
 
 
-def _restore(target: navigation.Target) -> bool:
-    """Answers sent for an item that has gone since the page was shown (someone removed it):
-    the item is put back in this person's draft as the page showed it, so nothing they typed
-    is lost; its removal is then a clash they settle."""
+def _shown_document(target: navigation.Target) -> dict | None:
+    """The plan version a page's form says it was shown from, if it has the page's item."""
     state = pages.PageState.decode(request.form.get("page_state"))
     if state is None or state.version is None:
-        return False
+        return None
     shown = drafts.version_document(g.case.id, state.version)
-    return bool(shown) and drafts.restore_item(g.case, current_user, target.scope, shown)
+    return shown if shown and find_item(shown, target.scope) is not None else None
 
 
 def _page(target: navigation.Target, document: dict):
@@ -171,9 +171,17 @@ def _page(target: navigation.Target, document: dict):
         state = pages.PageState.decode(asked.form.page_state.data)
         keep, unchosen = pages.keep_choices(state, asked.specs)
         if not unchosen:
-            clashes = drafts.answer_page(
+            recorded = drafts.answer_page(
                 g.case, current_user, target.scope, asked.answers, state, keep
             )
+            clashes = recorded.clashes
+            if recorded.set_aside:
+                flash(
+                    _(
+                        "You had given another answer here, in another window. It is kept "
+                        "with your answers set aside, on “Check your answers”."
+                    )
+                )
             if not clashes:
                 if request.args.get("return") == "check":
                     return redirect(url_for("plans.check", case_id=g.case.id))
@@ -220,14 +228,19 @@ def _clash_rows(target, specs, clashes, unchosen) -> list[dict]:
     from coregroup.plans.presenters import display
 
     by_key = {drafts.item_key(target.scope, spec.path): spec for spec in specs}
-    draft = services.get_draft(g.case, current_user)
-    since = draft.base_number if draft else 0
+    latest = services.latest_version(g.case)
+    removed = bool(target.scope) and not drafts.has_items(
+        latest.document if latest else {}, target.scope
+    )
     rows = []
     for clash in clashes:
         spec = by_key.get(clash.key)
         if spec is None:
             continue
-        saved = drafts.who_changed(g.case, clash.key, min(since, _page_version(since)))
+        # Who removed the item, when it is gone; else who saved the other answer.
+        saved = drafts.who_changed(
+            g.case, drafts.item_key(target.scope[:1]) if removed else clash.key
+        )
         author = next((m for m in g.case.members if m.ref == (saved and saved.author_ref)), None)
         rows.append(
             {
@@ -236,17 +249,15 @@ def _clash_rows(target, specs, clashes, unchosen) -> list[dict]:
                 "by": f"{author.name} ({author.role_label})" if author else _("someone else"),
                 "at": saved.created_at if saved else None,
                 "version": saved.number if saved else None,
-                "theirs": display(spec.schema, clash.theirs, _members()) or _("(no answer)"),
+                "removed": removed,
+                "theirs": _("(removed)")
+                if removed
+                else display(spec.schema, clash.theirs, _members()) or _("(no answer)"),
                 "yours": display(spec.schema, clash.yours, _members()) or _("(no answer)"),
                 "error": _("Choose which answer to keep") if spec.path in unchosen else None,
             }
         )
     return rows
-
-
-def _page_version(default: int) -> int:
-    state = pages.PageState.decode(request.form.get("page_state"))
-    return state.version if state and state.version is not None else default
 
 
 def _caption(target: navigation.Target, document: dict) -> str:
@@ -384,7 +395,6 @@ def _render_check(document, draft, errors, conflicts=(), status=200):
                 _members(),
             ),
             conflicts,
-            draft,
         ),
         set_aside=set_aside_rows(
             services.plan_schema(), services.set_aside(g.case, current_user), _members()
@@ -393,11 +403,10 @@ def _render_check(document, draft, errors, conflicts=(), status=200):
     ), status
 
 
-def _saved_by(rows, conflicts, draft):
+def _saved_by(rows, conflicts):
     """Each clash's row, naming who saved the other answer and when."""
-    since = draft.base_number if draft else 0
     for row, conflict in zip(rows, conflicts, strict=True):
-        saved = drafts.who_changed(g.case, conflict.key, since)
+        saved = drafts.who_changed(g.case, conflict.key)
         author = next((m for m in g.case.members if saved and m.ref == saved.author_ref), None)
         if saved and author:
             row.saved_by = _(
@@ -743,6 +752,20 @@ def translate(case_id: int, language: str):
             yours = translations.apply(copy.deepcopy(shown.document), language, texts)
             outcome = editing.edit(g.case, current_user, shown.number, yours)
             if outcome.version is not None:
+                gone = translations.set_aside_gone(
+                    g.case, current_user, shown.document, yours, outcome.version.document
+                )
+                if gone:
+                    flash(
+                        ngettext(
+                            "%(count)s translation was of words removed from the plan "
+                            "meanwhile. It is kept with your answers set aside.",
+                            "%(count)s translations were of words removed from the plan "
+                            "meanwhile. They are kept with your answers set aside.",
+                            gone,
+                            count=gone,
+                        )
+                    )
                 flash(
                     _(
                         "Translations saved in version %(number)s of the plan.",

@@ -52,6 +52,8 @@ def test_the_same_field_changed_twice_is_a_409_with_both_values_and_nothing_lost
     draft = db.session.query(PlanDraft).one()
     assert draft.document["aims"] == "Second", "the losing edit is kept until resolved"
     html = page(client.post(f"/cases/{case.id}/plan/save"))
+    saved_by = html.select_one("#conflicts .govuk-caption-s").extract().get_text()
+    assert saved_by.startswith("Sam (lead social worker), ") and saved_by.endswith("(version 2)")
     cells = [td.get_text(strip=True) for td in html.select("#conflicts tbody td")]
     assert cells == ["What is the core group trying to achieve?", "First", "Second"]
 

@@ -163,11 +163,18 @@ def test_recording_a_review_conference_moves_the_next_review_six_months_on(clien
     assert case.last_review_conference == dt.date(2026, 8, 3)
     api = client.get(f"/api/v1/cases/{case.id}").get_json()
     assert api["dueDates"]["reviewConferenceDue"] == "2027-02-03"
-    client.post(
+    refused = client.post(
         f"/cases/{case.id}/review-conference",
         data={"held-day": "1", "held-month": "1", "held-year": "2026"},
     )
     assert case.last_review_conference == dt.date(2026, 8, 3), "before the conference: refused"
+    # Refused at the field, with what was typed kept and the form open.
+    assert refused.status_code == 400
+    html = page(refused)
+    assert html.select_one("#held-error") is not None
+    assert html.select_one(".govuk-error-summary a")["href"] == "#held-day"
+    assert html.select_one("input[name=held-year]")["value"] == "2026"
+    assert html.select_one("details[open]") is not None
 
 
 def test_the_plan_offers_only_the_categories_of_the_case_procedures(client, planned, db):

@@ -1,6 +1,8 @@
 """A page answered after someone else saved: a clash is shown at once and nothing is lost;
 different answers merge silently; a draft is never replaced, only merged or set aside."""
 
+import pytest
+
 from coregroup.models import PlanDraft, SetAside
 from coregroup.plans import services
 from tests.conftest import page, sign_in
@@ -127,31 +129,44 @@ def test_two_windows_of_one_person_never_lose_the_first_answer(client, planned, 
     first["contingency"] = "Typed in the first window"
     client.post(url, data=first)
     second["contingency"] = "Typed in the second window"
-    assert client.post(url, data=second).status_code == 302
+    response = client.post(url, data=second)
+    assert response.status_code == 302
+    shown = page(client.get(response.headers["Location"])).select("main .govuk-notification-banner")
+    assert any("another window" in banner.get_text() for banner in shown)
     kept = db.session.query(SetAside).filter_by(user_id=members["sam"].user.id).all()
     assert [a.value["value"] for a in kept] == ["Typed in the first window"]
 
 
-def test_answers_for_an_item_removed_meanwhile_are_kept_as_a_clash(app, client, planned):
+@pytest.mark.parametrize("page_id", ["change", "outcome"])
+def test_answers_for_an_item_removed_meanwhile_are_kept_as_a_clash(app, client, planned, page_id):
+    """Priya is answering a need Sam removes and saves: her Continue shows the clash (the
+    need removed, who and when), and the need comes back whole in her draft if she keeps it."""
     case, members = planned
-    need = latest(case)["needs"][0]
-    url = f"/cases/{case.id}/plan/needs/{need['id']}/outcome"
+    need = latest(case)["needs"][2]
+    url = f"/cases/{case.id}/plan/needs/{need['id']}/{page_id}"
     priya = other_client(app, members["priya"].user)
-    stale = page(priya.get(url))
-    assert stale.select_one("form") is not None
     form = page_form(priya.get(url))
-    # Sam removes the need and saves.
     assert client.post(f"/cases/{case.id}/plan/needs/{need['id']}/remove").status_code == 302
     assert client.post(f"/cases/{case.id}/plan/save").status_code == 302
+    removed_in = services.latest_version(case).number
     assert all(n["id"] != need["id"] for n in latest(case).get("needs", []))
     field = next(k for k in form if k not in ("csrf_token", "page_state"))
-    form[field] = "Priya's outcome, typed before she knew"
-    assert priya.post(url, data=form).status_code in (302, 409)
-    saved = priya.post(f"/cases/{case.id}/plan/save")
-    assert saved.status_code == 400  # the removal and her answers clash: shown, not lost
+    form[field] = "Priya's answer, typed before she knew"
+    answered = priya.post(url, data=form)
+    assert answered.status_code == 409
+    panel = page(answered).select_one(f"#clash-{field}").get_text()
+    assert "Sam (lead social worker) removed this from the plan on" in panel
+    assert f"version {removed_in}" in panel and "(removed)" in panel
     draft = PlanDraft.query.filter_by(user_id=members["priya"].user.id).one()
     kept = next(n for n in draft.document["needs"] if n["id"] == need["id"])
-    assert form[field] in kept.values()
+    assert kept[field] == form[field] and kept["side"] == need["side"], "the whole need, kept"
+    # She keeps her answer: the need is back, whole, with it.
+    again = page_form(answered)
+    again[field], again[f"keep__{field}"] = form[field], "mine"
+    assert priya.post(url, data=again).status_code == 302
+    assert priya.post(f"/cases/{case.id}/plan/save").status_code == 302
+    back = next(n for n in latest(case)["needs"] if n["id"] == need["id"])
+    assert back[field] == form[field] and back["area"] == need["area"]
 
 
 def _token_patch(app, case, secret, body, tag):
@@ -257,3 +272,57 @@ def test_removing_an_item_someone_changed_since_asks_again(app, client, planned)
     assert again.status_code == 302
     assert priya.post(f"/cases/{case.id}/plan/save").status_code == 302
     assert all(n["id"] != need["id"] for n in latest(case)["needs"])
+
+
+def test_translations_stay_with_their_originals_when_an_item_is_removed_meanwhile(
+    app, client, planned, db
+):
+    """Translations are keyed by JSON Pointer (list positions): a need removed while the
+    translator worked must not slide each later translation onto the wrong text."""
+    case, members = planned
+    members["layla"].language = "ar"
+    db.session.commit()
+    url = f"/cases/{case.id}/plan/translate/ar"
+    form = page(client.get(url))
+    base = form.select_one("input[name=base]")["value"]
+    originals = [d.get_text() for d in form.select(".govuk-inset-text")]
+    typed = {f"t{n}": f"ترجمة {n}: {original[:20]}" for n, original in enumerate(originals)}
+    first_need = latest(case)["needs"][0]
+    priya = other_client(app, members["priya"].user)
+    assert priya.post(f"/cases/{case.id}/plan/needs/{first_need['id']}/remove").status_code == 302
+    assert priya.post(f"/cases/{case.id}/plan/save").status_code == 302
+    saved = client.post(url, data={**typed, "base": base})
+    assert saved.status_code == 302
+    document = latest(case)
+    table = document["translations"]["ar"]
+    from coregroup.plans.diff import flatten, to_pointer
+
+    texts = {to_pointer(document, k): v for k, v in flatten(document).items() if isinstance(v, str)}
+    for where, entry in table.items():
+        # Each translation sits beside the very words it translates.
+        assert entry["source"] == texts[where], where
+        assert entry["text"].split(": ", 1)[1] == entry["source"][:20].strip()
+    # Those of the removed need are kept for the translator, not silently dropped.
+    kept = db.session.query(SetAside).filter_by(user_id=members["sam"].user.id).all()
+    assert kept and all(a.value["value"].startswith("ترجمة") for a in kept)
+    assert any(first_need["whatMustChange"][:20].strip() in a.value["value"] for a in kept)
+
+
+def test_a_clash_between_translators_names_the_question_in_words(app, client, planned, db):
+    case, members = planned
+    members["layla"].language = "ar"
+    db.session.commit()
+    url = f"/cases/{case.id}/plan/translate/ar"
+    form = page(client.get(url))
+    labels = [lab.get_text(strip=True) for lab in form.select("label.govuk-label")]
+    index = labels.index("What is the core group trying to achieve?")
+    base = form.select_one("input[name=base]")["value"]
+    priya = other_client(app, members["priya"].user)
+    assert priya.post(url, data={f"t{index}": "ترجمة بريا", "base": base}).status_code == 302
+    response = client.post(url, data={f"t{index}": "ترجمة سام", "base": base})
+    assert response.headers["Location"].endswith("/plan/check")
+    row = page(client.get(f"/cases/{case.id}/plan/check")).select_one("#conflicts tbody tr")
+    assert (
+        "Translation into العربية of: What is the core group trying to achieve?" in row.get_text()
+    )
+    assert "Priya" in row.get_text() and "ترجمة بريا" in row.get_text()
