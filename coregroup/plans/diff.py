@@ -90,6 +90,35 @@ def _translations(document, rekey) -> dict:
     return {**document, "translations": rekeyed}
 
 
+def carry_translations(old: dict, new: dict) -> dict:
+    """`new` (made from `old` by removing, adding or reordering list items) with the
+    translations it inherited from `old` moved to where their words are now: a translation's
+    pointer names list positions, which such a change shifts. One of words no longer there goes
+    with them. Translations that `new` itself added or changed are taken as written."""
+    old_tables = old.get("translations") if isinstance(old, dict) else None
+    tables = new.get("translations") if isinstance(new, dict) else None
+    if not isinstance(tables, dict) or not isinstance(old_tables, dict):
+        return new
+    carried = {}
+    for language, table in tables.items():
+        before = old_tables.get(language)
+        if not isinstance(table, dict) or not isinstance(before, dict):
+            carried[language] = table
+            continue
+        entries = {}
+        for where, entry in table.items():
+            if before.get(where) == entry:  # inherited: its pointer is one of `old`'s
+                where = _positional(new, _stable(old, where))
+            if where is not None:
+                entries[where] = entry
+        if entries:
+            carried[language] = entries
+    result = {k: v for k, v in new.items() if k != "translations"}
+    if carried:
+        result["translations"] = carried
+    return result
+
+
 def flatten(document: dict) -> dict[Key, object]:
     """Every leaf of a document by its key path, list items named by id rather than position
     (in translations' pointers too)."""

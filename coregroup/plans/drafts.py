@@ -24,7 +24,7 @@ from sqlalchemy import select
 
 from coregroup.extensions import db
 from coregroup.models import Case, PlanDraft, PlanVersion, SetAside, User
-from coregroup.plans import services
+from coregroup.plans import services, translations
 from coregroup.plans.diff import apply_yours, flatten, merge, to_pointer, unflatten, unflatten_item
 
 Key = tuple[str, ...]
@@ -158,6 +158,8 @@ def for_writing(case: Case, user: User, latest: PlanVersion | None) -> PlanDraft
     if draft.base_number != number or base != theirs:
         merged, conflicts = merge(base, theirs, draft.document)
         if not conflicts:
+            # A translation they wrote of words removed meanwhile goes with the words: kept.
+            translations.set_aside_gone(case, user, base, draft.document, merged)
             draft.document = merged
             draft.base_document = copy.deepcopy(theirs)
             draft.base_number = number
@@ -251,6 +253,12 @@ def record(case: Case, user: User, edits: list[Edit], restore=None) -> Recorded:
         _put(mine, key, edit.new)
     draft.document = unflatten(mine)
     draft.base_document = unflatten(base)
+    # A translation of words no longer in the draft cannot stay in it: kept, set aside.
+    kept = flatten(draft.document)
+    for edit in edits:
+        translation = edit.key[0] == "translations" and edit.key[-1] == "text"
+        if translation and edit.new is not None and edit.key not in kept:
+            _set_aside(case, user, edit.key, edit.new, draft.document)
     db.session.flush()
     return Recorded(clashes(draft, latest, [edit.key for edit in edits]), set_aside)
 

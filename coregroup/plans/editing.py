@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 import jsonpatch
 
 from coregroup.extensions import db
-from coregroup.plans import drafts, services
-from coregroup.plans.diff import Conflict, flatten, merge, to_pointer
+from coregroup.plans import drafts, services, translations
+from coregroup.plans.diff import Conflict, carry_translations, flatten, merge, to_pointer
 
 
 class PatchError(ValueError):
@@ -26,7 +26,9 @@ def apply_patch(document: dict, body, kind: str) -> dict:
         if not isinstance(body, list):
             raise PatchError("", "A JSON Patch is a list of operations")
         try:
-            return jsonpatch.JsonPatch(body).apply(copy.deepcopy(document))
+            return carry_translations(
+                document, jsonpatch.JsonPatch(body).apply(copy.deepcopy(document))
+            )
         except (jsonpatch.JsonPatchException, jsonpatch.JsonPointerException) as problem:
             where = next((op.get("path", "") for op in body if isinstance(op, dict)), "")
             raise PatchError(where, str(problem)) from problem
@@ -34,7 +36,7 @@ def apply_patch(document: dict, body, kind: str) -> dict:
             raise PatchError("", "The patch is not a valid JSON Patch") from problem
     if not isinstance(body, dict):
         raise PatchError("", "A merge patch is a JSON object")
-    return _merge_patch(copy.deepcopy(document), body)
+    return carry_translations(document, _merge_patch(copy.deepcopy(document), body))
 
 
 def _merge_patch(target, patch):
@@ -56,6 +58,7 @@ class Outcome:
     conflicts: list[Conflict] = field(default_factory=list)
     errors: list = field(default_factory=list)
     merged: dict | None = None
+    set_aside: int = 0  # translations of words removed meanwhile, kept for their author
 
 
 def edit(case, user, base_number: int, yours: dict) -> Outcome:
@@ -83,9 +86,10 @@ def edit(case, user, base_number: int, yours: dict) -> Outcome:
         return Outcome(errors=errors, merged=merged)
     if latest and merged == latest.document:
         return Outcome(version=latest, merged=merged)
+    gone = translations.set_aside_gone(case, user, base_doc, yours, merged)
     version = services.write_version(case, user, merged)
     db.session.commit()
-    return Outcome(version=version, merged=merged)
+    return Outcome(version=version, merged=merged, set_aside=gone)
 
 
 def conflict_json(conflict: Conflict, theirs: dict, yours: dict) -> dict:

@@ -273,18 +273,30 @@ def describe_changes(schema: Schema, found: list[Change], old: dict, new: dict, 
 
 def set_aside_rows(schema: Schema, rows, members) -> list[dict]:
     """Answers kept after a clash or replaced by a later answer: the question and the words."""
+    from coregroup.i18n import own_name
     from coregroup.plans.translations import field_of
 
     found = []
     for row in rows:
+        parts = [p.replace("~1", "/").replace("~0", "~") for p in row.pointer.split("/")[1:]]
         try:
-            field_schema = schema.at(field_of(row.pointer))
+            if len(parts) > 2 and parts[0] == "translations":
+                original = schema.at(field_of(parts[2]))
+                label = _(
+                    "Translation into %(language)s of: %(question)s",
+                    language=own_name(parts[1]),
+                    question=_(original.get("title", parts[2])),
+                )
+                field_schema = {}
+            else:
+                field_schema = schema.at(field_of(row.pointer))
+                label = _(field_schema["title"]) if "title" in field_schema else row.pointer
         except KeyError:
-            field_schema = {}
+            field_schema, label = {}, row.pointer
         value = (row.value or {}).get("value")
         found.append(
             {
-                "label": _(field_schema["title"]) if "title" in field_schema else row.pointer,
+                "label": label,
                 "value": _side(field_schema, value, members),
                 "by": row.user.name if row.user else "",
                 "at": row.at,

@@ -14,7 +14,14 @@ from coregroup.flows import MEMBER_PLACEHOLDER, Flow, ListSpec, Page, Section
 from coregroup.formgen import narrowed_options
 from coregroup.models import Case, PlanDraft, PlanVersion, SetAside, User
 from coregroup.plans import document as docs
-from coregroup.plans.diff import Conflict, apply_yours, changes, merge, to_pointer
+from coregroup.plans.diff import (
+    Conflict,
+    apply_yours,
+    carry_translations,
+    changes,
+    merge,
+    to_pointer,
+)
 from coregroup.schema import Schema, SchemaError
 
 
@@ -125,7 +132,7 @@ def _write_draft(case: Case, user: User, scope: docs.Scope, change):
     draft = drafts.for_writing(case, user, latest)
     document = copy.deepcopy(draft.document)
     result = change(document)
-    draft.document = document
+    draft.document = carry_translations(draft.document, document)
     db.session.commit()
     return result
 
@@ -263,6 +270,10 @@ def save_plan(case: Case, user: User) -> SaveResult:
     errors = plan_errors(document)
     if errors:
         return SaveResult(errors=errors, document=document)
+    from coregroup.plans import drafts, translations
+
+    # Translations this person wrote of words removed meanwhile: kept, set aside for them.
+    translations.set_aside_gone(case, user, drafts.base_of(draft), draft.document, document)
     if latest and not changes(latest.document, document):
         db.session.delete(draft)
         db.session.commit()
@@ -346,6 +357,9 @@ def resolve_conflicts(case: Case, user: User, keep: str) -> None:
                     value={"value": conflict.yours},
                 )
             )
+    from coregroup.plans import translations
+
+    translations.set_aside_gone(case, user, base_doc, draft.document, merged)
     draft.document = merged
     draft.base_document = copy.deepcopy(latest.document)
     draft.base_number = latest.number

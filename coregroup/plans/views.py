@@ -752,9 +752,7 @@ def translate(case_id: int, language: str):
             yours = translations.apply(copy.deepcopy(shown.document), language, texts)
             outcome = editing.edit(g.case, current_user, shown.number, yours)
             if outcome.version is not None:
-                gone = translations.set_aside_gone(
-                    g.case, current_user, shown.document, yours, outcome.version.document
-                )
+                gone = outcome.set_aside
                 if gone:
                     flash(
                         ngettext(

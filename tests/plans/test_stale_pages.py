@@ -326,3 +326,96 @@ def test_a_clash_between_translators_names_the_question_in_words(app, client, pl
         "Translation into العربية of: What is the core group trying to achieve?" in row.get_text()
     )
     assert "Priya" in row.get_text() and "ترجمة بريا" in row.get_text()
+
+
+def translate_everything(client, case) -> None:
+    """Sam translates every translatable answer into Arabic (each translation names its words)."""
+    url = f"/cases/{case.id}/plan/translate/ar"
+    form = page(client.get(url))
+    base = form.select_one("input[name=base]")["value"]
+    originals = [d.get_text() for d in form.select(".govuk-inset-text")]
+    typed = {f"t{n}": f"ترجمة: {original.strip()}" for n, original in enumerate(originals)}
+    assert client.post(url, data={**typed, "base": base}).status_code == 302
+
+
+def assert_translations_beside_their_words(case) -> dict:
+    """Every translation sits beside the very words it was made of (its pointer names them)."""
+    from coregroup.plans.diff import flatten, to_pointer
+
+    document = latest(case)
+    texts = {to_pointer(document, k): v for k, v in flatten(document).items() if isinstance(v, str)}
+    table = document.get("translations", {}).get("ar", {})
+    for where, entry in table.items():
+        assert where in texts, f"{where} names nothing"
+        assert entry["source"] == texts[where], where
+        assert entry["text"] == f"ترجمة: {entry['source'].strip()}", where
+    return table
+
+
+@pytest.fixture
+def translated(client, planned, db):
+    case, members = planned
+    members["layla"].language = "ar"
+    db.session.commit()
+    translate_everything(client, case)
+    assert_translations_beside_their_words(case)
+    return case, members
+
+
+def test_removing_an_action_on_its_page_keeps_every_translation_with_its_words(
+    app, client, translated
+):
+    case, members = translated
+    need = latest(case)["needs"][1]
+    action = need["actions"][0]
+    priya = other_client(app, members["priya"].user)
+    url = f"/cases/{case.id}/plan/needs/{need['id']}/actions/{action['id']}/remove"
+    assert priya.post(url).status_code == 302
+    assert priya.post(f"/cases/{case.id}/plan/save").status_code == 302
+    table = assert_translations_beside_their_words(case)
+    assert not any(e["source"] == action["what"] for e in table.values())
+
+
+@pytest.mark.parametrize("kind", ["merge", "json-patch"])
+def test_reordering_or_removing_items_through_the_api_moves_translations_with_them(
+    client, translated, kind
+):
+    case, _ = translated
+    document = latest(case)
+    tag = client.get(f"/api/v1/cases/{case.id}/plan").headers["ETag"]
+    if kind == "merge":
+        body, content = {"roles": list(reversed(document["roles"]))}, "application/merge-patch+json"
+    else:
+        body, content = [{"op": "remove", "path": "/needs/0"}], "application/json-patch+json"
+    response = client.patch(
+        f"/api/v1/cases/{case.id}/plan",
+        json=body,
+        headers={"Content-Type": content, "If-Match": tag},
+    )
+    assert response.status_code == 200, response.get_json()
+    assert_translations_beside_their_words(case)
+
+
+def test_a_translation_kept_against_a_removal_is_set_aside_not_lost(app, client, translated, db):
+    case, members = translated
+    url = f"/cases/{case.id}/plan/translate/ar"
+    form = page(client.get(url))
+    base = form.select_one("input[name=base]")["value"]
+    labels = [lab.get_text(strip=True) for lab in form.select("label.govuk-label")]
+    need = latest(case)["needs"][2]
+    index = [d.get_text() for d in form.select(".govuk-inset-text")].index(need["whatMustChange"])
+    assert labels[index]
+    priya = other_client(app, members["priya"].user)
+    assert priya.post(f"/cases/{case.id}/plan/needs/{need['id']}/remove").status_code == 302
+    assert priya.post(f"/cases/{case.id}/plan/save").status_code == 302
+    revised = "ترجمة جديدة"
+    typed = {a["id"]: a.get_text() for a in form.select("textarea")}
+    response = client.post(url, data={**typed, f"t{index}": revised, "base": base})
+    if response.headers["Location"].endswith("/plan/check"):  # a clash with the removal
+        client.post(f"/cases/{case.id}/plan/resolve", data={"keep": "mine"})
+        assert client.post(f"/cases/{case.id}/plan/save").status_code == 302
+    kept = db.session.query(SetAside).filter_by(user_id=members["sam"].user.id).all()
+    assert revised in [a.value["value"] for a in kept]
+    check = page(client.get(f"/cases/{case.id}/plan/check")).select_one("#set-aside").get_text()
+    assert "Translation into العربية of: What needs to change for the child?" in check
+    assert_translations_beside_their_words(case)
