@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import functools
 import json
 import os
 import secrets
 
-from babel import Locale
 from flask import Flask, Request, g, has_request_context, request, session
 from flask.json.provider import DefaultJSONProvider
 from sqlalchemy import event, exc
@@ -21,7 +19,6 @@ from coregroup import fragments, textpolicy
 from coregroup.config import CONFIGS, ROOT, finalise
 from coregroup.extensions import (
     babel,
-    check_limits_only_where_declared,
     compress,
     csrf,
     db,
@@ -60,24 +57,10 @@ def get_locale() -> str:
     return _browser_language(request.headers.get("Accept-Language", ""), tuple(supported))
 
 
-@functools.lru_cache(maxsize=512)
 def _browser_language(accept_language: str, supported: tuple[str, ...]) -> str:
-    """The best of `supported` for a browser's Accept-Language header, or the first.
-
-    Kept per header (a browser sends the same one on every request): werkzeug would parse it
-    afresh each time, 2 % of serving a kept page."""
+    """The best of `supported` for a browser's Accept-Language header, or the first."""
     accepted = parse_accept_header(accept_language, LanguageAccept)
     return accepted.best_match(supported) or supported[0]
-
-
-@functools.cache
-def _locale(code: str) -> Locale:
-    """One Locale object per language and process (Flask-Babel would parse it per request)."""
-    return Locale.parse(code)
-
-
-def _select_locale() -> Locale:
-    return _locale(get_locale())
 
 
 def _is_sqlite(dbapi_connection) -> bool:
@@ -193,9 +176,6 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     from coregroup.access import RequestGlobals
 
     app.app_ctx_globals_class = RequestGlobals
-    from coregroup.cookies import KeptSessionCookies
-
-    app.session_interface = KeptSessionCookies()
     # Numbers in URLs fit the database's integers; anything larger is simply not found (404).
     app.url_map.converters["int"] = BoundedInt
     app.config.from_object(config_class)
@@ -213,7 +193,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     csrf.init_app(app)
     compress.init_app(app)
-    babel.init_app(app, locale_selector=_select_locale)
+    babel.init_app(app, locale_selector=get_locale)
     login_manager.init_app(app)
     limiter.init_app(app)
     # Sessions are ours, on the server (auth.load_user: ended, idle and absolute time-outs, one
@@ -257,7 +237,6 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     errors.register(app)
     templating.register(app)
     cli.register(app)
-    check_limits_only_where_declared(app)
 
     @app.before_request
     def _nonce():

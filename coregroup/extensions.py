@@ -30,25 +30,3 @@ compress = Compress()
 babel = Babel()
 login_manager = LoginManager()
 limiter = Limiter(key_func=get_remote_address)
-
-
-def check_limits_only_where_declared(app) -> None:
-    """Flask-Limiter checks, before every request, the app-wide, default and blueprint limits;
-    a limit declared on a view (`@limiter.limit`) is checked by that view's own wrapper, with or
-    without the before-request check. Core Group's limits are all declared on views (sign-in,
-    second factor, invitations), so on every other request that check has nothing to do and
-    costs about 0.1 ms (4 % of the family plan page under load, py-spy). It is left out only
-    while no limit needs it: configure an app-wide or default limit and it stays."""
-    manager = limiter.limit_manager
-    configured = ("RATELIMIT_APPLICATION", "RATELIMIT_DEFAULT", "RATELIMIT_META")
-    if (
-        not app.config["RATELIMIT_ENABLED"]  # then Flask-Limiter added no check at all
-        or any(app.config.get(name) for name in configured)
-        or manager.application_limits
-        or manager.default_limits
-        or getattr(manager, "_blueprint_limits", None)
-    ):
-        return
-    # Raises ValueError if a new Flask-Limiter registers its check differently: a loud start-up
-    # failure (and a failing test), never a limit silently skipped.
-    app.before_request_funcs[None].remove(limiter._check_request_limit)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-import functools
 import hashlib
 import json
 
@@ -19,22 +18,19 @@ from flask import (
     redirect,
     render_template,
     request,
-    session,
     url_for,
 )
 from flask_babel import format_datetime, format_number, get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
-from sqlalchemy import Integer, String, bindparam, literal, null, select, union_all
-from sqlalchemy.orm import defer
 from werkzeug.datastructures import MultiDict
 
 from coregroup import formgen, fragments, pages, textpolicy
 from coregroup.access import case_route
 from coregroup.cases.people import member_context
 from coregroup.extensions import db
-from coregroup.models import Child, Member, PlanVersion, utcnow
+from coregroup.models import utcnow
 from coregroup.params import small_int
 from coregroup.plans import drafts, editing, live, navigation, services, translations
 from coregroup.plans.diff import changes
@@ -501,121 +497,38 @@ def read(case_id: int):
     return _render_read()
 
 
-# What the plan page is kept by, asked on every read in one round trip (built once, run
-# without the ORM): the latest version (kind 0), the members (1) and the children's names (2).
-_VERSIONS, _MEMBERS, _CHILDREN = (m.__table__.c for m in (PlanVersion, Member, Child))
-_HEAD = (
-    select(_VERSIONS.id, _VERSIONS.number, _VERSIONS.created_at)
-    .where(_VERSIONS.case_id == bindparam("case_id"))
-    .order_by(_VERSIONS.number.desc())
-    .limit(1)
-    .subquery()
-)
-_NO_TEXT, _NO_NUMBER = null().cast(String), null().cast(Integer)
-_KEY_ROWS = union_all(
-    select(
-        literal(0).label("kind"),
-        _HEAD.c.id,
-        _HEAD.c.number,
-        _HEAD.c.created_at.cast(String).label("detail"),
-        _NO_TEXT.label("ref"),
-        _NO_TEXT.label("name"),
-        _NO_TEXT.label("language"),
-    ),
-    select(
-        literal(1),
-        _MEMBERS.id,
-        _NO_NUMBER,
-        _MEMBERS.role,
-        _MEMBERS.ref,
-        _MEMBERS.name,
-        _MEMBERS.language,
-    ).where(_MEMBERS.case_id == bindparam("case_id")),
-    select(
-        literal(2), _CHILDREN.id, _NO_NUMBER, _NO_TEXT, _NO_TEXT, _CHILDREN.name, _NO_TEXT
-    ).where(_CHILDREN.case_id == bindparam("case_id")),
-).order_by("kind", "id")
-
-
 def _render_read(views_error: str | None = None, typed: str | None = None, status: int = 200):
-    # Only the membership row (access.case_route) until something must be rendered: a page
-    # served whole from memory loads neither the member nor the case as ORM objects.
-    reader = g.membership
-    rows = db.session.connection().execute(_KEY_ROWS, {"case_id": reader.case_id}).all()
-    head = next((row for row in rows if row.kind == 0), None)
-    # Plain tuples: part of the keys below, hashed and compared on every read (a Row's own
-    # hashing and comparing is several times slower).
-    member_rows = tuple(tuple(row) for row in rows if row.kind == 1)
-    child_names = tuple(row.name for row in rows if row.kind == 2)
-
-    @functools.cache
-    def latest() -> PlanVersion | None:
-        """The version itself: loaded only when something has to be rendered."""
-        if head is None:
-            return None
-        return db.session.get(
-            PlanVersion, head.id, options=[defer(PlanVersion.document), defer(PlanVersion.changes)]
-        )
-
-    # Shown when the phone is offline ("the plan as it was on …"), to the minute.
-    rendered_at = utcnow().replace(second=0, microsecond=0)
-    key = None
-    if head:
-        locale = str(get_locale())
-        language = reader.language or locale
-        audience = reader.ref if reader.is_family else "professional"
+    latest = services.latest_version(g.case, document=False)
+    summary = own_views = None
+    if latest is not None:
+        language = g.member.language or str(get_locale())
+        audience = g.member.ref if g.member.is_family else "professional"
+        # Safe to keep: a version never changes, and the key names everything else the summary
+        # shows (the reader's audience, the languages, the members' names and roles, the day).
         key = (
             "plan-read",
-            head.id,
-            head.number,
-            head.detail,  # when it was written
+            latest.id,
             audience,
-            locale,
+            str(get_locale()),
             language,
-            member_rows,
+            tuple((m.ref, m.name, m.role, m.language, m.left_on) for m in g.case.members),
             dt.date.today(),
         )
-
-    def render(summary=None, own_views=None, family=None) -> str:
-        return render_template(
+        summary, own_views = fragments.cached(key, lambda: _read_summary(latest, language))
+    response = make_response(
+        render_template(
             "plans/read.html",
-            latest=latest(),
+            latest=latest,
             summary=summary,
             own_views=own_views,
-            # The family's form and notes as kept with the summary, unless there is an error
-            # to show in them (then they are rendered afresh, with what was typed).
-            family=family if views_error is None and typed is None else {},
             views_error=views_error,
             typed=typed,
-            rendered_at=rendered_at,
-        )
-
-    def render_with_summary() -> str:
-        if key is None:
-            return render()
-        built = fragments.cached(key, lambda: _read_summary(latest(), language))
-        return render(*built)
-
-    if key is not None and status == 200 and views_error is None and typed is None:
-        # The whole page, kept per version, reader, address, language, names and minute; only
-        # the CSP nonce and the CSRF token differ between two requests (fragments.cached_page).
-        # A message to show once (flash) is never kept.
-        if session.get("_flashes"):
-            page = render_with_summary()
-        else:
-            page_key = (
-                key,
-                child_names,
-                current_user.id,
-                current_user.is_admin,
-                request.full_path,
-                rendered_at,
-            )
-            page = fragments.cached_page(page_key, render_with_summary)
-    else:
-        page = render_with_summary()
-    response = make_response(page, status)
-    if reader.is_family and status == 200:
+            # Shown when the phone is offline ("the plan as it was on …"), to the minute.
+            rendered_at=utcnow().replace(second=0, microsecond=0),
+        ),
+        status,
+    )
+    if g.member.is_family and status == 200:
         # The family's view may be kept on the family member's phone, only if they choose
         # (static/app/offline.js, the service worker's Cache API). Like every page it stays
         # no-store, so the browser's own cache never keeps it behind their back.
@@ -689,9 +602,9 @@ def _error_json(error) -> dict:
     return {"pointer": error.pointer, "message": message_for(field_schema, error)}
 
 
-def _read_summary(latest, language: str) -> tuple[Markup, dict | None, dict]:
+def _read_summary(latest, language: str) -> tuple[Markup, dict | None]:
     """The plan's sections as this reader may see them, rendered once per version and reader,
-    the reader's own views, and (for the family) their form and notes without a CSRF token."""
+    and the reader's own views."""
     from coregroup.plans.audience import for_member, professional_only_paths
 
     schema = services.plan_schema()
@@ -711,16 +624,7 @@ def _read_summary(latest, language: str) -> tuple[Markup, dict | None, dict]:
         translated=translations.for_reader(document, language),
         lang=language,
     )
-    own_views = document.get("familyViews", {}).get(g.member.ref)
-    family = {}
-    if g.member.is_family:
-        views_form = get_template_attribute("plans/_family.html", "views_form")
-        family_rest = get_template_attribute("plans/_family.html", "family_rest")
-        family = {
-            "form": Markup(views_form(latest.number, own_views)),
-            "rest": Markup(family_rest(g.case.id)),
-        }
-    return Markup(summary), own_views, family
+    return Markup(summary), document.get("familyViews", {}).get(g.member.ref)
 
 
 @bp.route("/translate/<language>", methods=["GET", "POST"])
