@@ -173,9 +173,6 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
         static_folder="static",
         instance_path=overrides.get("INSTANCE_PATH", config_class.INSTANCE_PATH),
     )
-    from coregroup.access import RequestGlobals
-
-    app.app_ctx_globals_class = RequestGlobals
     # Numbers in URLs fit the database's integers; anything larger is simply not found (404).
     app.url_map.converters["int"] = BoundedInt
     app.config.from_object(config_class)

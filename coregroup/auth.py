@@ -11,7 +11,6 @@ import datetime as dt
 import hashlib
 import secrets
 import unicodedata
-from functools import cached_property
 
 import pyotp
 from argon2 import PasswordHasher, profiles
@@ -28,7 +27,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import UserMixin, current_user, login_user, logout_user
+from flask_login import current_user, login_user, logout_user
 from sqlalchemy import bindparam, func, select, update
 from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import InputRequired
@@ -126,50 +125,17 @@ def end_session() -> None:
     session.clear()
 
 
-_USER = User.__table__.c
-_SESSION = UserSession.__table__.c
-# What pages read of the signed-in person (SignedIn), without an ORM object.
-_PERSON = ("id", "email", "name", "is_admin", "professional", "active", "preferred_language")
+# The session and its person, in one query on every request (the join makes sure the session
+# is this person's).
 _SESSION_AND_USER = (
-    # What every request needs of the person and of their session, as one plain row.
-    # (The join makes sure the session is this person's.)
-    select(
-        *(_USER[name] for name in _PERSON),
-        _SESSION.created_at,
-        _SESSION.last_seen_at,
-        _SESSION.ended_at,
-    )
-    .join(UserSession.__table__, _USER.id == _SESSION.user_id)
-    .where(_SESSION.id == bindparam("sid"), _USER.id == bindparam("user_id"))
+    select(User, UserSession)
+    .join(UserSession, User.id == UserSession.user_id)
+    .where(UserSession.id == bindparam("sid"), User.id == bindparam("user_id"))
 )
 
 
-class SignedIn(UserMixin):
-    """The signed-in person (`current_user`) as every request checks them, from one plain row
-    (`load_user`): what pages read of them, without building an ORM object on every request.
-    Anything else is read from the ORM object, loaded on first use (`record`); code that links
-    the person to another row (a relationship) takes `record`."""
-
-    def __init__(self, row) -> None:
-        for name in _PERSON:
-            setattr(self, name, getattr(row, name))
-
-    @property
-    def is_active(self) -> bool:
-        return self.active
-
-    @cached_property
-    def record(self) -> User:
-        return db.session.get(User, self.id)
-
-    def __getattr__(self, name: str):
-        if name.startswith("_"):  # never the ORM's own machinery: a relationship takes `record`
-            raise AttributeError(name)
-        return getattr(self.record, name)
-
-
 @login_manager.user_loader
-def load_user(user_id: str) -> SignedIn | None:
+def load_user(user_id: str) -> User | None:
     from coregroup.api import tokens
 
     if tokens.bearer() and request.path.startswith("/api/"):
@@ -178,29 +144,29 @@ def load_user(user_id: str) -> SignedIn | None:
     if not sid:
         return None
     # The session and its person in one query: this runs on every request.
-    row = (
-        db.session.connection()
-        .execute(_SESSION_AND_USER, {"sid": sid, "user_id": int(user_id)})
-        .first()
-    )
-    if row is None:
+    try:
+        found = db.session.execute(_SESSION_AND_USER, {"sid": sid, "user_id": int(user_id)}).first()
+    except ValueError:
         return None
+    if found is None:
+        return None
+    user, seen = found
     now = utcnow()
     config = current_app.config
     if (
-        row.ended_at is not None
-        or not row.active
-        or now - row.last_seen_at > config["COREGROUP_IDLE_TIMEOUT"]
-        or now - row.created_at > config["COREGROUP_ABSOLUTE_TIMEOUT"]
+        seen.ended_at is not None
+        or not user.active
+        or now - seen.last_seen_at > config["COREGROUP_IDLE_TIMEOUT"]
+        or now - seen.created_at > config["COREGROUP_ABSOLUTE_TIMEOUT"]
     ):
         return None
     background = request.endpoint in BACKGROUND_ENDPOINTS  # polling is not someone at work
-    if not background and now - row.last_seen_at > dt.timedelta(seconds=60):
+    if not background and now - seen.last_seen_at > dt.timedelta(seconds=60):
         # Lightly durable: a power cut losing it only makes the idle time-out come sooner.
         with audit.writing(durable=False):
             db.session.get(UserSession, sid).last_seen_at = now
     g.session_seen = now
-    return SignedIn(row)
+    return user
 
 
 # --- Forms and pages ---------------------------------------------------------------------------

@@ -7,11 +7,9 @@ the permission: a 404 tells nobody whether the case, or the page, exists.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from functools import cached_property, wraps
+from functools import wraps
 
 from flask import abort, g, jsonify, request
-from flask.ctx import _AppCtxGlobals
 from flask_login import current_user, login_required
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import contains_eager
@@ -71,62 +69,28 @@ def role_may(role: str, permission: str) -> bool:
     return role_kind(role) in PERMISSIONS[permission]
 
 
-def can(member: Member | Membership | None, permission: str) -> bool:
+def can(member: Member | None, permission: str) -> bool:
     return member is not None and role_may(member.role, permission)
 
 
-@dataclass(frozen=True, slots=True)
-class Membership:
-    """A current membership as every case page checks it: what decides what the person may do,
-    and what a kept page is keyed by. The ORM member and case (`g.member`, `g.case`) are loaded
-    only when a page uses them: a page served whole from memory needs neither."""
-
-    id: int
-    case_id: int
-    role: str
-    ref: str
-    language: str | None
-
-    is_family = Member.is_family  # the same rule, on the same field (role)
-
-
-_MEMBERSHIP_ROW = select(Member.id, Member.case_id, Member.role, Member.ref, Member.language).where(
-    Member.case_id == bindparam("case_id"),
-    Member.user_id == bindparam("user_id"),
-    Member.left_on.is_(None),
-)
 _MEMBER_AND_CASE = (
     select(Member)
     .join(Case)
     .options(contains_eager(Member.case))
-    .where(Member.id == bindparam("member_id"))
+    .where(
+        Member.case_id == bindparam("case_id"),
+        Member.user_id == bindparam("user_id"),
+        Member.left_on.is_(None),
+    )
 )
 
 
-def membership(user, case_id: int) -> Membership | None:
-    """The user's current membership of the case, or None: leavers and strangers see nothing.
-    One plain query, run on every case page (no ORM objects)."""
+def membership(user, case_id: int) -> Member | None:
+    """The user's current membership of the case (with the case), or None: leavers and
+    strangers see nothing. One query, run on every case page."""
     if not user.is_authenticated:
         return None
-    found = (
-        db.session.connection()
-        .execute(_MEMBERSHIP_ROW, {"case_id": case_id, "user_id": user.id})
-        .first()
-    )
-    return Membership(*found) if found else None
-
-
-class RequestGlobals(_AppCtxGlobals):
-    """Flask's `g`, where a case page's `g.member` and `g.case` (ORM objects, in one query) are
-    loaded from `g.membership` when first used (set by `case_route`)."""
-
-    @cached_property
-    def member(self) -> Member:
-        return db.session.scalar(_MEMBER_AND_CASE, {"member_id": self.membership.id})
-
-    @cached_property
-    def case(self) -> Case:
-        return self.member.case
+    return db.session.scalar(_MEMBER_AND_CASE, {"case_id": case_id, "user_id": user.id})
 
 
 def case_route(permission: str, audited: bool = True):
@@ -151,9 +115,7 @@ def case_route(permission: str, audited: bool = True):
                     field="/scope",
                     message=f"This token needs the {tokens.PERMISSION_SCOPES[permission]} scope.",
                 ), 403
-            g.membership = member  # g.member and g.case follow from it (RequestGlobals),
-            g.pop("member", None)  # never from an earlier membership in the same context
-            g.pop("case", None)
+            g.member, g.case = member, member.case
             g.can = lambda name: can(member, name)
             target = tokens.audit_target()
             if request.method in ("GET", "HEAD"):

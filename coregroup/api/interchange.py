@@ -316,9 +316,8 @@ def import_case(data, importer: User) -> Case:
         for c in data["children"]
     ]
     members = {}
-    importer_account = db.session.get(User, importer.id)  # the ORM person (a relationship)
     for m in data["members"]:
-        account = importer_account if m["id"] == importer_ref else None
+        account = importer if m["id"] == importer_ref else None
         members[m["id"]] = Member(
             ref=m["id"],
             name=m["name"],

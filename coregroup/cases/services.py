@@ -48,7 +48,7 @@ def open_case(form, user: User) -> Case:
             name=user.name,
             role="lead-social-worker",
             email=user.email,
-            user=db.session.get(User, user.id),  # the ORM person (current_user may be a row)
+            user=user,
             joined_on=conference,
             language=user.preferred_language,
         )
