@@ -1,9 +1,9 @@
 """Work done once, in gunicorn's master, before it forks the workers (gunicorn.conf.py).
 
 Without it every worker, and every worker that replaces a recycled one, compiles the templates
-and loads the translations and locale data on its first requests: about half a second of CPU
-(measured: a fresh worker's first plan page took 0.57 s, the next 3 ms), taken from the
-workers that are serving. Forked workers share what the master built.
+and loads the translations and locale data on its first requests, taking that time from the
+people it serves (the figures are in the README's benchmark section). Forked workers share what
+the master built.
 """
 
 from __future__ import annotations
