@@ -36,3 +36,15 @@ def when_ready(server):
         from coregroup.warmup import warm
 
         server.log.info("Ready before forking: %s", warm(app))
+
+
+def on_exit(server):
+    """When the service stops: a signed checkpoint of the audit chains (coregroup.checkpoints),
+    so every event written before the stop is covered by one."""
+    app = server.app.wsgi()
+    if "coregroup.flows" in getattr(app, "extensions", {}):
+        from coregroup import checkpoints
+
+        with app.app_context():
+            if checkpoints.directory() is not None:
+                server.log.info("Audit checkpoint written: %s", checkpoints.write())

@@ -15,18 +15,16 @@ from werkzeug.datastructures import LanguageAccept
 from werkzeug.http import parse_accept_header
 from werkzeug.routing import IntegerConverter
 
-from coregroup import fragments, textpolicy
+from coregroup import audit, checkpoints, fragments, textpolicy
 from coregroup.config import CONFIGS, ROOT, finalise
 from coregroup.extensions import (
     babel,
     compress,
     csrf,
     db,
-    lightly_durable,
     limiter,
     login_manager,
     migrate,
-    write_lock,
 )
 
 
@@ -100,26 +98,31 @@ def _never_a_parents_connection(dbapi_connection, connection_record, connection_
 
 @event.listens_for(Engine, "begin")
 def _sqlite_begin(connection):
-    """A request that may write takes SQLite's write lock when its transaction starts.
+    """On SQLite a transaction takes the write lock when it starts (BEGIN IMMEDIATE), unless it
+    belongs to a request whose view only reads (`reads_only`).
 
-    A transaction that reads and then writes would otherwise fail at once with "database is
-    locked" when another writer is active, whatever the busy timeout.
+    A request that reads and then writes (if only the record that a page was read) would
+    otherwise fail at once with "database is locked" when another writer had committed since
+    it began, whatever the busy timeout: SQLite cannot upgrade such a reader to a writer.
     """
     if connection.dialect.name != "sqlite":
         return
-    writing = write_lock.get() or (
-        has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS")
-    )
-    if not writing:
-        # Reads only: nothing here writes outside a writing transaction (SQLite would refuse
-        # to upgrade under contention), so how commits are flushed does not matter.
-        connection.exec_driver_sql("BEGIN")
-        return
-    synchronous = "NORMAL" if lightly_durable.get() else "FULL"
-    if connection.info.get("synchronous", "FULL") != synchronous:
-        connection.exec_driver_sql(f"PRAGMA synchronous={synchronous}")
-        connection.info["synchronous"] = synchronous
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    connection.exec_driver_sql("BEGIN" if _reads_only() else "BEGIN IMMEDIATE")
+
+
+def reads_only(view):
+    """Mark a view that never writes, not even an audit record (its SQLite transaction is a
+    plain BEGIN, sharing the database with the one writer)."""
+    view.reads_only = True
+    return view
+
+
+def _reads_only() -> bool:
+    if not has_request_context() or request.endpoint is None:
+        return False
+    from flask import current_app
+
+    return getattr(current_app.view_functions.get(request.endpoint), "reads_only", False)
 
 
 class StrictJSONProvider(DefaultJSONProvider):
@@ -249,6 +252,18 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
             csrf.protect(apply_exemptions=True)
 
     app.after_request(_security_headers)
+
+    @app.after_request
+    def _commit(response):
+        """The request's one unit of work commits here, after its view (or its error page,
+        which rolls back first: coregroup.errors) and before anything is sent. What the
+        request recorded in the audit trail is written in the same commit (coregroup.audit)."""
+        if not g.get("database_down"):
+            db.session.commit()
+            if db.session.info.pop(audit.WROTE, False):
+                checkpoints.write_if_due()
+        return response
+
     return app
 
 

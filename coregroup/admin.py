@@ -73,7 +73,6 @@ def users():
         db.session.add(user)
         db.session.flush()
         audit.record("account-created", f"user {user.id}", current_user.id)
-        db.session.commit()
         flash(_("Account created for %(name)s.", name=user.name), "success")
         return redirect(url_for("admin.users"))
     accounts = list(db.session.scalars(select(User).order_by(User.name)))
@@ -94,7 +93,6 @@ def toggle_active(user_id: int):
     audit.record(
         "account-enabled" if user.active else "account-disabled", f"user {user.id}", current_user.id
     )
-    db.session.commit()
     return redirect(url_for("admin.users"))
 
 
@@ -187,7 +185,7 @@ def export(user_id: int):
         abort(404)
     user = db.session.get(User, user_id) or abort(404)
     body = json.dumps(subject_access(user), ensure_ascii=False, indent=2)
-    audit.record_now("subject-access-export", f"user {user.id}", current_user.id)
+    audit.record("subject-access-export", f"user {user.id}", current_user.id)
     return Response(
         body,
         mimetype="application/json",

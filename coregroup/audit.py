@@ -1,225 +1,178 @@
-"""The audit trail: who viewed or changed what, when and from where, chained by hash."""
+"""The audit trail: who viewed or changed what, when and from where, chained by hash.
+
+`record()` adds an event to the session's unit of work; the events are chained and written just
+before that unit commits (the request's end), so a change and its record commit together, and a
+page is not sent until the record of its reading has committed.
+
+Each case has its own chain (events with no case go on their person's chain, or on "system"),
+so appends to different cases never wait for one another; within a chain, PostgreSQL orders
+appends by a row lock on the chain's head (`audit_chain`), taken only for the moment of the
+commit. An event's hash covers a hash of its content, not the content, so a later retention
+step can remove what an event says about a closed case and the chain still verifies.
+"""
 
 from __future__ import annotations
 
-import atexit
 import hashlib
 import json
-import logging
-import os
-import threading
-import time
-from contextlib import contextmanager
+from dataclasses import dataclass
 
-from flask import current_app, has_request_context, request
-from sqlalchemy import select, text
+from flask import has_request_context, request
+from sqlalchemy import event, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
 
-from coregroup.extensions import db, lightly_durable, write_lock
-from coregroup.models import AuditEvent, utcnow
+from coregroup.extensions import db
+from coregroup.models import AuditChain, AuditEvent, utcnow
 
 GENESIS = "0" * 64
-# Any fixed number: PostgreSQL serialises appends to the chain with this advisory lock.
-_CHAIN_LOCK = 727274
+_PENDING = "coregroup.audit.pending"
+WROTE = "coregroup.audit.wrote"  # set when a commit wrote events (a checkpoint may be due)
 
 
-def _digest(prev_hash: str, at, user_id, case_id, action, target, ip) -> str:
+def record(action: str, target: str, user_id: int | None = None, case_id: int | None = None):
+    """Add an event to the current unit of work: written when it commits, dropped if it rolls
+    back."""
+    db.session.info.setdefault(_PENDING, []).append(
+        {
+            "at": utcnow(),
+            "user_id": user_id,
+            "case_id": case_id,
+            "action": action,
+            "target": target[:500],
+            "ip": request.remote_addr if has_request_context() else None,
+        }
+    )
+
+
+def chain_of(event: dict) -> str:
+    if event["case_id"] is not None:
+        return f"case/{event['case_id']}"
+    if event["user_id"] is not None:
+        return f"user/{event['user_id']}"
+    return "system"
+
+
+def content_hash(at, user_id, case_id, action, target, ip) -> str:
     body = json.dumps(
-        [prev_hash, at.isoformat(timespec="microseconds"), user_id, case_id, action, target, ip],
+        [at.isoformat(timespec="microseconds"), user_id, case_id, action, target, ip],
         separators=(",", ":"),
+        ensure_ascii=False,
     )
     return hashlib.sha256(body.encode()).hexdigest()
 
 
-_LAST_HASH = select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)
-_APPEND = AuditEvent.__table__.insert()
+def link_hash(chain: str, seq: int, prev_hash: str, content: str) -> str:
+    body = json.dumps([chain, seq, prev_hash, content], separators=(",", ":"))
+    return hashlib.sha256(body.encode()).hexdigest()
 
 
-def record(action: str, target: str, user_id: int | None = None, case_id: int | None = None):
-    """Add an event in the current transaction, so it commits (or not) with the change."""
-    _append([_event(action, target, user_id, case_id)])
+@event.listens_for(Session, "before_commit")
+def _write_pending(session: Session) -> None:
+    events = session.info.pop(_PENDING, None)
+    if events:
+        _append(session, events)
+        session.info[WROTE] = True
 
 
-def _event(action: str, target: str, user_id: int | None, case_id: int | None) -> dict:
+@event.listens_for(Session, "after_transaction_end")
+def _drop_pending(session: Session, transaction) -> None:
+    """A unit of work that ended without committing takes its events with it."""
+    if transaction.parent is None:  # the unit of work as a whole, not a savepoint
+        session.info.pop(_PENDING, None)
+
+
+def _append(session: Session, events: list[dict]) -> None:
+    """Chain `events` to the ends of their chains: chains locked in name order (so two commits
+    never wait for each other in a circle), one INSERT of all the events."""
+    by_chain: dict[str, list[dict]] = {}
+    for found in events:
+        by_chain.setdefault(chain_of(found), []).append(found)
+    rows = []
+    for chain in sorted(by_chain):
+        length, prev = _lock_chain(session, chain)
+        for found in by_chain[chain]:
+            length += 1
+            content = content_hash(**found)
+            digest = link_hash(chain, length, prev, content)
+            rows.append(
+                {**found, "chain": chain, "seq": length, "content_hash": content}
+                | {"prev_hash": prev, "hash": digest}
+            )
+            prev = digest
+        session.execute(
+            update(AuditChain).where(AuditChain.name == chain).values(length=length, head=prev)
+        )
+    session.execute(AuditEvent.__table__.insert(), rows)
+
+
+def _lock_chain(session: Session, chain: str) -> tuple[int, str]:
+    """The chain's length and head, its row locked until the commit (created if new)."""
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    session.execute(
+        dialect.insert(AuditChain)
+        .values(name=chain, length=0, head=GENESIS)
+        .on_conflict_do_nothing(index_elements=["name"])
+    )
+    found = session.execute(
+        select(AuditChain.length, AuditChain.head).where(AuditChain.name == chain).with_for_update()
+    ).one()
+    return found.length, found.head
+
+
+# --- Checking the chains ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Broken:
+    event_id: int | None
+    chain: str
+    why: str
+
+
+def heads() -> dict[str, tuple[int, str]]:
+    """Every chain's length and last hash, as the database holds them now."""
     return {
-        "at": utcnow(),
-        "user_id": user_id,
-        "case_id": case_id,
-        "action": action,
-        "target": target[:500],
-        "ip": request.remote_addr if has_request_context() else None,
+        row.name: (row.length, row.head)
+        for row in db.session.execute(select(AuditChain.name, AuditChain.length, AuditChain.head))
     }
 
 
-def _append(events: list[dict]) -> None:
-    """Chain `events`, in order, to the last one: one look at the chain's end and one plain
-    INSERT of them all (no ORM unit of work), however many there are (a batch of reads)."""
-    if db.engine.dialect.name == "postgresql":
-        db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHAIN_LOCK})
-    prev = db.session.execute(_LAST_HASH).scalar() or GENESIS
-    rows = []
-    for event in events:
-        digest = _digest(prev, **event)
-        rows.append({**event, "prev_hash": prev, "hash": digest})
-        prev = digest
-    db.session.execute(_APPEND, rows)
-
-
-@contextmanager
-def writing(durable: bool = True):
-    """A transaction that takes the write lock at its start (SQLite's BEGIN IMMEDIATE).
-
-    `durable=False` only for records of reading (see `extensions.lightly_durable`).
-    """
-    db.session.commit()  # end whatever read transaction is open
-    token = write_lock.set(True)
-    relaxed = lightly_durable.set(not durable)
-    try:
-        yield
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
-    finally:
-        lightly_durable.reset(relaxed)
-        write_lock.reset(token)
-
-
-def record_now(action: str, target: str, user_id: int | None = None, case_id=None, durable=True):
-    """Record an event in a transaction of its own (after a page was only read)."""
-    with writing(durable):
-        record(action, target, user_id, case_id)
-
-
-def record_read(action: str, target: str, user_id: int | None, case_id: int | None = None):
-    """Record that someone read something (a page, an export), after it was read.
-
-    With COREGROUP_AUDIT_READ_BATCH_SECONDS set (production: 0.2 s), records of reading are
-    kept in this process and appended together, in one transaction, by a background thread
-    at most that long after, and when the process exits normally (waiting for a batch being
-    written): one transaction per batch instead of one per page view. A process killed
-    outright loses at most the last fraction of a second of reading records; changes are
-    never batched (`record`). If the batches cannot be written (records have waited for
-    more than STALE_AFTER batch intervals), each read is recorded at once again, so a
-    database that refuses the records refuses the pages too, as without batches."""
-    app = current_app._get_current_object()
-    interval = app.config.get("COREGROUP_AUDIT_READ_BATCH_SECONDS") or 0
-    reads = _reads_of(app, interval) if interval > 0 else None
-    if reads is None or reads.stale(interval):
-        record_now(action, target, user_id, case_id, durable=False)
-        return
-    with reads.lock:
-        reads.pending.append(_event(action, target, user_id, case_id))
-
-
-STALE_AFTER = 10  # batch intervals
-
-
-class _Reads:
-    """The reading records of one app in this process, and the thread that writes them."""
-
-    def __init__(self, app, interval: float) -> None:
-        self.app = app
-        self.pid = os.getpid()
-        self.lock = threading.Lock()  # guards `pending`
-        self.flushing = threading.Lock()  # one batch written at a time (thread or exit)
-        self.pending: list[dict] = []
-        thread = threading.Thread(
-            target=_flush_now_and_then, args=(self, interval), name="audit-reads", daemon=True
-        )
-        thread.start()
-        atexit.register(_flush_at_exit, self)
-
-    def stale(self, interval: float) -> bool:
-        with self.lock:
-            oldest = self.pending[0]["at"] if self.pending else None
-        return oldest is not None and (utcnow() - oldest).total_seconds() > STALE_AFTER * interval
-
-
-_registry_lock = threading.Lock()
-_registry: dict[int, _Reads] = {}  # by id(app), in this process
-
-
-def _reads_of(app, interval: float) -> _Reads:
-    with _registry_lock:
-        found = _registry.get(id(app))
-        if found is None or found.app is not app:
-            found = _registry[id(app)] = _Reads(app, interval)
-        return found
-
-
-def _forget_after_fork() -> None:
-    """A forked child starts with none of its parent's records, threads or (held) locks."""
-    global _registry_lock, _registry
-    _registry_lock, _registry = threading.Lock(), {}
-
-
-os.register_at_fork(after_in_child=_forget_after_fork)
-log = logging.getLogger(__name__)
-
-
-def flush_reads(app=None) -> int:
-    """Append the reading records waiting in this process for `app`; how many there were."""
-    app = app or current_app._get_current_object()
-    with _registry_lock:
-        reads = _registry.get(id(app))
-    return _flush(reads) if reads is not None and reads.app is app else 0
-
-
-def _flush(reads: _Reads) -> int:
-    with reads.flushing:
-        with reads.lock:
-            batch, reads.pending = reads.pending, []
-        if not batch:
-            return 0
-        try:
-            with reads.app.app_context(), writing(durable=False):
-                _append(batch)
-        except Exception:
-            with reads.lock:  # kept for the next try, in their order
-                reads.pending[:0] = batch
-            raise
-        return len(batch)
-
-
-def _flush_now_and_then(reads: _Reads, interval: float) -> None:
-    while True:
-        time.sleep(interval)
-        try:
-            _flush(reads)
-        except Exception:  # e.g. the database is down for a moment: try again later
-            log.exception("reading records not written yet; will try again")
-
-
-def _flush_at_exit(reads: _Reads) -> None:
-    if reads.pid != os.getpid():
-        return  # registered by a parent before a fork: its records are the parent's to write
-    try:
-        _flush(reads)
-    except Exception:
-        log.exception("%d reading records could not be written at exit", len(reads.pending))
-
-
-def verify() -> tuple[int, int | None, str | None]:
-    """Check the whole chain: (events checked, first broken event id, what is wrong)."""
-    prev = GENESIS
+def verify_chains() -> tuple[int, list[Broken], dict[str, tuple[int, str]]]:
+    """Check every chain from its start: (events checked, what is broken, each chain's end as
+    found by walking it)."""
     count = 0
-    for event in db.session.scalars(select(AuditEvent).order_by(AuditEvent.id)).yield_per(500):
+    broken: list[Broken] = []
+    ends: dict[str, tuple[int, str]] = {}
+    bad_chains: set[str] = set()
+    query = select(AuditEvent).order_by(AuditEvent.chain, AuditEvent.seq, AuditEvent.id)
+    for found in db.session.scalars(query).yield_per(1000):
         count += 1
-        if event.prev_hash != prev:
-            return count, event.id, "it does not follow the event before it"
-        found = _digest(
-            event.prev_hash,
-            event.at,
-            event.user_id,
-            event.case_id,
-            event.action,
-            event.target,
-            event.ip,
-        )
-        if found != event.hash:
-            return count, event.id, "its contents do not match its hash"
-        prev = event.hash
-    return count, None, None
+        if found.chain in bad_chains:
+            continue
+        length, prev = ends.get(found.chain, (0, GENESIS))
+        why = None
+        if found.chain != chain_of(vars(found)):
+            why = "it is on another case's or person's chain"
+        elif found.seq != length + 1:
+            why = f"events before it are missing (expected number {length + 1}, found {found.seq})"
+        elif found.prev_hash != prev:
+            why = "it does not follow the event before it"
+        elif found.content_hash != content_hash(
+            found.at, found.user_id, found.case_id, found.action, found.target, found.ip
+        ):
+            why = "its contents do not match its hash"
+        elif found.hash != link_hash(found.chain, found.seq, found.prev_hash, found.content_hash):
+            why = "its hash is not the hash of its place in the chain"
+        if why:
+            broken.append(Broken(found.id, found.chain, why))
+            bad_chains.add(found.chain)
+            continue
+        ends[found.chain] = (found.seq, found.hash)
+    for chain, (length, head) in heads().items():
+        if chain not in bad_chains and ends.get(chain, (0, GENESIS)) != (length, head):
+            broken.append(Broken(None, chain, "its recorded end is not where the chain ends"))
+    return count, broken, ends
 
 
 def for_case(case_id: int, limit: int = 200) -> list[AuditEvent]:

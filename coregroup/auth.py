@@ -103,11 +103,10 @@ def start_session(user: User) -> None:
     """A new session id at every sign-in: the old session's contents are not carried over."""
     session.clear()
     sid = secrets.token_urlsafe(32)
-    with audit.writing():
-        db.session.add(UserSession(id=sid, user_id=user.id, ip=request.remote_addr))
-        user.failed_logins = 0
-        user.locked_until = None
-        audit.record("sign-in", "sign-in", user.id)
+    db.session.add(UserSession(id=sid, user_id=user.id, ip=request.remote_addr))
+    user.failed_logins = 0
+    user.locked_until = None
+    audit.record("sign-in", "sign-in", user.id)
     session["sid"] = sid
     session.permanent = True
     login_user(user)
@@ -116,11 +115,10 @@ def start_session(user: User) -> None:
 def end_session() -> None:
     sid = session.get("sid")
     if sid:
-        with audit.writing():
-            found = db.session.get(UserSession, sid)
-            if found and found.ended_at is None:
-                found.ended_at = utcnow()
-                audit.record("sign-out", "sign-out", found.user_id)
+        found = db.session.get(UserSession, sid)
+        if found and found.ended_at is None:
+            found.ended_at = utcnow()
+            audit.record("sign-out", "sign-out", found.user_id)
     logout_user()
     session.clear()
 
@@ -162,9 +160,7 @@ def load_user(user_id: str) -> User | None:
         return None
     background = request.endpoint in BACKGROUND_ENDPOINTS  # polling is not someone at work
     if not background and now - seen.last_seen_at > dt.timedelta(seconds=60):
-        # Lightly durable: a power cut losing it only makes the idle time-out come sooner.
-        with audit.writing(durable=False):
-            db.session.get(UserSession, sid).last_seen_at = now
+        db.session.get(UserSession, sid).last_seen_at = now
     g.session_seen = now
     return user
 
@@ -196,13 +192,12 @@ def _safe_next(target: str | None) -> str:
 
 
 def _fail(user: User | None) -> None:
-    with audit.writing():
-        if user is not None:
-            fresh = db.session.get(User, user.id)
-            fresh.failed_logins += 1
-            if fresh.failed_logins >= MAX_FAILURES:
-                fresh.locked_until = utcnow() + LOCKED_FOR
-        audit.record("sign-in-failed", "sign-in", user.id if user else None)
+    if user is not None:
+        fresh = db.session.get(User, user.id)
+        fresh.failed_logins += 1
+        if fresh.failed_logins >= MAX_FAILURES:
+            fresh.locked_until = utcnow() + LOCKED_FOR
+    audit.record("sign-in-failed", "sign-in", user.id if user else None)
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
@@ -294,9 +289,8 @@ def code():
         return redirect(url_for("auth.login"))
     form = CodeForm()
     if form.validate_on_submit():
-        with audit.writing():
-            user = db.session.get(User, user.id, with_for_update=True)
-            ok = verify_code(user, form.code.data)
+        user = db.session.get(User, user.id, with_for_update=True)
+        ok = verify_code(user, form.code.data)
         if ok:
             target = session.get("pending_next")
             start_session(user)
@@ -327,12 +321,11 @@ def set_up_code():
     form = CodeForm()
     if form.validate_on_submit():
         if pyotp.TOTP(secret).verify(form.code.data.replace(" ", ""), valid_window=1):
-            with audit.writing():
-                user = db.session.get(User, user.id)
-                user.totp_secret = secret
-                user.totp_last_step = pyotp.TOTP(secret).timecode(utcnow().replace(tzinfo=dt.UTC))
-                codes = new_recovery_codes(user)
-                audit.record("second-factor-set-up", "sign-in", user.id)
+            user = db.session.get(User, user.id)
+            user.totp_secret = secret
+            user.totp_last_step = pyotp.TOTP(secret).timecode(utcnow().replace(tzinfo=dt.UTC))
+            codes = new_recovery_codes(user)
+            audit.record("second-factor-set-up", "sign-in", user.id)
             target = session.get("pending_next")
             start_session(user)
             return render_template(

@@ -53,11 +53,6 @@ class Config:
     REMEMBER_COOKIE_SAMESITE = "Lax"
     SERVICE_NAME = "Core Group"
     COREGROUP_REQUIRE_SECOND_FACTOR = os.environ.get("COREGROUP_REQUIRE_SECOND_FACTOR", "1") == "1"
-    # Records of reading are appended in batches this often (coregroup.audit.record_read);
-    # 0 writes each one as the page is served.
-    COREGROUP_AUDIT_READ_BATCH_SECONDS = float(
-        os.environ.get("COREGROUP_AUDIT_READ_BATCH_SECONDS", "0.2")
-    )
     COREGROUP_IDLE_TIMEOUT = dt.timedelta(
         minutes=int(os.environ.get("COREGROUP_IDLE_MINUTES", "30"))
     )
@@ -104,6 +99,16 @@ class Config:
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
     MAIL_FROM = os.environ.get("MAIL_FROM", "Core Group <no-reply@coregroup.example>")
     COREGROUP_SCHEMA_DIR = ROOT / "schemas"
+    # Signed checkpoints of the audit chains (coregroup.checkpoints): the Ed25519 key that signs
+    # them and the directory they go to, both outside the database (in production: set both,
+    # the key readable by the app only, the directory shared by every app host). Defaults in
+    # instance/ for the embedded run.
+    COREGROUP_AUDIT_KEY_FILE = os.environ.get("COREGROUP_AUDIT_KEY_FILE")
+    COREGROUP_AUDIT_VERIFY_KEY_FILE = os.environ.get("COREGROUP_AUDIT_VERIFY_KEY_FILE")
+    COREGROUP_AUDIT_CHECKPOINTS = os.environ.get("COREGROUP_AUDIT_CHECKPOINTS")
+    COREGROUP_AUDIT_CHECKPOINT_SECONDS = int(
+        os.environ.get("COREGROUP_AUDIT_CHECKPOINT_SECONDS", "60")
+    )
     COREGROUP_FORMS_DIR = ROOT / "forms"
 
 
@@ -123,7 +128,6 @@ class TestConfig(Config):
     COREGROUP_REQUIRE_SECOND_FACTOR = False
     RATELIMIT_ENABLED = False
     # Each reading record written at once (the tests that are about batches turn them on).
-    COREGROUP_AUDIT_READ_BATCH_SECONDS = 0
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
 
 
@@ -147,8 +151,21 @@ def finalise(config: dict) -> None:
             raise RuntimeError("SECRET_KEY must be set to a random value of 32+ characters.")
         if not config.get("SESSION_COOKIE_SECURE"):
             raise RuntimeError("Production needs HTTPS-only cookies (SESSION_COOKIE_SECURE).")
+        if not (
+            config.get("COREGROUP_AUDIT_KEY_FILE") and config.get("COREGROUP_AUDIT_CHECKPOINTS")
+        ):
+            raise RuntimeError(
+                "Production needs COREGROUP_AUDIT_KEY_FILE (the key signing audit checkpoints) "
+                "and COREGROUP_AUDIT_CHECKPOINTS (where they are written), both outside the "
+                "database."
+            )
     elif not config.get("SECRET_KEY"):
         config["SECRET_KEY"] = _local_secret_key()
+    instance = Path(config["INSTANCE_PATH"])
+    if not config.get("COREGROUP_AUDIT_KEY_FILE"):
+        config["COREGROUP_AUDIT_KEY_FILE"] = str(instance / "audit-signing-key.pem")
+    if config.get("COREGROUP_AUDIT_CHECKPOINTS") is None and config["ENV_NAME"] != "test":
+        config["COREGROUP_AUDIT_CHECKPOINTS"] = str(instance / "audit-checkpoints")
     if config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         config["SQLALCHEMY_ENGINE_OPTIONS"] = {
             **config["SQLALCHEMY_ENGINE_OPTIONS"],

@@ -14,7 +14,7 @@ from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from coregroup import textpolicy
-from coregroup.extensions import login_manager
+from coregroup.extensions import db, login_manager
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +24,8 @@ def _wants_json() -> bool:
 
 
 def _page(status: int, title: str, body: str):
+    """An error page; what the failed request had written is rolled back first."""
+    db.session.rollback()
     if _wants_json():
         return jsonify(error=title, message=body, status=status), status
     return render_template("errors/error.html", title=title, body=body, status=status), status
@@ -37,6 +39,7 @@ def register(app) -> None:
 
         from coregroup import resume
 
+        db.session.rollback()
         if resume.is_form_post():
             pending_id = resume.keep_typed()
             if pending_id and current_user.is_authenticated:
@@ -54,6 +57,7 @@ def register(app) -> None:
     @app.errorhandler(textpolicy.BadText)
     def _bad_text(error: textpolicy.BadText):
         """A JSON body holding text the policy refuses: 422, naming where (a JSON Pointer)."""
+        db.session.rollback()
         message = textpolicy.message(error.reason)
         return jsonify(
             error="invalid_text",
@@ -64,6 +68,7 @@ def register(app) -> None:
 
     @app.errorhandler(textpolicy.RepeatedKey)
     def _repeated_key(error: textpolicy.RepeatedKey):
+        db.session.rollback()
         message = _(
             "The key “%(key)s” is given twice in one object.", key=textpolicy.scrub(error.key)
         )
@@ -76,6 +81,7 @@ def register(app) -> None:
 
     @app.errorhandler(textpolicy.TooDeep)
     def _too_deep(error: textpolicy.TooDeep):
+        db.session.rollback()
         return jsonify(
             error="too_deep",
             field="",
@@ -109,8 +115,6 @@ def register(app) -> None:
     def _database_down(error):
         """The database cannot be reached: say so with 503, and recover when it is back."""
         from flask import g
-
-        from coregroup.extensions import db
 
         with contextlib.suppress(Exception):  # the connection may be gone already
             db.session.rollback()

@@ -1,7 +1,5 @@
 """Flask extensions, created unbound and bound to the app in create_app()."""
 
-from contextvars import ContextVar
-
 from flask_babel import Babel
 from flask_compress import Compress
 from flask_limiter import Limiter
@@ -18,12 +16,6 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
-# Set while a transaction must take SQLite's write lock from its start (BEGIN IMMEDIATE).
-write_lock: ContextVar[bool] = ContextVar("write_lock", default=False)
-# Set while a transaction only records that a page was read: on SQLite it commits without
-# waiting for the disk (WAL, synchronous=NORMAL). An application crash still loses nothing; a
-# power cut could lose such an event if no change was saved after it. Changes always wait.
-lightly_durable: ContextVar[bool] = ContextVar("lightly_durable", default=False)
 migrate = Migrate()
 csrf = CSRFProtect()
 compress = Compress()

@@ -51,7 +51,6 @@ def create(member, user) -> str:
         )
     )
     audit.record("invite", f"member {member.id}", user.id, member.case_id)
-    db.session.commit()
     return token
 
 
@@ -141,26 +140,25 @@ def accept(token: str):
         return _accept_as_owner(token, member, owner)
     form = PasscodeForm()
     if form.validate_on_submit():
-        with audit.writing():
-            invitation = find(token, lock=True)  # again, under the write lock: single use
-            if invitation is None:
-                return render_template("invitations/not_valid.html"), 404
-            member = invitation.member
-            if find_user(member.email) is not None:  # an account made meanwhile: its owner signs in
-                return redirect(url_for("invitations.accept", token=token))
-            user = User(
-                email=member.email,
-                name=member.name,
-                professional=False,
-                password_hash=hash_password(form.passcode.data),
-                preferred_language=member.language,
-            )
-            db.session.add(user)
-            db.session.flush()
-            member.user_id = user.id
-            invitation.used_at = utcnow()
-            _retire_others(member, keep_id=invitation.id)
-            audit.record("invitation-accepted", f"member {member.id}", user.id, member.case_id)
+        invitation = find(token, lock=True)  # again, under the write lock: single use
+        if invitation is None:
+            return render_template("invitations/not_valid.html"), 404
+        member = invitation.member
+        if find_user(member.email) is not None:  # an account made meanwhile: its owner signs in
+            return redirect(url_for("invitations.accept", token=token))
+        user = User(
+            email=member.email,
+            name=member.name,
+            professional=False,
+            password_hash=hash_password(form.passcode.data),
+            preferred_language=member.language,
+        )
+        db.session.add(user)
+        db.session.flush()
+        member.user_id = user.id
+        invitation.used_at = utcnow()
+        _retire_others(member, keep_id=invitation.id)
+        audit.record("invitation-accepted", f"member {member.id}", user.id, member.case_id)
         start_session(user)
         return redirect(url_for("cases.overview", case_id=member.case_id))
     return render_template("invitations/accept.html", form=form, member=member), (
@@ -175,17 +173,16 @@ def _accept_as_owner(token: str, member, owner: User):
     form = Form()
     is_owner = current_user.is_authenticated and current_user.id == owner.id
     if is_owner and request.method == "POST" and form.validate():
-        with audit.writing():
-            invitation = find(token, lock=True)
-            if invitation is None:
-                return render_template("invitations/not_valid.html"), 404
-            member = invitation.member
-            already = any(m.user_id == owner.id and m.id != member.id for m in member.case.members)
-            if not already:
-                member.user_id = owner.id
-            invitation.used_at = utcnow()
-            _retire_others(member, keep_id=invitation.id)
-            audit.record("invitation-accepted", f"member {member.id}", owner.id, member.case_id)
+        invitation = find(token, lock=True)
+        if invitation is None:
+            return render_template("invitations/not_valid.html"), 404
+        member = invitation.member
+        already = any(m.user_id == owner.id and m.id != member.id for m in member.case.members)
+        if not already:
+            member.user_id = owner.id
+        invitation.used_at = utcnow()
+        _retire_others(member, keep_id=invitation.id)
+        audit.record("invitation-accepted", f"member {member.id}", owner.id, member.case_id)
         if already:
             flash(_("You are in this core group already."), "success")
         else:

@@ -24,7 +24,7 @@ def index():
 @login_required
 def cases():
     page = render_template("cases/index.html", cases=my_cases(current_user))
-    audit.record_read("view", "GET /cases", current_user.id)
+    audit.record("view", "GET /cases", current_user.id)
     return page
 
 
@@ -37,21 +37,21 @@ def dashboard():
 
     cases = professional_cases(current_user)
     page = render_template("dashboard.html", items=board.items(cases, dt.date.today()), cases=cases)
-    audit.record_read("view", "GET /dashboard", current_user.id)
+    audit.record("view", "GET /dashboard", current_user.id)
     return page
 
 
-@bp.get("/language/<code>")
+@bp.route("/language/<code>", methods=["GET", "POST"])
 def language(code: str):
-    """Choose a language: remembered in the session, and for a signed-in person, on them."""
+    """Choose a language: remembered in the session (its cookie); chosen with the switcher (a
+    POST), also saved on a signed-in person's account. A GET (a link) writes no account."""
     from flask import abort, current_app, request, session
 
     if code not in current_app.config["LANGUAGES"]:
         abort(404)
     session["lang"] = code
-    if current_user.is_authenticated:
-        with audit.writing():
-            db.session.get(User, current_user.id).preferred_language = code
+    if request.method == "POST" and current_user.is_authenticated:
+        db.session.get(User, current_user.id).preferred_language = code
     return redirect(safe_next(request.args.get("next"), fallback="/"))
 
 

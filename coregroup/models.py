@@ -327,24 +327,40 @@ class PendingSubmission(db.Model):
 
 
 class AuditEvent(db.Model):
-    """Append-only: who viewed or changed what, when, from where; chained by hash.
+    """Append-only: who viewed or changed what, when, from where; chained by hash per case.
 
-    The database refuses UPDATE and DELETE on this table (triggers below), and each event's
-    hash covers the one before it, so an edit made around the triggers is found by
-    `flask --app app audit verify`.
+    The database refuses UPDATE and DELETE on this table (triggers below). Each event's `hash`
+    covers its chain, its place in it, the hash before it and `content_hash` (the hash of what
+    it says), so an edit made around the triggers is found by `flask --app app audit verify`,
+    and signed checkpoints outside the database (coregroup.checkpoints) find a chain cut short
+    or rebuilt.
     """
 
+    __table_args__ = (UniqueConstraint("chain", "seq", name="uq_audit_event_chain_seq"),)
+
     id: Mapped[int] = mapped_column(primary_key=True)
+    chain: Mapped[str] = mapped_column(String(80))
+    seq: Mapped[int]
     at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     case_id: Mapped[int | None] = mapped_column(ForeignKey("case.id"), index=True)
     action: Mapped[str] = mapped_column(String(40))
     target: Mapped[str] = mapped_column(String(500))
     ip: Mapped[str | None] = mapped_column(String(64))
+    content_hash: Mapped[str] = mapped_column(String(64))
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
 
     user: Mapped[User | None] = relationship()
+
+
+class AuditChain(db.Model):
+    """The end of each audit chain (a case's, a person's, or "system"): its length and last
+    hash. Appending to a chain locks its row until the commit, so a chain is never forked."""
+
+    name: Mapped[str] = mapped_column(String(80), primary_key=True)
+    length: Mapped[int]
+    head: Mapped[str] = mapped_column(String(64))
 
 
 AUDIT_TRIGGERS = {

@@ -48,18 +48,17 @@ def keep_typed() -> str | None:
         if k != "csrf_token" and not any(word in k.lower() for word in SECRET_NAMES)
     }
     pending_id = secrets.token_urlsafe(24)
-    with audit.writing():
-        db.session.execute(
-            delete(PendingSubmission).where(PendingSubmission.created_at < utcnow() - KEEP_FOR)
+    db.session.execute(
+        delete(PendingSubmission).where(PendingSubmission.created_at < utcnow() - KEEP_FOR)
+    )
+    db.session.add(
+        PendingSubmission(
+            id=pending_id,
+            path=textpolicy.scrub(request.full_path.rstrip("?"))[:2000],
+            form={"fields": fields, "user": owner},
         )
-        db.session.add(
-            PendingSubmission(
-                id=pending_id,
-                path=textpolicy.scrub(request.full_path.rstrip("?"))[:2000],
-                form={"fields": fields, "user": owner},
-            )
-        )
-        audit.record("answers-kept", textpolicy.scrub(request.path)[:400], owner)
+    )
+    audit.record("answers-kept", textpolicy.scrub(request.path)[:400], owner)
     return pending_id
 
 
@@ -101,8 +100,7 @@ def show(pending_id: str):
         abort(404)
     # Shown once, to its owner only: the page itself now holds the answers.
     page = render_template("resume.html", pending=pending, fields=pending.form["fields"])
-    with audit.writing():
-        db.session.execute(delete(PendingSubmission).where(PendingSubmission.id == pending_id))
+    db.session.execute(delete(PendingSubmission).where(PendingSubmission.id == pending_id))
     return page
 
 

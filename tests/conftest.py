@@ -80,8 +80,12 @@ def fresh_g_per_request(app) -> None:
 
 
 @pytest.fixture
-def app(database_uri):
-    app = create_app("test", SQLALCHEMY_DATABASE_URI=database_uri)
+def app(database_uri, tmp_path):
+    app = create_app(
+        "test",
+        SQLALCHEMY_DATABASE_URI=database_uri,
+        COREGROUP_AUDIT_CHECKPOINTS=str(tmp_path / "audit-checkpoints"),
+    )
     fresh_g_per_request(app)
     with app.app_context():
         _db.create_all()

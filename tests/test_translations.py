@@ -73,7 +73,7 @@ def test_every_wanted_language_is_shipped():
 
 def test_the_language_switcher_translates_every_page_and_remembers(client, planned):
     case, _ = planned
-    response = client.get("/language/cy?next=/cases/" + str(case.id))
+    response = client.post("/language/cy?next=/cases/" + str(case.id))
     assert response.headers["Location"] == f"/cases/{case.id}"
     html = page(client.get(f"/cases/{case.id}"))
     assert html.html["lang"] == "cy"
@@ -81,6 +81,15 @@ def test_the_language_switcher_translates_every_page_and_remembers(client, plann
     assert welsh != "Initial conference"
 
     assert planned[1]["sam"].user.preferred_language == "cy"
+
+
+def test_a_language_link_writes_no_account_setting(client, planned):
+    """A GET (a link someone followed, a prefetch) changes this browser's language only."""
+    case, members = planned
+    response = client.get("/language/pl?next=/cases/" + str(case.id))
+    assert response.headers["Location"] == f"/cases/{case.id}"
+    assert page(client.get(f"/cases/{case.id}")).html["lang"] == "pl"
+    assert members["sam"].user.preferred_language != "pl"
 
 
 @pytest.mark.parametrize("code, direction", [("ar", "rtl"), ("ur", "rtl"), ("pl", "ltr")])

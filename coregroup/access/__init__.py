@@ -118,17 +118,20 @@ def case_route(permission: str, audited: bool = True):
             g.member, g.case = member, member.case
             g.can = lambda name: can(member, name)
             target = tokens.audit_target()
-            if request.method in ("GET", "HEAD"):
-                response = view(*args, case_id=case_id, **kwargs)
-                if audited:
-                    action = "export" if request.path.startswith("/api/") else "view"
-                    audit.record_read(action, target, current_user.id, case_id)
-                return response
-            # A change is recorded in the same transaction as the change itself.
-            audit.record("change", target, current_user.id, case_id)
-            response = view(*args, case_id=case_id, **kwargs)
-            db.session.commit()
-            return response
+            if request.method not in ("GET", "HEAD"):
+                action = "change"
+            elif request.path.startswith("/api/"):
+                action = "export"
+            else:
+                action = "view"
+            if action == "change":
+                # Changes to one case are applied one after another (PostgreSQL: the case's
+                # row lock, held to the commit; SQLite has one writer at a time anyway).
+                db.session.execute(select(Case.id).where(Case.id == case_id).with_for_update())
+            if audited or action == "change":
+                # Committed with the request's unit of work, before the response is sent.
+                audit.record(action, target, current_user.id, case_id)
+            return view(*args, case_id=case_id, **kwargs)
 
         wrapped.case_permission = permission
         return wrapped

@@ -62,7 +62,6 @@ def create(user: User, name: str, scopes: list[str], days: int = 90) -> tuple[Ap
     db.session.add(token)
     db.session.flush()
     audit.record("token-created", f"token {token.id} {' '.join(token.scopes)}", user.id)
-    db.session.commit()
     return token, secret
 
 
@@ -89,8 +88,7 @@ def load_from_token(_request):
         return None
     g.api_token = token
     if token.last_used_at is None or now - token.last_used_at > dt.timedelta(minutes=1):
-        with audit.writing():
-            db.session.get(ApiToken, token.id).last_used_at = now
+        db.session.get(ApiToken, token.id).last_used_at = now
     return db.session.get(User, token.user_id)
 
 
@@ -127,6 +125,7 @@ def create_command(email: str, scopes: tuple[str, ...], name: str, days: int):
     if user is None or not user.active:
         raise click.ClickException(f"No active account for {email}")
     token, secret = create(user, name, list(scopes), days)
+    db.session.commit()
     click.echo(
         f"Token {token.id} for {user.email} ({', '.join(token.scopes)}), "
         f"expires {token.expires_at:%Y-%m-%d}:"

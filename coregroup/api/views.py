@@ -231,7 +231,7 @@ def cases():
         return _scope_refused("read:cases")
     found = my_cases(current_user)
     latest = _latest_numbers([c.id for c in found])
-    audit.record_read("view", tokens.audit_target(), current_user.id)
+    audit.record("view", tokens.audit_target(), current_user.id)
     return jsonify(
         cases=[
             {
@@ -343,7 +343,7 @@ def import_case():
         case = interchange.import_case(data, current_user)
     except interchange.ImportRefused as refused:
         db.session.rollback()
-        audit.record_now("import-refused", tokens.audit_target(), current_user.id)
+        audit.record("import-refused", tokens.audit_target(), current_user.id)
         first = refused.errors[0]
         return jsonify(
             error={403: "forbidden", 409: "exists"}.get(refused.status, "invalid"),
@@ -352,7 +352,6 @@ def import_case():
             errors=refused.errors,
         ), refused.status
     audit.record("import", tokens.audit_target() + f" {case.reference}", current_user.id, case.id)
-    db.session.commit()
     return jsonify(id=case.id, reference=case.reference), 201
 
 
@@ -366,7 +365,7 @@ def export_all():
     if not tokens.allows("export"):
         return _scope_refused("export")
     case_ids = interchange.exportable_cases(current_user)
-    audit.record_now("export", tokens.audit_target() + f" ({len(case_ids)} cases)", current_user.id)
+    audit.record("export", tokens.audit_target() + f" ({len(case_ids)} cases)", current_user.id)
     return Response(
         stream_with_context(interchange.ndjson(case_ids)), mimetype="application/x-ndjson"
     )
@@ -409,7 +408,7 @@ def cin_csv():
         (case, [case.last_review_conference] if case.last_review_conference else [])
         for case in cases
     ]
-    audit.record_now("export", tokens.audit_target() + f" ({len(rows)} cases)", current_user.id)
+    audit.record("export", tokens.audit_target() + f" ({len(rows)} cases)", current_user.id)
     response = Response(cin_rows(rows), mimetype="text/csv")
     response.headers["Content-Disposition"] = 'attachment; filename="cin-census-cpp.csv"'
     return response

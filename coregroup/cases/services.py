@@ -56,7 +56,6 @@ def open_case(form, user: User) -> Case:
     db.session.add(case)
     db.session.flush()
     audit.record("case-opened", f"case {case.id}", user.id, case.id)
-    db.session.commit()
     return case
 
 
@@ -77,7 +76,6 @@ def add_member(case: Case, form) -> Member:
         co_opted=bool(case.initial_conference and joined and joined > case.initial_conference),
     )
     db.session.add(member)
-    db.session.commit()
     return member
 
 
@@ -86,7 +84,6 @@ def record_review_conference(case: Case, held: str) -> str | None:
     if case.initial_conference and day < case.initial_conference:
         return _("The review conference must be after the initial conference")
     case.last_review_conference = day
-    db.session.commit()
     return None
 
 
@@ -96,7 +93,6 @@ def leave(member: Member, left: str) -> str | None:
     if member.joined_on and day < member.joined_on:
         return _("The date they left must be on or after the date they joined")
     member.left_on = day
-    db.session.commit()
     return None
 
 

@@ -116,4 +116,3 @@ def confirm(meeting, member: Member, agrees: bool, disagreement: str | None) -> 
     record.agrees = agrees
     record.disagreement = (disagreement or "").strip() or None if not agrees else None
     db.session.add(record)
-    db.session.commit()

@@ -70,7 +70,6 @@ def open_meeting(case: Case, kind: str) -> Meeting:
         reviewed_plan_number=latest.number if latest else None,
     )
     db.session.add(meeting)
-    db.session.commit()
     return meeting
 
 
@@ -99,7 +98,6 @@ def update_record(meeting: Meeting, answers: dict[str, object], state=None, keep
             continue  # their answer, already in the record, is kept
         docs.set_path(record, path, value)
     locked.record = record
-    db.session.commit()
     return clashes
 
 
@@ -375,7 +373,6 @@ def complete(meeting: Meeting, user: User, today: dt.date) -> list[Problem]:
     meeting.completed_at = utcnow()
     meeting.completed_by_id = user.id
     meeting.plan_number = latest.number if latest else None
-    db.session.commit()
     return []
 
 
@@ -454,5 +451,4 @@ def record_circulation(
         error=error,
     )
     db.session.add(sent)
-    db.session.commit()
     return sent

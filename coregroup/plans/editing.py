@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 
 import jsonpatch
 
-from coregroup.extensions import db
 from coregroup.plans import drafts, services, translations
 from coregroup.plans.diff import Conflict, carry_translations, flatten, merge, to_pointer
 
@@ -79,7 +78,6 @@ def edit(case, user, base_number: int, yours: dict) -> Outcome:
             if before.get(key) != after.get(key)
         ]
         drafts.record(case, user, edits)
-        db.session.commit()
         return Outcome(conflicts=conflicts, merged=merged)
     errors = services.plan_errors(merged)
     if errors:
@@ -88,7 +86,6 @@ def edit(case, user, base_number: int, yours: dict) -> Outcome:
         return Outcome(version=latest, merged=merged)
     gone = translations.set_aside_gone(case, user, base_doc, yours, merged)
     version = services.write_version(case, user, merged)
-    db.session.commit()
     return Outcome(version=version, merged=merged, set_aside=gone)
 
 

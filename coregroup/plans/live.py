@@ -13,7 +13,6 @@ import json
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from coregroup import audit
 from coregroup.extensions import db
 from coregroup.models import Presence, utcnow
 from coregroup.plans import services
@@ -30,14 +29,13 @@ def touch(case, user, section: str | None) -> None:
     )
     if found and found.section == section and now - found.seen_at < REFRESH:
         return
-    with audit.writing(durable=False):  # who is on which page now: nothing to keep for long
-        found = db.session.scalar(
-            select(Presence).where(Presence.case_id == case.id, Presence.user_id == user.id)
-        )
-        if found is None:
-            db.session.add(Presence(case_id=case.id, user_id=user.id, section=section, seen_at=now))
-        else:
-            found.section, found.seen_at = section, now
+    found = db.session.scalar(
+        select(Presence).where(Presence.case_id == case.id, Presence.user_id == user.id)
+    )
+    if found is None:
+        db.session.add(Presence(case_id=case.id, user_id=user.id, section=section, seen_at=now))
+    else:
+        found.section, found.seen_at = section, now
 
 
 def state(case, user, flow) -> dict:

@@ -133,7 +133,6 @@ def _write_draft(case: Case, user: User, scope: docs.Scope, change):
     document = copy.deepcopy(draft.document)
     result = change(document)
     draft.document = carry_translations(draft.document, document)
-    db.session.commit()
     return result
 
 
@@ -162,7 +161,6 @@ def discard_draft(case: Case, user: User) -> None:
     draft = get_draft(case, user)
     if draft:
         db.session.delete(draft)
-        db.session.commit()
 
 
 def page_schema_errors(
@@ -276,11 +274,9 @@ def save_plan(case: Case, user: User) -> SaveResult:
     translations.set_aside_gone(case, user, drafts.base_of(draft), draft.document, document)
     if latest and not changes(latest.document, document):
         db.session.delete(draft)
-        db.session.commit()
         return SaveResult(unchanged=True, document=document)
     version = write_version(case, user, document)
     db.session.delete(draft)
-    db.session.commit()
     return SaveResult(version=version, document=document)
 
 
@@ -317,7 +313,6 @@ def save_views(case: Case, user: User, member_ref: str, text: str, base: int) ->
         shown = docs.get_path(base_doc, f"familyViews/{member_ref}/views")
         key = ("familyViews", member_ref, "views")
         drafts.record(case, user, [drafts.Edit(key, shown, text or None)])
-        db.session.commit()
         return SaveResult(conflicts=conflicts, document=document)
     errors = plan_errors(document)
     if errors:
@@ -325,7 +320,6 @@ def save_views(case: Case, user: User, member_ref: str, text: str, base: int) ->
     if latest and not changes(latest.document, document):
         return SaveResult(unchanged=True, document=document)
     version = write_version(case, user, document)
-    db.session.commit()
     return SaveResult(version=version, document=document)
 
 
@@ -363,7 +357,6 @@ def resolve_conflicts(case: Case, user: User, keep: str) -> None:
     draft.document = merged
     draft.base_document = copy.deepcopy(latest.document)
     draft.base_number = latest.number
-    db.session.commit()
 
 
 def set_aside(case: Case, user: User | None = None) -> list[SetAside]:

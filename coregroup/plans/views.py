@@ -29,7 +29,6 @@ from werkzeug.datastructures import MultiDict
 from coregroup import formgen, fragments, pages, textpolicy
 from coregroup.access import case_route
 from coregroup.cases.people import member_context
-from coregroup.extensions import db
 from coregroup.models import utcnow
 from coregroup.params import small_int
 from coregroup.plans import drafts, editing, live, navigation, services, translations
@@ -482,7 +481,6 @@ def restore(case_id: int, number: int):
     version = services.write_version(
         g.case, current_user, found.document, note=f"Restored from version {number}"
     )
-    db.session.commit()
     flash(
         _("Version %(old)s restored as version %(new)s.", old=number, new=version.number), "success"
     )

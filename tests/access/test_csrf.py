@@ -29,6 +29,7 @@ VALUES = {
     "member_id": 1,
     "token": "x",
     "pending_id": "x",
+    "code": "cy",
 }
 
 
@@ -51,6 +52,7 @@ def test_every_state_changing_route_refuses_a_missing_token(database_uri):
         _db.session.commit()
         with app.test_request_context():
             meetings.open_meeting(case, "subsequent")
+        _db.session.commit()
         email, case_id = user.email, case.id
         before = counts()
     client = app.test_client()
