@@ -94,7 +94,8 @@ def audit_verify():
     """Check every audit chain from its start, and against the newest signed checkpoint."""
     from coregroup import audit, checkpoints
 
-    count, broken, ends = audit.verify_chains()
+    verified = audit.verify_chains()
+    count, broken, ends = verified.count, verified.broken, verified.ends
     problems = [
         f"Audit event {b.event_id} has been tampered with: {b.why}."
         if b.event_id is not None
@@ -113,6 +114,8 @@ def audit_verify():
     if problems:
         raise SystemExit(1)
     click.echo(f"{count} audit events checked in {len(ends)} chains: every chain is intact.")
+    if verified.erased:
+        click.echo(f"{verified.erased} of them had their content erased (retention).")
     if signed:
         covered = sum(length for length, _head in signed[-1].chains.values())
         click.echo(

@@ -1,0 +1,413 @@
+"""The request's one unit of work, the record of every read, and the audit chains: per case,
+checked from their start and against signed checkpoints outside the database."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import requests
+from sqlalchemy import event, func, select, text
+
+from coregroup import audit, checkpoints, create_app
+from coregroup.extensions import db as _db
+from coregroup.models import AuditChain, AuditEvent, PlanVersion
+from tests.conftest import PASSWORD, make_case, make_member, make_user
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def commits_during(engine, action) -> int:
+    counted = []
+    listener = lambda connection: counted.append(1)  # noqa: E731
+    event.listen(engine, "commit", listener)
+    try:
+        action()
+    finally:
+        event.remove(engine, "commit", listener)
+    return len(counted)
+
+
+def test_a_save_and_its_record_commit_once_at_the_requests_end(client, planned, db):
+    case, _members = planned
+    before = db.session.scalar(select(func.count(PlanVersion.id)))
+    commits = commits_during(
+        db.engine,
+        lambda: client.post(f"/cases/{case.id}/plan/aims/aims", data={"aims": "One commit"}),
+    )
+    commits += commits_during(
+        db.engine, lambda: client.post(f"/cases/{case.id}/plan/save", data={})
+    )
+    assert db.session.scalar(select(func.count(PlanVersion.id))) == before + 1
+    assert commits == 2  # one per request: the draft, then the version with its record
+    read = commits_during(db.engine, lambda: client.get(f"/cases/{case.id}"))
+    assert read == 1  # the page and the record of its reading
+
+
+def test_a_request_that_fails_keeps_nothing_it_wrote_not_even_its_record(
+    client, planned, db, app, monkeypatch
+):
+    """A failure after the change was made: the change and the record both roll back."""
+    from coregroup.plans import services
+
+    case, _members = planned
+    real = services.write_version
+
+    def fails_after_writing(*args, **kwargs):
+        real(*args, **kwargs)
+        db.session.flush()  # the new version is in the transaction
+        raise RuntimeError("the disk filled up")
+
+    client.post(f"/cases/{case.id}/plan/aims/aims", data={"aims": "Never saved"})
+    versions = db.session.scalar(select(func.count(PlanVersion.id)))
+    events = db.session.scalar(select(func.count(AuditEvent.id)))
+    monkeypatch.setattr(services, "write_version", fails_after_writing)
+    monkeypatch.setitem(app.config, "PROPAGATE_EXCEPTIONS", False)  # answered as in production
+    response = client.post(f"/cases/{case.id}/plan/save", data={})
+    assert response.status_code == 500
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count(PlanVersion.id))) == versions
+    assert db.session.scalar(select(func.count(AuditEvent.id))) == events
+    monkeypatch.setattr(services, "write_version", real)
+    assert client.post(f"/cases/{case.id}/plan/save", data={}).status_code == 302  # draft kept
+
+
+def test_events_go_on_their_cases_chain_each_one_after_the_last(client, planned, db):
+    case, members = planned
+    other = make_case()
+    make_member(other, members["sam"].user, role="lead-social-worker")
+    client.get(f"/cases/{case.id}")
+    client.get(f"/cases/{other.id}")
+    client.get(f"/cases/{case.id}/plan/read")
+    client.get("/cases")
+    mine = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.chain == f"case/{case.id}").order_by(AuditEvent.seq)
+    ).all()
+    assert [e.seq for e in mine] == list(range(1, len(mine) + 1))
+    assert [e.target for e in mine[-2:]] == [
+        f"GET /cases/{case.id}",
+        f"GET /cases/{case.id}/plan/read",
+    ]
+    assert all(e.prev_hash == p.hash for p, e in zip(mine, mine[1:], strict=False))
+    assert db.session.scalar(
+        select(AuditEvent.chain).where(AuditEvent.target == f"GET /cases/{other.id}")
+    ) == (f"case/{other.id}")
+    assert db.session.scalar(select(AuditEvent.chain).where(AuditEvent.target == "GET /cases")) == (
+        f"user/{members['sam'].user.id}"
+    )
+    verified = audit.verify_chains()
+    assert verified.broken == [] and verified.count == db.session.scalar(
+        select(func.count(AuditEvent.id))
+    )
+
+
+# --- Tampering, each kind, on both databases ---------------------------------------------------
+
+
+def _events(app, case_id: int, n: int = 4) -> None:
+    with app.test_request_context():
+        for number in range(n):
+            audit.record("view", f"page {number}", None, case_id)
+    _db.session.commit()
+
+
+def _around_the_triggers(statements: list[tuple[str, dict]]) -> None:
+    sqlite = _db.engine.dialect.name == "sqlite"
+    if sqlite:
+        _db.session.execute(text("DROP TRIGGER audit_event_no_update"))
+        _db.session.execute(text("DROP TRIGGER audit_event_no_delete"))
+    else:
+        _db.session.execute(text("ALTER TABLE audit_event DISABLE TRIGGER USER"))
+    for statement, values in statements:
+        _db.session.execute(text(statement), values)
+    _db.session.commit()
+
+
+def _chain(case_id: int) -> list[AuditEvent]:
+    return list(
+        _db.session.scalars(
+            select(AuditEvent).where(AuditEvent.chain == f"case/{case_id}").order_by(AuditEvent.seq)
+        )
+    )
+
+
+def _verify(runner):
+    return runner.invoke(args=["audit", "verify"])
+
+
+def test_an_intact_trail_verifies_and_says_what_the_checkpoint_covers(app, db, runner):
+    case = make_case()
+    _events(app, case.id)
+    assert runner.invoke(args=["audit", "checkpoint"]).exit_code == 0
+    _events(app, case.id, 2)
+    result = _verify(runner)
+    assert result.exit_code == 0, result.output
+    assert "every chain is intact" in result.output
+    assert "covers 4 of them; 2 written since" in result.output
+
+
+def test_an_edited_event_is_found(app, db, runner):
+    case = make_case()
+    _events(app, case.id)
+    second = _chain(case.id)[1]
+    _around_the_triggers(
+        [("UPDATE audit_event SET target = 'edited' WHERE id = :id", {"id": second.id})]
+    )
+    result = _verify(runner)
+    assert result.exit_code == 1
+    assert f"Audit event {second.id} has been tampered with: its contents do not match" in (
+        result.output
+    )
+
+
+def test_a_deleted_event_is_found(app, db, runner):
+    case = make_case()
+    _events(app, case.id)
+    second, third = _chain(case.id)[1:3]
+    _around_the_triggers([("DELETE FROM audit_event WHERE id = :id", {"id": second.id})])
+    result = _verify(runner)
+    assert result.exit_code == 1
+    assert f"Audit event {third.id} has been tampered with: events before it are missing" in (
+        result.output
+    )
+
+
+def test_reordered_events_are_found(app, db, runner):
+    case = make_case()
+    _events(app, case.id)
+    one, two = _chain(case.id)[1:3]
+    _around_the_triggers(
+        [
+            ("UPDATE audit_event SET seq = -1 WHERE id = :id", {"id": one.id}),
+            ("UPDATE audit_event SET seq = :seq WHERE id = :id", {"seq": one.seq, "id": two.id}),
+            ("UPDATE audit_event SET seq = :seq WHERE id = :id", {"seq": two.seq, "id": one.id}),
+        ]
+    )
+    result = _verify(runner)
+    assert result.exit_code == 1
+    assert f"Audit event {two.id} has been tampered with: it does not follow" in result.output
+
+
+def test_a_chain_cut_short_is_found_by_the_checkpoint(app, db, runner):
+    """The last events removed and the chain's end set back: every hash still fits, so only
+    the signed checkpoint can tell."""
+    case = make_case()
+    _events(app, case.id)
+    checkpoints.write()
+    db.session.rollback()
+    kept = _chain(case.id)[1]
+    _around_the_triggers(
+        [
+            (
+                "DELETE FROM audit_event WHERE chain = :chain AND seq > 2",
+                {"chain": f"case/{case.id}"},
+            ),
+            (
+                "UPDATE audit_chain SET length = 2, head = :head WHERE name = :chain",
+                {"head": kept.hash, "chain": f"case/{case.id}"},
+            ),
+        ]
+    )
+    result = _verify(runner)
+    assert result.exit_code == 1
+    assert f"The chain case/{case.id} has 2 events, but had 4 at the checkpoint" in result.output
+
+
+def test_a_chain_rebuilt_from_its_start_is_found_by_the_checkpoint(app, db, runner):
+    """Every event rewritten and rehashed in order, as someone with the database alone could:
+    the chain is whole again, but it is not the chain that was signed."""
+    case = make_case()
+    _events(app, case.id)
+    checkpoints.write()
+    db.session.rollback()
+    chain, prev, statements = f"case/{case.id}", audit.GENESIS, []
+    for found in _chain(case.id):
+        target = found.target.replace("page 1", "page 99")
+        content = audit.content_hash(
+            found.at, found.user_id, found.case_id, found.action, target, found.ip
+        )
+        digest = audit.link_hash(chain, found.seq, prev, content)
+        statements.append(
+            (
+                "UPDATE audit_event SET target = :target, content_hash = :content, "
+                "prev_hash = :prev, hash = :hash WHERE id = :id",
+                {
+                    "target": target,
+                    "content": content,
+                    "prev": prev,
+                    "hash": digest,
+                    "id": found.id,
+                },
+            )
+        )
+        prev = digest
+    statements.append(
+        ("UPDATE audit_chain SET head = :head WHERE name = :chain", {"head": prev, "chain": chain})
+    )
+    _around_the_triggers(statements)
+    assert audit.verify_chains().broken == []  # whole, by its hashes alone
+    result = _verify(runner)
+    assert result.exit_code == 1
+    assert f"The chain {chain} is not the one signed at" in result.output
+
+
+def test_a_forged_checkpoint_is_refused(app, db, runner):
+    case = make_case()
+    _events(app, case.id)
+    path = checkpoints.write()
+    db.session.rollback()
+    found = json.loads(path.read_text())
+    found["statement"]["chains"][f"case/{case.id}"][0] = 2  # hide two events from the checkpoint
+    path.write_text(json.dumps(found))
+    result = _verify(runner)
+    assert result.exit_code == 1
+    assert f"Checkpoint {path.name} is not signed by the audit key." in result.output
+
+
+def test_a_checkpoint_is_written_by_a_request_when_the_last_is_a_minute_old(client, planned, app):
+    case, _members = planned
+    folder = checkpoints.directory()
+    first = set(folder.glob("*.json"))
+    assert len(first) == 1  # written when the sign-in, the first thing recorded, committed
+    client.get(f"/cases/{case.id}")
+    assert set(folder.glob("*.json")) == first  # not due again within the minute
+    newest = folder / checkpoints.NEWEST
+    os.utime(newest, (time.time() - 61, time.time() - 61))
+    client.get(f"/cases/{case.id}")
+    assert len(set(folder.glob("*.json")) - first) == 1
+    signed = checkpoints.load()[0][-1]
+    assert signed.chains[f"case/{case.id}"][0] == len(_chain(case.id))
+
+
+def test_erased_content_leaves_the_chain_verifiable(app, db, runner):
+    """What an event says about a case can be removed (retention) and the chain still holds:
+    the chain covers a hash of the content, not the content."""
+    case = make_case()
+    _events(app, case.id)
+    checkpoints.write()
+    db.session.rollback()
+    _around_the_triggers(
+        [
+            (
+                "UPDATE audit_event SET action = :erased, target = '', ip = NULL "
+                "WHERE chain = :chain",
+                {"erased": audit.ERASED, "chain": f"case/{case.id}"},
+            )
+        ]
+    )
+    result = _verify(runner)
+    assert result.exit_code == 0, result.output
+    assert "4 of them had their content erased" in result.output
+
+
+@pytest.mark.postgres_only
+def test_appends_to_one_case_never_wait_for_another_case(app, db, postgres):
+    """PostgreSQL: a transaction holding case 1's chain does not hold up case 2's records."""
+    first, second = make_case(), make_case()
+    _events(app, first.id, 1)
+    _events(app, second.id, 1)
+    holder = _db.engine.connect()
+    holding = holder.begin()
+    holder.execute(
+        text("SELECT * FROM audit_chain WHERE name = :n FOR UPDATE"), {"n": f"case/{first.id}"}
+    )
+    try:
+        _db.session.execute(text("SET LOCAL lock_timeout = '2s'"))
+        _events(app, second.id, 1)  # would time out if it waited for the lock on case 1
+        assert len(_chain(second.id)) == 2
+
+        waited = {}
+
+        def append_to_first():
+            with app.app_context():
+                started = time.monotonic()
+                _events(app, first.id, 1)
+                waited["seconds"] = time.monotonic() - started
+
+        thread = threading.Thread(target=append_to_first)
+        thread.start()
+        time.sleep(0.5)
+        assert thread.is_alive()  # case 1's chain is held: its append waits, in order
+    finally:
+        holding.rollback()
+        holder.close()
+    thread.join(10)
+    assert waited["seconds"] >= 0.5
+    assert audit.verify_chains().broken == []
+
+
+# --- A worker killed outright has recorded what it served --------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+SERVER = """
+import sys
+from coregroup import create_app
+from werkzeug.serving import run_simple
+app = create_app("test", SQLALCHEMY_DATABASE_URI=sys.argv[1])
+run_simple("127.0.0.1", int(sys.argv[2]), app, threaded=False)
+"""
+
+
+def test_a_worker_killed_right_after_serving_a_page_has_recorded_its_reading(database_uri):
+    app = create_app("test", SQLALCHEMY_DATABASE_URI=database_uri)
+    with app.app_context():
+        _db.create_all()
+        case = make_case()
+        user = make_user(name="Sam")
+        make_member(case, user)
+        email, case_id = user.email, case.id
+        _db.session.remove()
+        _db.engine.dispose()
+    port = _free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-c", SERVER, database_uri, str(port)],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(200):
+            try:
+                requests.get(f"{base}/sign-in", timeout=1)
+                break
+            except requests.ConnectionError:
+                time.sleep(0.05)
+        browser = requests.Session()
+        signed = browser.post(
+            f"{base}/sign-in", data={"email": email, "password": PASSWORD}, allow_redirects=False
+        )
+        assert signed.status_code == 302
+        served = browser.get(f"{base}/cases/{case_id}/plan/read", allow_redirects=False)
+        assert served.status_code == 200
+        os.kill(server.pid, signal.SIGKILL)  # at once: no exit handlers, nothing flushed
+        server.wait(10)
+    finally:
+        if server.poll() is None:
+            server.kill()
+    with app.app_context():
+        targets = list(_db.session.scalars(select(AuditEvent.target).order_by(AuditEvent.id)))
+        assert targets[-1] == f"GET /cases/{case_id}/plan/read"
+        assert audit.verify_chains().broken == []
+        assert (
+            _db.session.scalar(
+                select(AuditChain.length).where(AuditChain.name == f"case/{case_id}")
+            )
+            == 1
+        )
+        _db.session.remove()
+        _db.engine.dispose()
