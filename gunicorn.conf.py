@@ -4,11 +4,12 @@ Several of these processes can run behind a load balancer on PostgreSQL: session
 database and the sign-in limits need a shared store (RATELIMIT_STORAGE_URI=redis://...).
 """
 
-import multiprocessing
 import os
 
+from coregroup.config import default_workers
+
 bind = os.environ.get("COREGROUP_BIND", "127.0.0.1:8000")
-workers = int(os.environ.get("COREGROUP_WORKERS", multiprocessing.cpu_count() * 2))
+workers = int(os.environ.get("COREGROUP_WORKERS", default_workers()))
 worker_class = "sync"
 # The app is imported once, in the master, and each worker is a fork of it: a worker that is
 # recycled (max_requests) is back in milliseconds instead of importing everything again (~1.7 s

@@ -12,6 +12,11 @@ ROOT = Path(__file__).resolve().parent.parent
 INSTANCE = Path(os.environ.get("COREGROUP_INSTANCE", ROOT / "instance"))
 
 
+def default_workers() -> int:
+    """gunicorn's workers unless COREGROUP_WORKERS says otherwise: two per core."""
+    return (os.cpu_count() or 1) * 2
+
+
 def _local_secret_key() -> str:
     """A random key kept in instance/, so the embedded run needs no configuration."""
     INSTANCE.mkdir(parents=True, exist_ok=True)
@@ -66,13 +71,20 @@ class Config:
     COREGROUP_INVITATION_LIFETIME = dt.timedelta(
         hours=int(os.environ.get("COREGROUP_INVITATION_HOURS", "48"))
     )
-    # Per client address. Several app processes need a shared store, e.g. redis://host:6379
-    # (the client is installed); if that store cannot be reached, each process counts alone
-    # for a while rather than refusing everyone (the per-account lock-out is in the database).
+    # Per client address. More than one app process (workers or hosts) shares one store, e.g.
+    # redis://host:6379 (production refuses memory:// then: finalise). If that store cannot be
+    # reached, the limited pages (sign-in, invitations) are refused with "try again shortly"
+    # (coregroup.errors): closed, never open, and never counting per process.
     COREGROUP_SIGN_IN_LIMIT = os.environ.get("COREGROUP_SIGN_IN_LIMIT", "10 per minute")
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
-    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_STORAGE_OPTIONS = {"wrap_exceptions": True, "socket_timeout": 2}
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = False
+    RATELIMIT_SWALLOW_ERRORS = False
     RATELIMIT_HEADERS_ENABLED = True
+    # How many app processes serve requests (gunicorn.conf.py reads the same), and on how many
+    # hosts: with more than one in all, the limits need a shared store.
+    COREGROUP_WORKERS = int(os.environ.get("COREGROUP_WORKERS", str(default_workers())))
+    COREGROUP_APP_HOSTS = int(os.environ.get("COREGROUP_APP_HOSTS", "1"))
     # Responses compressed for phones on slow connections (brotli, else gzip).
     COMPRESS_ALGORITHM = ["br", "gzip"]
     COMPRESS_ALGORITHM_STREAMING = ["br", "deflate"]
@@ -151,6 +163,12 @@ def finalise(config: dict) -> None:
             raise RuntimeError("SECRET_KEY must be set to a random value of 32+ characters.")
         if not config.get("SESSION_COOKIE_SECURE"):
             raise RuntimeError("Production needs HTTPS-only cookies (SESSION_COOKIE_SECURE).")
+        processes = config["COREGROUP_WORKERS"] * config["COREGROUP_APP_HOSTS"]
+        if processes > 1 and config["RATELIMIT_STORAGE_URI"].startswith("memory"):
+            raise RuntimeError(
+                f"{processes} app processes would each count sign-in tries alone: set "
+                "RATELIMIT_STORAGE_URI to a store they share (redis://host:6379)."
+            )
         if not (
             config.get("COREGROUP_AUDIT_KEY_FILE") and config.get("COREGROUP_AUDIT_CHECKPOINTS")
         ):

@@ -10,6 +10,7 @@ import traceback
 from flask import jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from limits.errors import StorageError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -110,6 +111,20 @@ def register(app) -> None:
         }
         title, body = titles.get(error.code, (error.name, error.description))
         return _page(error.code, title, body)
+
+    @app.errorhandler(StorageError)
+    def _limits_unavailable(error):
+        """The shared store of the sign-in limits cannot be reached: the limited page is
+        refused (closed, never open) until it is back."""
+        log.error("rate limit store unavailable: %s", type(error.storage_error).__name__)
+        title = _("Sorry, signing in is paused for a moment")
+        body = _("Try again shortly. Nothing you have saved is affected.")
+        headers = {"Retry-After": "30"}
+        db.session.rollback()
+        if _wants_json():
+            return jsonify(error="unavailable", message=body, status=503), 503, headers
+        page = render_template("errors/error.html", title=title, body=body, status=503)
+        return page, 503, headers
 
     @app.errorhandler(OperationalError)
     def _database_down(error):

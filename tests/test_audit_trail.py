@@ -6,12 +6,8 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
-import subprocess
-import sys
 import threading
 import time
-from pathlib import Path
 
 import pytest
 import requests
@@ -21,8 +17,7 @@ from coregroup import audit, checkpoints, create_app
 from coregroup.extensions import db as _db
 from coregroup.models import AuditChain, AuditEvent, PlanVersion
 from tests.conftest import PASSWORD, make_case, make_member, make_user
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.servers import AppProcess
 
 
 def commits_during(engine, action) -> int:
@@ -347,21 +342,6 @@ def test_appends_to_one_case_never_wait_for_another_case(app, db, postgres):
 # --- A worker killed outright has recorded what it served --------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-SERVER = """
-import sys
-from coregroup import create_app
-from werkzeug.serving import run_simple
-app = create_app("test", SQLALCHEMY_DATABASE_URI=sys.argv[1])
-run_simple("127.0.0.1", int(sys.argv[2]), app, threaded=False)
-"""
-
-
 def test_a_worker_killed_right_after_serving_a_page_has_recorded_its_reading(database_uri):
     app = create_app("test", SQLALCHEMY_DATABASE_URI=database_uri)
     with app.app_context():
@@ -372,21 +352,9 @@ def test_a_worker_killed_right_after_serving_a_page_has_recorded_its_reading(dat
         email, case_id = user.email, case.id
         _db.session.remove()
         _db.engine.dispose()
-    port = _free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-c", SERVER, database_uri, str(port)],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    server = AppProcess(SQLALCHEMY_DATABASE_URI=database_uri)
     try:
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(200):
-            try:
-                requests.get(f"{base}/sign-in", timeout=1)
-                break
-            except requests.ConnectionError:
-                time.sleep(0.05)
+        base = server.base
         browser = requests.Session()
         signed = browser.post(
             f"{base}/sign-in", data={"email": email, "password": PASSWORD}, allow_redirects=False
@@ -394,11 +362,10 @@ def test_a_worker_killed_right_after_serving_a_page_has_recorded_its_reading(dat
         assert signed.status_code == 302
         served = browser.get(f"{base}/cases/{case_id}/plan/read", allow_redirects=False)
         assert served.status_code == 200
-        os.kill(server.pid, signal.SIGKILL)  # at once: no exit handlers, nothing flushed
-        server.wait(10)
+        os.kill(server.process.pid, signal.SIGKILL)  # at once: no exit handlers, nothing flushed
+        server.process.wait(10)
     finally:
-        if server.poll() is None:
-            server.kill()
+        server.stop()
     with app.app_context():
         targets = list(_db.session.scalars(select(AuditEvent.target).order_by(AuditEvent.id)))
         assert targets[-1] == f"GET /cases/{case_id}/plan/read"
