@@ -16,7 +16,7 @@ from werkzeug.http import parse_accept_header
 from werkzeug.routing import IntegerConverter
 
 from coregroup import audit, checkpoints, fragments, textpolicy
-from coregroup.config import CONFIGS, ROOT, finalise
+from coregroup.config import ROOT, finalise, settings
 from coregroup.extensions import (
     babel,
     compress,
@@ -168,18 +168,17 @@ class BoundedInt(IntegerConverter):
 def create_app(config_name: str | None = None, **overrides) -> Flask:
     """Build the application: configuration, extensions, schemas and flows, blueprints."""
     config_name = config_name or os.environ.get("COREGROUP_ENV", "development")
-    config_class = CONFIGS[config_name]
+    config = settings(config_name) | overrides
     fragments.clear()  # a new app (a test's fresh database) never sees another's fragments
     app = CoreGroup(
         __name__,
         template_folder=str(ROOT / "templates"),
         static_folder="static",
-        instance_path=overrides.get("INSTANCE_PATH", config_class.INSTANCE_PATH),
+        instance_path=config["INSTANCE_PATH"],
     )
     # Numbers in URLs fit the database's integers; anything larger is simply not found (404).
     app.url_map.converters["int"] = BoundedInt
-    app.config.from_object(config_class)
-    app.config.update(overrides)
+    app.config.update(config)
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(ROOT / "translations")
     finalise(app.config)
     if "LANGUAGES" not in overrides:
