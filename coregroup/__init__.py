@@ -13,6 +13,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.pool import Pool
 from werkzeug.datastructures import LanguageAccept
 from werkzeug.http import parse_accept_header
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from coregroup import audit, checkpoints, fragments, textpolicy
@@ -188,6 +189,13 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         os.makedirs(app.instance_path, exist_ok=True)
 
+    proxies = app.config["COREGROUP_TRUSTED_PROXIES"]
+    if proxies:
+        # Client addresses (rate limits, audit) and https (secure cookies, HSTS) as the trusted
+        # proxies saw them; a header added by anyone further out is ignored.
+        app.wsgi_app = ProxyFix(
+            app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies, x_port=proxies
+        )
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     csrf.init_app(app)

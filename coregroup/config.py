@@ -97,6 +97,10 @@ def settings(name: str) -> dict:
         # hosts: with more than one in all, the limits need a shared store.
         "COREGROUP_WORKERS": int(env("COREGROUP_WORKERS", str(default_workers()))),
         "COREGROUP_APP_HOSTS": int(env("COREGROUP_APP_HOSTS", "1")),
+        # How many proxies (load balancer, reverse proxy) stand in front of the app and are
+        # trusted to say who the client is (X-Forwarded-For) and how it connected
+        # (X-Forwarded-Proto, -Host, -Port): werkzeug's ProxyFix. 0 trusts no such header.
+        "COREGROUP_TRUSTED_PROXIES": int(env("COREGROUP_TRUSTED_PROXIES", "0")),
         # Responses compressed for phones on slow connections (brotli, else gzip).
         "COMPRESS_ALGORITHM": ["br", "gzip"],
         "COMPRESS_ALGORITHM_STREAMING": ["br", "deflate"],

@@ -168,3 +168,50 @@ def test_demo_professionals_get_their_code_from_the_demo_command(runner, app, db
 def test_hsts_over_https(client):
     response = client.get("/sign-in", base_url="https://localhost")
     assert response.headers["Strict-Transport-Security"].startswith("max-age=")
+
+
+@pytest.mark.parametrize("proxies", [0, 1])
+def test_behind_a_trusted_proxy_the_client_address_and_https_are_the_proxys_word(
+    database_uri, proxies
+):
+    """ProxyFix with COREGROUP_TRUSTED_PROXIES: the audit records, and the sign-in limit counts,
+    the address the load balancer saw; HSTS is sent for what reached it over https. With no
+    trusted proxy, the same headers (anyone can send them) change nothing."""
+    from coregroup.models import AuditEvent
+
+    app = create_app(
+        "test",
+        SQLALCHEMY_DATABASE_URI=database_uri,
+        COREGROUP_TRUSTED_PROXIES=proxies,
+        RATELIMIT_ENABLED=True,
+        COREGROUP_SIGN_IN_LIMIT="2 per minute",
+    )
+    with app.app_context():
+        _db.create_all()
+        user = make_user()
+        client = app.test_client()
+        forwarded = {"X-Forwarded-For": "203.0.113.7", "X-Forwarded-Proto": "https"}
+        response = client.post(
+            "/sign-in",
+            data={"email": user.email, "password": PASSWORD},
+            headers=forwarded,
+            environ_base={"REMOTE_ADDR": "10.0.0.2"},
+        )
+        assert response.status_code == 302
+        event = _db.session.query(AuditEvent).filter_by(action="sign-in").one()
+        assert event.ip == ("203.0.113.7" if proxies else "10.0.0.2")
+        assert ("Strict-Transport-Security" in response.headers) == bool(proxies)
+        # Two clients behind the one balancer are limited each on their own address.
+        tries = [
+            client.post(
+                "/sign-in",
+                data={"email": "a@b.c", "password": "x"},
+                headers={"X-Forwarded-For": address},
+                environ_base={"REMOTE_ADDR": "10.0.0.2"},
+            ).status_code
+            for address in ("198.51.100.1", "198.51.100.1", "198.51.100.2")
+        ]
+        # Without a trusted proxy everyone is 10.0.0.2: the sign-in above was its first try.
+        assert tries == ([400, 400, 400] if proxies else [400, 429, 429])
+        _db.session.remove()
+        _db.engine.dispose()
