@@ -8,7 +8,36 @@ FLASK := $(BIN)/flask --app app
 DIST := coregroup/static/dist
 GOVUK := node_modules/govuk-frontend/dist/govuk
 
-.PHONY: install assets translations compile-translations run serve test test-sqlite test-postgres lint format bench clean
+.PHONY: install assets translations compile-translations run serve test test-sqlite test-postgres lint format bench clean system-packages
+
+# What the suite needs from Debian besides Python and Node: Chromium (the browser tests),
+# PostgreSQL's server (its lane: the tests start a throwaway one) and Redis (the shared sign-in
+# limits: the tests start one). Run as root, this installs what is missing (CI: .ci/run);
+# run as anyone else, it stops at once naming each missing package and how to install it.
+# `make bench` needs wrk as well.
+SYSTEM_PACKAGES ?= chromium postgresql redis-server
+
+system-packages:
+	@missing=""; \
+	for package in $(SYSTEM_PACKAGES); do \
+	  case $$package in \
+	    chromium) command -v chromium >/dev/null 2>&1 || missing="$$missing chromium";; \
+	    postgresql) ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql";; \
+	    redis-server) command -v redis-server >/dev/null 2>&1 || missing="$$missing redis-server";; \
+	    *) command -v $$package >/dev/null 2>&1 || missing="$$missing $$package";; \
+	  esac; \
+	done; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "Installing from Debian:$$missing"; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get update -qq && apt-get install -y -qq $$missing >/dev/null; \
+	else \
+	  for package in $$missing; do \
+	    echo "Missing: $$package. Install it with: sudo apt-get install $$package" >&2; \
+	  done; \
+	  exit 1; \
+	fi
 
 $(BIN)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is needed"'
@@ -68,18 +97,18 @@ format: $(BIN)/.installed
 	$(BIN)/ruff format .
 
 # The whole suite runs twice: on SQLite, then on a throwaway PostgreSQL server the tests start.
-test: install lint test-sqlite test-postgres
+test: system-packages install lint test-sqlite test-postgres
 
-test-sqlite: install
+test-sqlite: system-packages install
 	$(BIN)/pytest
 
-test-postgres: install
+test-postgres: system-packages install
 	COREGROUP_TEST_DATABASE=postgresql $(BIN)/pytest
 
 # Throughput and latency under gunicorn next to a bare Flask page (needs wrk; installed when
 # run as root). BENCH_DATABASE=postgresql runs it on a throwaway PostgreSQL.
 bench: install
-	@command -v wrk >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq wrk >/dev/null; } || { echo "Install wrk first"; exit 1; }
+	@$(MAKE) --no-print-directory system-packages SYSTEM_PACKAGES="wrk postgresql"
 	$(BIN)/python bench/run.py
 
 clean:
