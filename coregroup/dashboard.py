@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from flask import url_for
-from flask_babel import format_date
+from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
@@ -74,19 +74,21 @@ def items_for(
             url = url_for("meetings.circulate", case_id=case.id, number=meeting.number)
             kind = "overdue" if circulate_by < today else "due"
             text = (
-                _(
-                    "Plan and minutes of meeting %(number)s not sent to %(count)s members; "
+                ngettext(
+                    "Plan and minutes of meeting %(number)s not sent to %(num)s member; "
                     "overdue since %(day)s",
+                    "Plan and minutes of meeting %(number)s not sent to %(num)s members; "
+                    "overdue since %(day)s",
+                    len(outstanding),
                     number=meeting.number,
-                    count=len(outstanding),
                     day=_day(circulate_by),
                 )
                 if kind == "overdue"
-                else _(
-                    "Send the plan and minutes of meeting %(number)s to %(count)s members by "
-                    "%(day)s",
+                else ngettext(
+                    "Send the plan and minutes of meeting %(number)s to %(num)s member by %(day)s",
+                    "Send the plan and minutes of meeting %(number)s to %(num)s members by %(day)s",
+                    len(outstanding),
                     number=meeting.number,
-                    count=len(outstanding),
                     day=_day(circulate_by),
                 )
             )

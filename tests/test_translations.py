@@ -1,6 +1,7 @@
 """Every shipped language is complete, with the same placeholders as the English; nothing
 translatable is missing from the catalogs; right-to-left languages read right to left."""
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -65,6 +66,60 @@ def test_each_catalog_is_complete_with_matching_placeholders(path):
     assert reviewed_flag(path) in ("yes", "no"), (
         "each catalog says in its header whether a qualified translator has reviewed it"
     )
+
+
+# Placeholders that stand for a count: a sentence holding one needs ngettext, so each language
+# can inflect the words around it (Welsh and Arabic have six forms, Polish three).
+COUNTS = re.compile(r"%\((num|count|days|weeks|months|total|n)\)s")
+# A label with a bare number after it ("Needs: 3"): no word to inflect.
+NO_WORD_TO_INFLECT = {"%(list)s: %(count)s"}
+
+
+def test_every_string_with_a_count_is_plural():
+    template = load(TRANSLATIONS / "messages.pot")
+    singular = [
+        m.id
+        for m in template
+        if m.id and not m.pluralizable and COUNTS.search(m.id) and m.id not in NO_WORD_TO_INFLECT
+    ]
+    assert not singular, f"use ngettext for: {singular[:3]}"
+
+
+@pytest.mark.parametrize("path", CATALOGS, ids=[p.parts[-3] for p in CATALOGS])
+def test_each_catalogs_plural_rule_is_babels(path):
+    """The header's rule is the current Babel's (CLDR's) for the language; Polish and
+    Romanian keep gettext's three forms (CLDR's fourth is for fractions, never a count)."""
+    from babel import Locale
+    from babel.messages.plurals import get_plural
+    from babel.plural import to_gettext
+
+    catalog = load(path)
+    code = str(catalog.locale)
+    expected = (
+        get_plural(code).plural_forms
+        if code in ("pl", "ro")
+        else to_gettext(Locale.parse(code).plural_form)
+    )
+    assert catalog.plural_forms == expected
+    if code in ("cy", "ar"):
+        assert catalog.num_plurals == 6
+
+
+@pytest.mark.parametrize(
+    "code, counts",
+    [
+        # Welsh: zero, one, two, few (3), many (6), other
+        ("cy", {0: 0, 1: 1, 2: 2, 3: 3, 6: 4, 4: 5, 100: 5}),
+        # Arabic: zero, one, two, few (3-10), many (11-99), other (100-102, ...)
+        ("ar", {0: 0, 1: 1, 2: 2, 5: 3, 110: 3, 11: 4, 99: 4, 100: 5, 102: 5}),
+        ("pl", {1: 0, 3: 1, 22: 1, 5: 2, 12: 2}),
+    ],
+)
+def test_plural_forms_are_chosen_as_the_language_counts(code, counts):
+    import gettext
+
+    compiled = gettext.translation("messages", str(TRANSLATIONS), [code])  # what the app loads
+    assert {n: compiled.plural(n) for n in counts} == counts
 
 
 def test_every_wanted_language_is_shipped():

@@ -6,6 +6,7 @@ import datetime as dt
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from coregroup import audit, pages
@@ -351,13 +352,18 @@ def circulate(case_id: int, number: int):
         else:
             sent, failed = circulation.send_all(meeting, current_user)
             if sent:
-                flash(_("Sent to %(count)s members.", count=sent), "success")
+                flash(
+                    ngettext("Sent to %(num)s member.", "Sent to %(num)s members.", sent),
+                    "success",
+                )
             if failed:
                 flash(
-                    _(
-                        "%(count)s could not be sent by email. Give them the plan and minutes "
+                    ngettext(
+                        "%(num)s could not be sent by email. Give them the plan and minutes "
                         "another way, and record it.",
-                        count=failed,
+                        "%(num)s could not be sent by email. Give them the plan and minutes "
+                        "another way, and record it.",
+                        failed,
                     ),
                     "error",
                 )
