@@ -84,25 +84,22 @@ def profile(profile_id: str) -> Profile:
     return load_profiles()[profile_id]
 
 
-@cache
-def _calendar(country: str, subdiv: str | None):
+@cache  # one calendar per jurisdiction: its key names all it holds, and holidays never change
+def _calendar(country: str, subdiv: str | None) -> holidays.HolidayBase:
     return holidays.country_holidays(country, subdiv=subdiv)
 
 
 def is_working_day(day: dt.date, rules: Profile) -> bool:
-    """Monday to Friday, and not a public holiday in that jurisdiction."""
-    return day.weekday() < 5 and day not in _calendar(rules.country, rules.subdiv)
+    """Not a weekend day nor a public holiday in that jurisdiction (the holidays package's own
+    rule, which knows each country's weekend and substitute days)."""
+    return _calendar(rules.country, rules.subdiv).is_working_day(day)
 
 
 def add_working_days(start: dt.date, days: int, rules: Profile) -> dt.date:
     """The date `days` working days after `start` (the start day itself is not counted)."""
-    day = start
-    counted = 0
-    while counted < days:
-        day += dt.timedelta(days=1)
-        if is_working_day(day, rules):
-            counted += 1
-    return day
+    if days == 0:
+        return start
+    return _calendar(rules.country, rules.subdiv).get_nth_working_day(start, days)
 
 
 def first_core_group_due(conference: dt.date, rules: Profile) -> dt.date:
