@@ -10,8 +10,9 @@ from functools import cached_property
 from pathlib import Path
 from urllib.parse import urlparse
 
+import jsonschema_rs
 from flask_babel import lazy_gettext as _l
-from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema import Draft202012Validator
 
 SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schemas"
 
@@ -47,13 +48,15 @@ class Schema:
     """One JSON Schema document: its identity, its validator and lookup of field schemas."""
 
     def __init__(self, name: str, raw: dict):
-        Draft202012Validator.check_schema(raw)
+        Draft202012Validator.check_schema(raw)  # the schema itself, once, at start-up
         self.name = name
         self.raw = raw
         self.id = raw["$id"]
         self.version = raw["x-schema-version"]
         self.url_path = urlparse(self.id).path
-        self.validator = Draft202012Validator(raw, format_checker=FormatChecker())
+        # Documents are checked by jsonschema-rs (Rust): a save validates the whole plan, and
+        # this is several times faster than the pure-Python validator, with the same errors.
+        self.validator = jsonschema_rs.Draft202012Validator(raw, validate_formats=True)
 
     def resolve(self, node: dict) -> dict:
         """A schema node with local `$ref`s followed; sibling keywords win over the target."""
@@ -113,21 +116,20 @@ class Schema:
         return copy.deepcopy(self.raw)
 
 
-def _flatten(error) -> list[SchemaError]:
-    """Turn a jsonschema error (and its nested context) into field-level errors."""
-    if error.validator in {"allOf", "anyOf", "oneOf"} and error.context:
-        out = []
-        for sub in error.context:
-            out.extend(_flatten(sub))
-        return out
-    where = list(error.absolute_path)
-    if error.validator == "required":
-        missing = [p for p in error.validator_value if p not in error.instance]
-        return [SchemaError(pointer(where + [p]), "required") for p in missing]
-    if error.validator == "additionalProperties":
-        extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
+def _flatten(error: jsonschema_rs.ValidationError) -> list[SchemaError]:
+    """Turn a validation error (and the errors of each branch of an anyOf or oneOf) into
+    field-level errors: the pointer of the answer, the keyword it breaks, and its limit."""
+    kind = error.kind
+    details = kind.as_dict()
+    if kind.name in {"anyOf", "oneOf"} and details.get("context"):
+        return [found for branch in details["context"] for e in branch for found in _flatten(e)]
+    where = list(error.instance_path)
+    if kind.name == "required":
+        return [SchemaError(pointer(where + [details["property"]]), "required")]
+    if kind.name == "additionalProperties":
+        extra = sorted(details["unexpected"])
         return [SchemaError(pointer(where + [p]), "additionalProperties") for p in extra]
-    return [SchemaError(pointer(where), str(error.validator), error.validator_value)]
+    return [SchemaError(pointer(where), kind.name, details.get("limit"))]
 
 
 def message_for(field_schema: dict, error: SchemaError):

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-import hashlib
-import json
 
 from flask import (
     Blueprint,
@@ -78,22 +76,7 @@ def task_list(case_id: int):
     document, draft = services.working_document(g.case, current_user)
     latest = services.latest_version(g.case)
     live.touch(g.case, current_user, None)
-    # The sections with their answers and states (the plan checked against its schema) are
-    # the dear part: kept per process by what they show — the document's content, the
-    # reader's flow, the language, the members' names and roles, and today's date.
-    key = (
-        "task-list",
-        g.case.id,
-        hashlib.sha256(json.dumps(document, sort_keys=True, default=str).encode()).hexdigest(),
-        g.member.audience,
-        g.member.ref,
-        str(get_locale()),
-        tuple((m.ref, m.name, m.role) for m in g.case.members),
-        dt.date.today(),
-    )
-    sections = fragments.cached(
-        key, lambda: _reader(document).sections(services.plan_errors(document))
-    )
+    sections = _reader(document).sections(services.plan_errors(document))
     return render_template(
         "plans/task_list.html",
         live_state=live.state(g.case, current_user, _flow()),
