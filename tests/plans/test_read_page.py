@@ -72,32 +72,3 @@ def test_a_message_shown_once_is_never_kept_in_the_page(client, planned):
     thanked = client.get(url).text
     assert "Your views are saved in the plan." in thanked and "Thank you all" in thanked
     assert "Your views are saved in the plan." not in client.get(url).text
-
-
-def test_the_task_list_is_built_once_per_content_and_follows_every_edit(
-    client, planned, monkeypatch
-):
-    """The professional's task list (sections, answers, states) is kept by the content of the
-    document they are working on: an edit to their draft shows at once."""
-    from coregroup.plans.presenters import PlanReader
-
-    case, _ = planned
-    built = []
-    original = PlanReader.sections
-
-    def counted(self, *args, **kwargs):
-        built.append(1)
-        return original(self, *args, **kwargs)
-
-    monkeypatch.setattr(PlanReader, "sections", counted)
-    url = f"/cases/{case.id}/plan"
-    first = client.get(url).text
-    assert client.get(url).text.count("govuk-task-list__item") == first.count(
-        "govuk-task-list__item"
-    )
-    assert len(built) == 1
-    client.post(f"/cases/{case.id}/plan/aims/aims", data={"aims": "Home by the summer"})
-    assert client.get(url).status_code == 200
-    assert len(built) == 2  # the draft changed: built again from what it holds now
-    client.get(url)
-    assert len(built) == 2
