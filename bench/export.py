@@ -27,8 +27,7 @@ def fill(database_url: str, cases: int) -> str:
     """`cases` demo-sized cases, each with 6 members and one full plan; returns a token."""
     from sqlalchemy import insert
 
-    from coregroup import create_app
-    from coregroup.api import tokens
+    from coregroup import create_app, tokens
     from coregroup.extensions import db
     from coregroup.models import Case, Child, Member, PlanVersion, User
     from tests.factories import REFS, full_plan

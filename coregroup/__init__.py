@@ -249,7 +249,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     def _nonce():
         g.csp_nonce = secrets.token_urlsafe(16)
 
-    from coregroup.api import tokens
+    from coregroup import tokens
 
     @app.before_request
     def _csrf():

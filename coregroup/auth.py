@@ -134,10 +134,10 @@ _SESSION_AND_USER = (
 
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
-    from coregroup.api import tokens
+    from coregroup import tokens
 
     if tokens.bearer() and request.path.startswith("/api/"):
-        return None  # a bearer token speaks for itself (api/tokens.py), never a cookie
+        return None  # a bearer token speaks for itself (coregroup/tokens.py), never a cookie
     sid = session.get("sid")
     if not sid:
         return None

@@ -60,7 +60,7 @@ def register(app) -> None:
     app.cli.add_command(check_text)
     app.cli.add_command(audit_cli)
     app.cli.add_command(people)
-    from coregroup.api.tokens import tokens_cli
+    from coregroup.tokens import tokens_cli
 
     app.cli.add_command(tokens_cli)
 
@@ -74,8 +74,8 @@ people = AppGroup("people", help="People and what is held about them.")
 def people_export(email: str, output: str | None):
     """Everything held about one person, as JSON (subject access)."""
     from coregroup import audit
-    from coregroup.admin import subject_access
     from coregroup.auth import find_user
+    from coregroup.subject_access import subject_access
 
     user = find_user(email)
     if user is None:
@@ -199,7 +199,6 @@ def create_user(email: str, name: str, admin: bool, password: str):
 )
 def export(case_id: int, version: int | None, output: str | None):
     """Write a case's plan as JSON that validates against the plan schema."""
-    from coregroup.api.views import plan_export
     from coregroup.plans import services
 
     case = db.session.get(Case, case_id)
@@ -208,7 +207,7 @@ def export(case_id: int, version: int | None, output: str | None):
     found = services.get_version(case, version) if version else services.latest_version(case)
     if found is None:
         raise click.ClickException("That case has no such plan version.")
-    body = json.dumps(plan_export(found), ensure_ascii=False, sort_keys=True, indent=2) + "\n"
+    body = json.dumps(found.document, ensure_ascii=False, sort_keys=True, indent=2) + "\n"
     schema = current_app.extensions["coregroup.schemas"]["child-protection-plan"]
     if not schema.is_valid(found.document):  # stored plans are validated before they are written
         raise click.ClickException(f"Plan version {found.number} does not fit the schema.")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import yaml
 
-from coregroup.schema import SchemaRegistry
+from coregroup.schema import SchemaRegistry, professional_only_paths
 
 FLOW_DIR = Path(__file__).resolve().parent.parent / "forms"
 MEMBER_PLACEHOLDER = "{member}"
@@ -141,8 +141,6 @@ def _check_list(spec: ListSpec, schema, where: str) -> None:
 
 def _check_family_flow(flow: Flow, schema) -> None:
     """A family flow may never ask (and so show) a professional-only field."""
-    from coregroup.plans.audience import professional_only_paths
-
     hidden = professional_only_paths(schema)
     for section in flow.sections:
         for page in section.pages:

@@ -9,8 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from dateutil.relativedelta import relativedelta
-from flask_babel import format_date, format_number
+from flask_babel import format_number
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import Field, IntegerField, RadioField, SelectMultipleField, StringField, TextAreaField
@@ -27,9 +26,10 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from coregroup.daterange import date_range
+from coregroup.document import get_path
 from coregroup.flows import KEY_PLACEHOLDER, MEMBER_PLACEHOLDER, Page
-from coregroup.plans.document import get_path
-from coregroup.schema import GENERIC_MESSAGES, Schema, SchemaError, message_for
+from coregroup.schema import GENERIC_MESSAGES, Schema, SchemaError, message_for, narrowed_options
 from coregroup.webforms import Form
 
 
@@ -282,48 +282,6 @@ def build_textarea(spec: FieldSpec, ctx: Context):
     )
 
 
-class DateRange:
-    """Refuse a date that cannot be meant, naming the range (checked when the date is entered,
-    not by the schema, so what was stored and exported before stays valid)."""
-
-    def __init__(
-        self, earliest: dt.date | None, latest: dt.date | None, message: str | None = None
-    ):
-        self.earliest, self.latest, self.message = earliest, latest, message
-
-    def allows(self, day: dt.date) -> bool:
-        return not ((self.earliest and day < self.earliest) or (self.latest and day > self.latest))
-
-    def describe(self) -> str:
-        return self.message or range_message(self.earliest, self.latest)
-
-    def __call__(self, form, field):
-        if field.data and not self.allows(dt.date.fromisoformat(field.data)):
-            raise ValidationError(self.describe())
-
-
-def range_message(earliest: dt.date | None, latest: dt.date | None) -> str:
-    words = {"earliest": format_date(earliest, "d MMMM yyyy") if earliest else ""}
-    words["latest"] = format_date(latest, "d MMMM yyyy") if latest else ""
-    if earliest and latest:
-        return _("Enter a date from %(earliest)s to %(latest)s", **words)
-    if earliest:
-        return _("Enter a date on or after %(earliest)s", **words)
-    return _("Enter a date on or before %(latest)s", **words)
-
-
-def date_range(rule: dict | None, anchors: dict[str, dt.date]) -> DateRange | None:
-    """The range an `x-date-range` names: {"anchor": "conference" | "today",
-    "earliest": {"years": -1}, "latest": {"years": 5}} (offsets from the anchor; the case's
-    conference falls back to today where none is recorded)."""
-    if not rule:
-        return None
-    anchor = anchors.get(rule["anchor"]) or anchors.get("today") or dt.date.today()
-    earliest = anchor + relativedelta(**rule["earliest"]) if "earliest" in rule else None
-    latest = anchor + relativedelta(**rule["latest"]) if "latest" in rule else None
-    return DateRange(earliest, latest)
-
-
 def build_date(spec: FieldSpec, ctx: Context):
     validators = _common_validators(spec)
     checked = date_range(spec.schema.get("x-date-range"), ctx.anchors)
@@ -421,17 +379,6 @@ def required_when(item_schema: dict, field_name: str) -> dict[str, object]:
         if field_name in rule.get("then", {}).get("required", []):
             found.update({k: v["const"] for k, v in when.items() if "const" in v})
     return found
-
-
-def narrowed_options(item_schema: dict, field_name: str, sibling: str) -> dict[str, list[str]]:
-    """Which enum values a field may take for each value of a sibling, read from if/then rules."""
-    narrowed = {}
-    for rule in item_schema.get("allOf", []):
-        when = rule.get("if", {}).get("properties", {}).get(sibling, {})
-        then = rule.get("then", {}).get("properties", {}).get(field_name, {})
-        if "const" in when and "enum" in then:
-            narrowed[when["const"]] = then["enum"]
-    return narrowed
 
 
 def page_fields(

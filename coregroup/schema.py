@@ -144,6 +144,32 @@ def message_for(field_schema: dict, error: SchemaError):
     return str(generic) % {"limit": limit} if "%(limit)s" in str(generic) else str(generic)
 
 
+def narrowed_options(item_schema: dict, field_name: str, sibling: str) -> dict[str, list[str]]:
+    """Which enum values a field may take for each value of a sibling, read from if/then rules."""
+    narrowed = {}
+    for rule in item_schema.get("allOf", []):
+        when = rule.get("if", {}).get("properties", {}).get(sibling, {})
+        then = rule.get("then", {}).get("properties", {}).get(field_name, {})
+        if "const" in when and "enum" in then:
+            narrowed[when["const"]] = then["enum"]
+    return narrowed
+
+
+def professional_only_paths(schema: Schema, node: dict | None = None, path=()) -> set[str]:
+    """Every schema path marked professional-only, for checking that no family flow asks one."""
+    node = schema.resolve(node if node is not None else schema.raw)
+    found = set()
+    for name, child in node.get("properties", {}).items():
+        child = schema.resolve(child)
+        here = path + (name,)
+        if child.get("x-audience") == "professional":
+            found.add("/".join(here))
+        found |= professional_only_paths(schema, child, here)
+        if isinstance(child.get("items"), dict):
+            found |= professional_only_paths(schema, child["items"], here + ("*",))
+    return found
+
+
 class SchemaRegistry:
     """All schemas in schemas/, loaded and checked against the 2020-12 meta-schema at start-up."""
 

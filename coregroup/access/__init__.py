@@ -14,8 +14,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import contains_eager
 
-from coregroup import audit
-from coregroup.api import tokens
+from coregroup import audit, tokens
 from coregroup.extensions import db
 from coregroup.models import FAMILY_ROLES, Case, Member
 

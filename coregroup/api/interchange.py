@@ -408,3 +408,9 @@ def ndjson(case_ids: list[int]) -> Iterator[str]:
         if case is not None:
             yield json.dumps(export_case(case), ensure_ascii=False, sort_keys=True) + "\n"
         db.session.expunge_all()
+
+
+def cases_by_id(case_ids: list[int]) -> list[Case]:
+    return list(
+        db.session.scalars(select(Case).where(Case.id.in_(case_ids)).order_by(Case.reference))
+    )

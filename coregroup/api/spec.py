@@ -14,7 +14,7 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import current_app
 
 from coregroup.api import schemas
-from coregroup.api.tokens import SCOPES
+from coregroup.tokens import SCOPES
 
 ERROR_CODES = {
     400: "The request is not right",

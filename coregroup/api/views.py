@@ -17,14 +17,12 @@ from flask import (
     stream_with_context,
 )
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
-from coregroup import audit
+from coregroup import audit, rules, tokens
 from coregroup.access import case_route, my_cases
-from coregroup.api import interchange, schemas, tokens
+from coregroup.api import interchange, schemas
 from coregroup.api.spec import operation
 from coregroup.extensions import db
-from coregroup.models import Case, PlanVersion
 from coregroup.params import small_int
 from coregroup.plans import editing, services
 from coregroup.plans.audience import for_member
@@ -230,7 +228,7 @@ def cases():
     if not tokens.allows("read:cases"):
         return _scope_refused("read:cases")
     found = my_cases(current_user)
-    latest = _latest_numbers([c.id for c in found])
+    latest = services.latest_numbers([c.id for c in found])
     audit.record("view", tokens.audit_target(), current_user.id)
     return jsonify(
         cases=[
@@ -259,18 +257,7 @@ def members(case_id: int):
 @operation("read:plans", {200: schemas.VersionListSchema}, errors=(401, 403, 404))
 def versions(case_id: int):
     """Every version of the plan: when, by whom, and which answers changed."""
-    rows = db.session.execute(
-        select(
-            PlanVersion.number,
-            PlanVersion.created_at,
-            PlanVersion.author_ref,
-            PlanVersion.schema_version,
-            PlanVersion.note,
-            PlanVersion.changes,
-        )
-        .where(PlanVersion.case_id == case_id)
-        .order_by(PlanVersion.number)
-    )
+    rows = services.version_history(g.case)
     return jsonify(
         versions=[
             {
@@ -403,7 +390,7 @@ def cin_csv():
     if not tokens.allows("export"):
         return _scope_refused("export")
     ids = interchange.exportable_cases(current_user)
-    cases = db.session.scalars(select(Case).where(Case.id.in_(ids)).order_by(Case.reference))
+    cases = interchange.cases_by_id(ids)
     rows = [
         (case, [case.last_review_conference] if case.last_review_conference else [])
         for case in cases
@@ -418,17 +405,6 @@ def _scope_refused(scope: str):
     return jsonify(
         error="insufficient_scope", field="/scope", message=f"This token needs the {scope} scope."
     ), 403
-
-
-def _latest_numbers(case_ids: list[int]) -> dict[int, int]:
-    from sqlalchemy import func
-
-    rows = db.session.execute(
-        select(PlanVersion.case_id, func.max(PlanVersion.number))
-        .where(PlanVersion.case_id.in_(case_ids))
-        .group_by(PlanVersion.case_id)
-    )
-    return dict(rows.all())
 
 
 def _member_json(m) -> dict:
@@ -451,6 +427,24 @@ def _meeting_json(m) -> dict:
         "date": m.date.isoformat() if m.date else None,
         "planVersion": m.plan_number,
     }
+
+
+@bp.get("/api/v1/timescales")
+@operation(None, {200: schemas.TIMESCALES}, query=schemas.TimescalesQuerySchema, errors=(400,))
+def timescales_api():
+    """Due dates for any dates under any place's rules.
+
+    No case data is involved, so no token is needed."""
+    result, problems = rules.calculate(request.args)
+    if problems:
+        field, message = next(iter(problems.items()))
+        return jsonify(
+            error="invalid",
+            field=f"/{field}",
+            message=message,
+            errors=[{"field": f"/{k}", "message": v} for k, v in problems.items()],
+        ), 400
+    return jsonify(result)
 
 
 @bp.get("/api/v1/openapi.json")

@@ -23,7 +23,8 @@ from wtforms.validators import (
 )
 
 from coregroup import rules
-from coregroup.formgen import DateInputField, DateRange, WholeNumberField, _tidy
+from coregroup.daterange import DateRange
+from coregroup.formgen import DateInputField, WholeNumberField, _tidy
 from coregroup.models import ROLE_LABELS
 from coregroup.webforms import Form
 

@@ -98,8 +98,8 @@ def leave(member: Member, left: str) -> str | None:
 
 def triangle(plan: dict) -> dict:
     """The My World Triangle's areas, side by side, each marked if the plan has a need there."""
-    from coregroup.formgen import narrowed_options
     from coregroup.plans.services import plan_schema
+    from coregroup.schema import narrowed_options
 
     need_schema = plan_schema().at(["needs", "*"])
     areas = narrowed_options(need_schema, "area", "side")

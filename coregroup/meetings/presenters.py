@@ -9,11 +9,11 @@ import icalendar
 from flask import current_app
 from flask_babel import gettext as _
 
+from coregroup.document import get_path
 from coregroup.flows import Section
 from coregroup.meetings import services
 from coregroup.plans import services as plans
 from coregroup.plans.diff import changes
-from coregroup.plans.document import get_path
 from coregroup.plans.presenters import (
     COMPLETED,
     IN_PROGRESS,

@@ -10,11 +10,11 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
+from coregroup import document as docs
 from coregroup import rules
 from coregroup.extensions import db
 from coregroup.flows import Flow, Section
 from coregroup.models import Case, Circulation, Meeting, Member, User, utcnow
-from coregroup.plans import document as docs
 from coregroup.plans import services as plans
 from coregroup.schema import Schema
 

@@ -10,12 +10,12 @@ from flask_babel import ngettext
 from flask_login import current_user
 
 from coregroup import audit, pages
+from coregroup import document as docs
 from coregroup.access import case_route
 from coregroup.cases.people import member_context
 from coregroup.meetings import circulation, presenters, services
 from coregroup.models import MEETING_KINDS
 from coregroup.params import small_int
-from coregroup.plans import document as docs
 from coregroup.webforms import Form
 
 bp = Blueprint("meetings", __name__, url_prefix="/cases/<int:case_id>/meetings")

@@ -43,18 +43,3 @@ def for_member(schema: Schema, document: dict, member) -> dict:
     # Whatever is derived from a field goes only where the field goes: a translation keeps its
     # original (`source`), so one of a hidden field would show the field itself.
     return translations.for_audience(schema, visible)
-
-
-def professional_only_paths(schema: Schema, node: dict | None = None, path=()) -> set[str]:
-    """Every schema path marked professional-only, for checking that no family flow asks one."""
-    node = schema.resolve(node if node is not None else schema.raw)
-    found = set()
-    for name, child in node.get("properties", {}).items():
-        child = schema.resolve(child)
-        here = path + (name,)
-        if child.get("x-audience") == "professional":
-            found.add("/".join(here))
-        found |= professional_only_paths(schema, child, here)
-        if isinstance(child.get("items"), dict):
-            found |= professional_only_paths(schema, child["items"], here + ("*",))
-    return found

@@ -299,7 +299,7 @@ def has_items(document: dict, scope) -> bool:
 def restore_item(case: Case, user: User, scope, source_document: dict) -> None:
     """Make sure the items of `scope` are in the person's draft, as `source_document` (the
     latest plan) has them: an item they see, saved since their draft began."""
-    from coregroup.plans.document import find_item
+    from coregroup.document import find_item
 
     latest = services.latest_version(case)
     draft = for_writing(case, user, latest)
@@ -335,7 +335,7 @@ def answer_page(case: Case, user: User, scope, answers: dict, state, keep: dict[
     against what the page showed (`state`, a pages.PageState, or None for a form that carried
     none). `keep` settles clashes the page showed: path -> "mine" (the answer in the box,
     perhaps a combination of both) or "theirs". The clashes among the answers come back."""
-    from coregroup.plans.document import find_item, get_path
+    from coregroup.document import find_item, get_path
 
     document, draft, latest = view(case, user)
     theirs = flatten(_latest_document(latest))
@@ -392,6 +392,6 @@ def answer_page(case: Case, user: User, scope, answers: dict, state, keep: dict[
 
 
 def _set(node: dict, path: str, value) -> None:
-    from coregroup.plans.document import set_path
+    from coregroup.document import set_path
 
     set_path(node, path, value)

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 from flask import url_for
 
+from coregroup.document import Scope
 from coregroup.flows import ListSpec, Page, Section
-from coregroup.plans.document import Scope
 
 
 @dataclass(frozen=True)

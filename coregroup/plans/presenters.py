@@ -8,10 +8,10 @@ from dataclasses import dataclass, field
 from flask_babel import format_date, format_number
 from flask_babel import gettext as _
 
+from coregroup.document import Scope, get_path
 from coregroup.flows import MEMBER_PLACEHOLDER, Flow, ListSpec, Section
 from coregroup.plans import navigation
 from coregroup.plans.diff import Change, schema_path
-from coregroup.plans.document import Scope, get_path
 from coregroup.schema import Schema, SchemaError
 
 NOT_STARTED, IN_PROGRESS, COMPLETED = "not-started", "in-progress", "completed"
@@ -77,7 +77,7 @@ class SectionSummary:
 
 
 def _pointer_or_empty(document: dict, scope, path: str) -> str:
-    from coregroup.plans.document import field_pointer
+    from coregroup.document import field_pointer
 
     try:
         return field_pointer(document, scope, path)

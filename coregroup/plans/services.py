@@ -9,11 +9,10 @@ from flask import current_app
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import defer
 
+from coregroup import document as docs
 from coregroup.extensions import db
 from coregroup.flows import MEMBER_PLACEHOLDER, Flow, ListSpec, Page, Section
-from coregroup.formgen import narrowed_options
 from coregroup.models import Case, PlanDraft, PlanVersion, SetAside, User
-from coregroup.plans import document as docs
 from coregroup.plans.diff import (
     Conflict,
     apply_yours,
@@ -22,7 +21,7 @@ from coregroup.plans.diff import (
     merge,
     to_pointer,
 )
-from coregroup.schema import Schema, SchemaError
+from coregroup.schema import Schema, SchemaError, narrowed_options
 
 
 def plan_schema() -> Schema:
@@ -44,7 +43,7 @@ def entry_problems(case: Case, before: dict, after: dict) -> list[tuple[str, str
     is entered, the API included; never on what was stored or exported before."""
     import datetime as dt
 
-    from coregroup.formgen import date_range
+    from coregroup.daterange import date_range
     from coregroup.plans.diff import schema_path
 
     schema = plan_schema()
@@ -412,3 +411,29 @@ def write_version(case: Case, user: User | None, document: dict, note: str | Non
     db.session.add(version)
     db.session.flush()
     return version
+
+
+def version_history(case: Case):
+    """Every version of the case's plan, oldest first, without their documents."""
+    return db.session.execute(
+        select(
+            PlanVersion.number,
+            PlanVersion.created_at,
+            PlanVersion.author_ref,
+            PlanVersion.schema_version,
+            PlanVersion.note,
+            PlanVersion.changes,
+        )
+        .where(PlanVersion.case_id == case.id)
+        .order_by(PlanVersion.number)
+    ).all()
+
+
+def latest_numbers(case_ids: list[int]) -> dict[int, int]:
+    """The latest plan version's number of each case that has one."""
+    rows = db.session.execute(
+        select(PlanVersion.case_id, func.max(PlanVersion.number))
+        .where(PlanVersion.case_id.in_(case_ids))
+        .group_by(PlanVersion.case_id)
+    )
+    return dict(rows.all())

@@ -27,11 +27,11 @@ from werkzeug.datastructures import MultiDict
 from coregroup import formgen, fragments, pages, textpolicy
 from coregroup.access import case_route
 from coregroup.cases.people import member_context
+from coregroup.document import find_item
 from coregroup.models import utcnow
 from coregroup.params import small_int
 from coregroup.plans import drafts, editing, live, navigation, services, translations
 from coregroup.plans.diff import changes
-from coregroup.plans.document import find_item
 from coregroup.plans.presenters import (
     PlanReader,
     describe_changes,
@@ -586,7 +586,8 @@ def _error_json(error) -> dict:
 def _read_summary(latest, language: str) -> tuple[Markup, dict | None]:
     """The plan's sections as this reader may see them, rendered once per version and reader,
     and the reader's own views."""
-    from coregroup.plans.audience import for_member, professional_only_paths
+    from coregroup.plans.audience import for_member
+    from coregroup.schema import professional_only_paths
 
     schema = services.plan_schema()
     document = for_member(schema, latest.document, g.member)

@@ -10,6 +10,7 @@ from pathlib import Path
 import holidays
 import yaml
 from dateutil.relativedelta import relativedelta
+from flask_babel import gettext as _
 
 PROFILES_FILE = Path(__file__).resolve().parent / "profiles.yaml"
 
@@ -166,3 +167,42 @@ def timescales(
         result["circulationDue"] = circulation_due(meeting, rules).isoformat()
         result["nextCoreGroupDue"] = next_due.isoformat() if next_due else None
     return result
+
+
+def _date_arg(args, name: str) -> tuple[dt.date | None, str | None]:
+    raw = args.get(name, "").strip()
+    if not raw:
+        return None, None
+    try:
+        day = dt.date.fromisoformat(raw)
+    except ValueError:
+        return None, _("%(name)s must be a date like 2027-03-27", name=name)
+    if not 1900 <= day.year <= 2200:
+        return None, _("%(name)s must be a date between 1900 and 2200", name=name)
+    return day, None
+
+
+def calculate(args) -> tuple[dict | None, dict[str, str]]:
+    """The timescales a query asks for (the calculator's page and the API): (result, {field:
+    problem})."""
+    problems = {}
+    profile_id = args.get("jurisdiction", "")
+    if profile_id not in load_profiles():
+        problems["jurisdiction"] = _(
+            "jurisdiction must be one of %(names)s", names=", ".join(load_profiles())
+        )
+    conference, problem = _date_arg(args, "conference")
+    if problem or conference is None:
+        problems["conference"] = problem or _("conference is required")
+    meeting, problem = _date_arg(args, "meeting")
+    if problem:
+        problems["meeting"] = problem
+    weeks = None
+    if args.get("weeks"):
+        raw = args["weeks"]
+        weeks = int(raw) if raw.isdigit() and 1 <= int(raw) <= 52 else None
+        if weeks is None:
+            problems["weeks"] = _("weeks must be a whole number from 1 to 52")
+    if problems:
+        return None, problems
+    return timescales(profile(profile_id), conference, meeting, weeks), {}

@@ -11,7 +11,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from coregroup.api import tokens
+from coregroup import tokens
 
 # No 5xx; every status, media type and body as documented. (Not "valid-looking data is
 # accepted": plans and exports are described here as objects, and validated against their own

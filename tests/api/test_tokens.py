@@ -4,7 +4,7 @@ audited; the same per-case access rules as for people; API only; no CSRF needed 
 import datetime as dt
 import hashlib
 
-from coregroup.api import tokens
+from coregroup import tokens
 from coregroup.models import ApiToken, AuditEvent
 from tests.conftest import make_case, make_member, make_user
 

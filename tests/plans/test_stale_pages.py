@@ -185,7 +185,7 @@ def test_an_api_clash_merges_into_the_same_persons_web_draft(app, client, planne
     """Sam types on the web (not saved); his token then sends a patch that clashes with a save
     by Priya. Neither his typed answers nor his patch are lost: both are in his draft, and
     his earlier typed answer to the same question is set aside where he is shown it."""
-    from coregroup.api import tokens
+    from coregroup import tokens
 
     case, members = planned
     sam = members["sam"].user

@@ -1,0 +1,90 @@
+"""What the procedures say needs doing in a case, read from its record: meetings overdue or
+due, plans and minutes not yet circulated, actions overdue or impossible, a conference asked
+for, and a review conference with no recommendation yet. Words and links are the dashboard's
+(coregroup.dashboard); what counts, and when, is here."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+SOON = dt.timedelta(days=7)
+REVIEW_SOON = dt.timedelta(weeks=6)
+
+
+@dataclass(frozen=True)
+class Finding:
+    kind: str  # "overdue", "due" or "attention"
+    code: str  # what was found, e.g. "core-group-overdue"
+    when: dt.date | None = None
+    meeting: int | None = None  # the meeting's number
+    need: int | None = None  # the need's number in the plan, from 1
+    location: str | None = None  # "<need id>/actions/<action id>/when"
+    count: int = 0
+    what: str = ""
+
+
+def findings(
+    case, today: dt.date, timeline, case_meetings, plan: dict, outstanding: dict[int, int]
+) -> list[Finding]:
+    """`timeline`: the case's due dates (meetings.services.timeline); `outstanding`: how many
+    members still lack the plan and minutes of each completed meeting, by number."""
+    found: list[Finding] = []
+    due = timeline.next_core_group_due
+    if due is not None and due < today:
+        found.append(Finding("overdue", "core-group-overdue", due))
+    elif due is not None and due - today <= SOON:
+        found.append(Finding("due", "core-group-due", due))
+
+    for meeting in case_meetings:
+        circulate_by = timeline.circulation_due.get(meeting.number)
+        missing = outstanding.get(meeting.number, 0)
+        if meeting.is_completed and missing and circulate_by:
+            kind = "overdue" if circulate_by < today else "due"
+            found.append(
+                Finding(kind, f"circulation-{kind}", circulate_by, meeting.number, count=missing)
+            )
+
+    for number, need in enumerate(plan.get("needs", []), start=1):
+        for action in need.get("actions", []):
+            location = f"{need['id']}/actions/{action['id']}/when"
+            by_when = dt.date.fromisoformat(action["byWhen"]) if action.get("byWhen") else None
+            if action.get("status") == "cannot-be-done":
+                found.append(
+                    Finding("attention", "action-impossible", need=number, location=location)
+                )
+            elif by_when and by_when < today and action.get("status") != "done":
+                found.append(
+                    Finding(
+                        "overdue",
+                        "action-overdue",
+                        by_when,
+                        need=number,
+                        location=location,
+                        what=action.get("what", ""),
+                    )
+                )
+
+    last_completed = next((m for m in reversed(case_meetings) if m.is_completed), None)
+    if last_completed:
+        reviews = last_completed.record.get("needsReview", {})
+        impossible = any(r.get("progress") == "cannot-be-carried-out" for r in reviews.values())
+        if impossible and last_completed.record.get("conferenceDecision") == "request-conference":
+            found.append(Finding("attention", "conference-asked", meeting=last_completed.number))
+
+    review = timeline.review_conference_due
+    if review and review - today <= REVIEW_SOON:
+        recommended = any(
+            m.is_completed
+            and m.kind == "last-before-review"
+            and m.record.get("groupRecommendation", {}).get("recommendation")
+            and (
+                case.last_review_conference is None
+                or (m.date and m.date > case.last_review_conference)
+            )
+            for m in case_meetings
+        )
+        if not recommended:
+            kind = "overdue" if review < today else "attention"
+            found.append(Finding(kind, "no-recommendation", review))
+    return found
