@@ -7,7 +7,7 @@ import logging
 import secrets
 import traceback
 
-from flask import jsonify, render_template, request
+from flask import render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from limits.errors import StorageError
@@ -16,19 +16,23 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 
 from coregroup import textpolicy
 from coregroup.extensions import db, login_manager
+from coregroup.problems import problem
 
 log = logging.getLogger(__name__)
 
 
 def _wants_json() -> bool:
-    return request.path.startswith("/api/")
+    """The API, and any request that sent JSON or asks for JSON alone, gets problem details."""
+    return request.path.startswith("/api/") or (
+        request.is_json or request.accept_mimetypes.best == "application/json"
+    )
 
 
 def _page(status: int, title: str, body: str):
     """An error page; what the failed request had written is rolled back first."""
     db.session.rollback()
     if _wants_json():
-        return jsonify(error=title, message=body, status=status), status
+        return problem(status, detail=body)
     return render_template("errors/error.html", title=title, body=body, status=status), status
 
 
@@ -60,12 +64,8 @@ def register(app) -> None:
         """A JSON body holding text the policy refuses: 422, naming where (a JSON Pointer)."""
         db.session.rollback()
         message = textpolicy.message(error.reason)
-        return jsonify(
-            error="invalid_text",
-            field=error.pointer,
-            message=message,
-            errors=[{"pointer": error.pointer, "code": error.reason, "message": message}],
-        ), 422
+        errors = [{"pointer": error.pointer, "code": error.reason, "detail": message}]
+        return problem(422, "invalid_text", errors=errors)
 
     @app.errorhandler(textpolicy.RepeatedKey)
     def _repeated_key(error: textpolicy.RepeatedKey):
@@ -73,23 +73,17 @@ def register(app) -> None:
         message = _(
             "The key “%(key)s” is given twice in one object.", key=textpolicy.scrub(error.key)
         )
-        return jsonify(
-            error="repeated_key",
-            field="",
-            message=message,
-            errors=[{"pointer": "", "code": "repeated-key", "message": message}],
-        ), 422
+        return problem(
+            422, "repeated_key", errors=[{"pointer": "", "code": "repeated-key", "detail": message}]
+        )
 
     @app.errorhandler(textpolicy.TooDeep)
     def _too_deep(error: textpolicy.TooDeep):
         db.session.rollback()
-        return jsonify(
-            error="too_deep",
-            field="",
-            message=_(
-                "The JSON is nested more than %(limit)s levels deep.", limit=textpolicy.MAX_DEPTH
-            ),
-        ), 400
+        detail = _(
+            "The JSON is nested more than %(limit)s levels deep.", limit=textpolicy.MAX_DEPTH
+        )
+        return problem(400, "too_deep", detail)
 
     @app.errorhandler(HTTPException)
     def _http(error: HTTPException):
@@ -122,7 +116,7 @@ def register(app) -> None:
         headers = {"Retry-After": "30"}
         db.session.rollback()
         if _wants_json():
-            return jsonify(error="unavailable", message=body, status=503), 503, headers
+            return problem(503, "unavailable", body, headers=headers)
         page = render_template("errors/error.html", title=title, body=body, status=503)
         return page, 503, headers
 
@@ -143,7 +137,7 @@ def register(app) -> None:
         body = _("Try again in a minute. If you were sending something, go back and send it again.")
         headers = {"Retry-After": "30"}
         if _wants_json():
-            return jsonify(error="unavailable", message=body, status=503), 503, headers
+            return problem(503, "unavailable", body, headers=headers)
         return render_template("errors/unavailable.html", title=title, body=body), 503, headers
 
     @app.errorhandler(InternalServerError)
@@ -168,7 +162,7 @@ def register(app) -> None:
         from flask import redirect, url_for
 
         if _wants_json():
-            return jsonify(error="unauthorised", message="Sign in first."), 401
+            return problem(401, "unauthorised", "Sign in first, or send a valid bearer token.")
         from coregroup import resume
 
         if resume.is_form_post():

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import abort, g, jsonify, request
+from flask import abort, g, request
 from flask_login import current_user, login_required
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import contains_eager
@@ -17,6 +17,7 @@ from sqlalchemy.orm import contains_eager
 from coregroup import audit, tokens
 from coregroup.extensions import db
 from coregroup.models import FAMILY_ROLES, Case, Member
+from coregroup.problems import problem
 
 ADMIN, LEAD, PROFESSIONAL, FAMILY, VIEWER = (
     "administrator",
@@ -109,11 +110,9 @@ def case_route(permission: str, audited: bool = True):
                 abort(404)
             token = tokens.current()
             if token is not None and not tokens.allows(tokens.PERMISSION_SCOPES[permission]):
-                return jsonify(
-                    error="insufficient_scope",
-                    field="/scope",
-                    message=f"This token needs the {tokens.PERMISSION_SCOPES[permission]} scope.",
-                ), 403
+                needed = tokens.PERMISSION_SCOPES[permission]
+                detail = f"This token needs the {needed} scope."
+                return problem(403, "insufficient_scope", detail, "/scope")
             g.member, g.case = member, member.case
             g.can = lambda name: can(member, name)
             target = tokens.audit_target()

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from coregroup import textpolicy
+from coregroup.api.schemas import MemberSchema
 from coregroup.extensions import db
 from coregroup.models import Case, Child, Circulation, Meeting, Member, PlanVersion, User
 from coregroup.plans import translations
@@ -65,18 +66,7 @@ def export_case(case: Case) -> dict:
             for c in sorted(case.children, key=lambda c: c.id)
         ],
         "members": [
-            {
-                "id": m.ref,
-                "name": m.name,
-                "role": m.role,
-                "organisation": m.organisation,
-                "email": m.email,
-                "phone": m.phone,
-                "language": m.language,
-                "joined": _date(m.joined_on),
-                "left": _date(m.left_on),
-                "coOpted": bool(m.co_opted),
-            }
+            MemberSchema().dump(m) | {"email": m.email, "phone": m.phone, "language": m.language}
             for m in sorted(case.members, key=lambda m: m.id)
         ],
         "planVersions": [

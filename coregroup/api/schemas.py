@@ -4,24 +4,40 @@ write the OpenAPI document. Plans and meeting records are described by their JSO
 
 from __future__ import annotations
 
+import datetime as dt
+
 from marshmallow import Schema, fields, validate
 
+from coregroup import rules
 
-class ProblemSchema(Schema):
-    field = fields.String(metadata={"description": "JSON Pointer to what is wrong"})
-    pointer = fields.String(metadata={"description": "JSON Pointer to what is wrong"})
-    code = fields.String()
-    message = fields.String()
+
+class ProblemItemSchema(Schema):
+    pointer = fields.String(required=True, metadata={"description": "JSON Pointer (RFC 6901)"})
+    code = fields.String(required=True, metadata={"description": "What is wrong, for machines"})
+    detail = fields.String(required=True, metadata={"description": "What is wrong, for people"})
+    field = fields.String(metadata={"description": "Deprecated: the same as pointer"})
+    message = fields.String(metadata={"description": "Deprecated: the same as detail"})
 
 
 class ErrorSchema(Schema):
-    error = fields.String(required=True, metadata={"description": "A code, e.g. invalid"})
-    field = fields.String(metadata={"description": "JSON Pointer to the part in question"})
-    message = fields.String()
-    errors = fields.List(fields.Nested(ProblemSchema))
-    conflicts = fields.List(fields.Dict())
-    latestVersion = fields.Integer()
-    status = fields.Integer(metadata={"description": "The HTTP status, on generic errors"})
+    """Problem details (RFC 9457), sent as application/problem+json with every 4xx and 5xx."""
+
+    type = fields.String(required=True, metadata={"description": "about:blank"})
+    status = fields.Integer(required=True)
+    code = fields.String(
+        required=True, metadata={"description": "Stable machine code, e.g. invalid, conflict"}
+    )
+    title = fields.String(required=True, metadata={"description": "In the caller's language"})
+    detail = fields.String(required=True)
+    pointer = fields.String(
+        required=True, metadata={"description": "JSON Pointer to the (first) part in question"}
+    )
+    errors = fields.List(fields.Nested(ProblemItemSchema))
+    conflicts = fields.List(fields.Dict(), metadata={"description": "409: both answers"})
+    latestVersion = fields.Integer(metadata={"description": "409: the version you clash with"})
+    error = fields.String(metadata={"description": "Deprecated: the same as code"})
+    field = fields.String(metadata={"description": "Deprecated: the same as pointer"})
+    message = fields.String(metadata={"description": "Deprecated: the same as detail"})
 
 
 class ChildSchema(Schema):
@@ -30,13 +46,18 @@ class ChildSchema(Schema):
 
 
 class MemberSchema(Schema):
-    id = fields.String(required=True, metadata={"description": "The member's id in the plan"})
+    """A member of the core group, as the API and the case export give them (dumped from a
+    Member: the one place a member becomes JSON)."""
+
+    id = fields.String(
+        attribute="ref", required=True, metadata={"description": "The member's id in the plan"}
+    )
     name = fields.String(required=True)
     role = fields.String(required=True)
     organisation = fields.String(allow_none=True)
-    joined = fields.Date(allow_none=True)
-    left = fields.Date(allow_none=True)
-    coOpted = fields.Boolean()
+    joined = fields.Date(attribute="joined_on", allow_none=True)
+    left = fields.Date(attribute="left_on", allow_none=True)
+    coOpted = fields.Boolean(attribute="co_opted")
 
 
 class MeetingSummarySchema(Schema):
@@ -117,14 +138,27 @@ PATCH = {
 }
 
 
+_YEARS = validate.Range(
+    min=dt.date(1900, 1, 1), max=dt.date(2200, 12, 31), error="Give a date from 1900 to 2200."
+)
+
+
 class TimescalesQuerySchema(Schema):
     jurisdiction = fields.String(
         required=True,
-        validate=validate.OneOf(["guernsey", "england", "wales", "scotland", "northern-ireland"]),
+        validate=validate.OneOf(list(rules.load_profiles())),
+        metadata={"description": "Whose procedures: one of the rules profiles"},
     )
-    conference = fields.Date(required=True, metadata={"description": "The initial conference"})
-    meeting = fields.Date(metadata={"description": "The last core group meeting, if any"})
-    weeks = fields.Integer(validate=validate.Range(min=1, max=52))
+    conference = fields.Date(
+        required=True, validate=_YEARS, metadata={"description": "The initial conference"}
+    )
+    meeting = fields.Date(
+        validate=_YEARS, metadata={"description": "The last core group meeting, if any"}
+    )
+    weeks = fields.Integer(
+        validate=validate.Range(min=1, max=52),
+        metadata={"description": "How often the conference set core groups to meet"},
+    )
 
 
 TIMESCALES = {"type": "object", "description": "Due dates, each with the rule it comes from"}

@@ -8,12 +8,15 @@ and writes the document with apispec. Nothing in it is written by hand: a route 
 from __future__ import annotations
 
 import re
+from functools import wraps
 
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
-from flask import current_app
+from flask import current_app, request
+from marshmallow import ValidationError
 
 from coregroup.api import schemas
+from coregroup.problems import MEDIA_TYPE, problem
 from coregroup.tokens import SCOPES
 
 ERROR_CODES = {
@@ -43,6 +46,8 @@ def operation(
     `responses` maps a status to a marshmallow schema (or a dict, or None for no body)."""
 
     def decorate(view):
+        if query is not None:
+            view = _loading_query(view, query())
         view.api_operation = {
             "scope": scope,
             "responses": responses,
@@ -55,6 +60,26 @@ def operation(
         return view
 
     return decorate
+
+
+def _loading_query(view, schema):
+    """The view gets its query string as `query`, loaded (checked and converted) by the same
+    marshmallow schema the OpenAPI document shows; anything else is a 400 naming each
+    parameter, an unknown one included."""
+
+    @wraps(view)
+    def loaded(*args, **kwargs):
+        try:
+            query = schema.load(request.args)
+        except ValidationError as refused:
+            errors = [
+                {"pointer": f"/{name}", "code": "invalid-parameter", "detail": " ".join(messages)}
+                for name, messages in sorted(refused.normalized_messages().items())
+            ]
+            return problem(400, "invalid", errors=errors)
+        return view(*args, query=query, **kwargs)
+
+    return loaded
 
 
 def _path(rule: str) -> tuple[str, list[dict]]:
@@ -86,7 +111,7 @@ def build() -> dict:
     spec = APISpec(
         title="Core Group API",
         version="1.0.0",
-        openapi_version="3.0.3",
+        openapi_version="3.1.0",
         plugins=[MarshmallowPlugin()],
         info={
             "description": (
@@ -137,9 +162,7 @@ def build() -> dict:
                     str(status),
                     {
                         "description": ERROR_CODES[status],
-                        "content": {
-                            "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}
-                        },
+                        "content": {MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Error"}}},
                     },
                 )
             operations[method.lower()] = op

@@ -26,8 +26,10 @@ from coregroup.extensions import db
 from coregroup.params import small_int
 from coregroup.plans import editing, services
 from coregroup.plans.audience import for_member
+from coregroup.problems import problem
 
 bp = Blueprint("api", __name__)
+MEMBER = schemas.MemberSchema()  # the one place a member becomes JSON
 
 
 def plan_export(version, member=None) -> dict:
@@ -72,69 +74,60 @@ def patch_plan(case_id: int):
     keeps your edit as your draft. The answer is the new version, with its ETag."""
     tags = [t for t in request.if_match.as_set()] if request.if_match else []
     if not tags:
-        return jsonify(
-            error="precondition_required",
-            field="/If-Match",
-            message="Send If-Match with the ETag of the version you edited.",
-        ), 412
+        return problem(
+            412,
+            "precondition_required",
+            "Send If-Match with the ETag of the version you edited.",
+            "/If-Match",
+        )
     base_number = number_from_etag(case_id, tags[0])
     base = services.get_version(g.case, base_number) if base_number else None
     if base is None:
-        return jsonify(
-            error="precondition_failed",
-            field="/If-Match",
-            message="If-Match does not name a version of this plan.",
-        ), 412
+        return problem(
+            412,
+            "precondition_failed",
+            "If-Match does not name a version of this plan.",
+            "/If-Match",
+        )
     kind = request.mimetype
     if kind not in ("application/json-patch+json", "application/merge-patch+json"):
-        return jsonify(
-            error="unsupported_media_type",
-            field="/Content-Type",
-            message="Use application/json-patch+json or application/merge-patch+json.",
-        ), 415
+        return problem(
+            415,
+            "unsupported_media_type",
+            "Use application/json-patch+json or application/merge-patch+json.",
+            "/Content-Type",
+        )
     body = request.get_json(silent=True)
     if body is None:
-        return jsonify(error="invalid_json", field="", message="The body is not JSON."), 400
+        return problem(400, "invalid_json", "The body is not JSON.")
     try:
         yours = editing.apply_patch(base.document, body, kind)
-    except editing.PatchError as problem:
-        return jsonify(error="invalid_patch", field=problem.pointer, message=problem.message), 400
+    except editing.PatchError as refused:
+        return problem(400, "invalid_patch", refused.message, refused.pointer)
     # Dates entered here are checked as the pages check them (not what was there before).
     dates = services.entry_problems(g.case, base.document, yours)
     if dates:
-        return jsonify(
-            error="invalid",
-            field=dates[0][0],
-            message=dates[0][1],
-            errors=[
-                {"field": p, "pointer": p, "code": "date-range", "message": m} for p, m in dates
-            ],
-        ), 422
+        return problem(
+            422,
+            "invalid",
+            errors=[{"pointer": p, "code": "date-range", "detail": m} for p, m in dates],
+        )
     # Your edit must make a valid plan on its own, before it is merged with anyone else's.
     problems = services.plan_errors(yours)
     if problems:
-        return jsonify(
-            error="invalid",
-            field=problems[0].pointer,
-            message="The plan would not be valid.",
-            errors=[{"field": e.pointer, "code": e.code} for e in problems],
-        ), 422
+        return _invalid_plan(problems)
     outcome = editing.edit(g.case, current_user, base.number, yours)
     if outcome.conflicts:
         latest = services.latest_version(g.case)
-        return jsonify(
-            error="conflict",
-            message="Someone else changed the same answers since your version.",
+        return problem(
+            409,
+            "conflict",
+            "Someone else changed the same answers since your version.",
             conflicts=[editing.conflict_json(c, latest.document, yours) for c in outcome.conflicts],
             latestVersion=latest.number,
-        ), 409
+        )
     if outcome.errors:
-        return jsonify(
-            error="invalid",
-            field=outcome.errors[0].pointer,
-            message="The plan would not be valid.",
-            errors=[{"field": e.pointer, "code": e.code} for e in outcome.errors],
-        ), 422
+        return _invalid_plan(outcome.errors)
     response = jsonify(outcome.version.document)
     response.set_etag(etag_for(case_id, outcome.version.number))
     response.headers["X-Plan-Version"] = str(outcome.version.number)
@@ -149,17 +142,15 @@ def patch_plan(case_id: int):
     query=schemas.PlanQuerySchema,
     errors=(400, 401, 403, 404),
 )
-def plan(case_id: int):
+def plan(case_id: int, query: dict):
     """The plan: the latest version, or `?version=N`.
 
     Valid against the plan's JSON Schema (its $id is in the Link header). A family member's
     token sees only what the family may see. Conditional with If-None-Match (ETag)."""
-    number = request.args.get("version", type=small_int)
-    if "version" in request.args and number is None:
-        return jsonify(error="invalid", field="/version", message="version must be a number"), 400
+    number = query.get("version")
     version = services.get_version(g.case, number) if number else services.latest_version(g.case)
     if version is None:
-        return jsonify(error="not_found", message="No such plan version."), 404
+        return problem(404, "not_found", "No such plan version.", "/version")
     body = json.dumps(plan_export(version, g.member), ensure_ascii=False, sort_keys=True)
     response = Response(body, mimetype="application/json")
     response.set_etag(etag_for(case_id, version.number))
@@ -195,7 +186,7 @@ def case(case_id: int):
             }
             for c in case.children
         ],
-        members=[_member_json(m) for m in case.members],
+        members=[MEMBER.dump(m) for m in case.members],
         meetings=[_meeting_json(m) for m in case_meetings],
         planVersion=latest.number if latest else None,
         dueDates=meetings.timeline(case, case_meetings).as_json(),
@@ -213,7 +204,7 @@ def meeting(case_id: int, number: int):
 
     found = meetings.get_meeting(g.case, number)
     if found is None or not (found.is_completed or g.can("meeting.record")):
-        return jsonify(error="not_found", message="No such meeting."), 404
+        return problem(404, "not_found", "No such meeting.")
     response = jsonify(found.record)
     response.headers["X-Meeting-Status"] = found.status
     response.headers["Link"] = f'<{meetings.meeting_schema().id}>; rel="describedby"'
@@ -249,7 +240,7 @@ def cases():
 @operation("read:cases", {200: schemas.MemberListSchema}, errors=(401, 403, 404))
 def members(case_id: int):
     """The members of the core group, past and present, with their dates."""
-    return jsonify(members=[_member_json(m) for m in g.case.members])
+    return jsonify(members=[MEMBER.dump(m) for m in g.case.members])
 
 
 @bp.get("/api/v1/cases/<int:case_id>/plan/versions")
@@ -320,24 +311,17 @@ def import_case():
     if not tokens.allows("import"):
         return _scope_refused("import")
     if not request.is_json:
-        return jsonify(
-            error="unsupported_media_type", field="/Content-Type", message="Send application/json."
-        ), 415
+        return problem(415, "unsupported_media_type", "Send application/json.", "/Content-Type")
     data = request.get_json(silent=True)
     if data is None:
-        return jsonify(error="invalid_json", field="", message="The body is not JSON."), 400
+        return problem(400, "invalid_json", "The body is not JSON.")
     try:
         case = interchange.import_case(data, current_user)
     except interchange.ImportRefused as refused:
         db.session.rollback()
         audit.record("import-refused", tokens.audit_target(), current_user.id)
-        first = refused.errors[0]
-        return jsonify(
-            error={403: "forbidden", 409: "exists"}.get(refused.status, "invalid"),
-            field=first["pointer"],
-            message=first["message"],
-            errors=refused.errors,
-        ), refused.status
+        code = {403: "forbidden", 409: "exists"}.get(refused.status, "invalid")
+        return problem(refused.status, code, errors=refused.errors)
     audit.record("import", tokens.audit_target() + f" {case.reference}", current_user.id, case.id)
     return jsonify(id=case.id, reference=case.reference), 201
 
@@ -402,21 +386,16 @@ def cin_csv():
 
 
 def _scope_refused(scope: str):
-    return jsonify(
-        error="insufficient_scope", field="/scope", message=f"This token needs the {scope} scope."
-    ), 403
+    return problem(403, "insufficient_scope", f"This token needs the {scope} scope.", "/scope")
 
 
-def _member_json(m) -> dict:
-    return {
-        "id": m.ref,
-        "name": m.name,
-        "role": m.role,
-        "organisation": m.organisation,
-        "joined": m.joined_on.isoformat() if m.joined_on else None,
-        "left": m.left_on.isoformat() if m.left_on else None,
-        "coOpted": m.co_opted,
-    }
+def _invalid_plan(errors) -> Response:
+    return problem(
+        422,
+        "invalid",
+        "The plan would not be valid.",
+        errors=[{"pointer": e.pointer, "code": e.code} for e in errors],
+    )
 
 
 def _meeting_json(m) -> dict:
@@ -431,20 +410,14 @@ def _meeting_json(m) -> dict:
 
 @bp.get("/api/v1/timescales")
 @operation(None, {200: schemas.TIMESCALES}, query=schemas.TimescalesQuerySchema, errors=(400,))
-def timescales_api():
+def timescales_api(query: dict):
     """Due dates for any dates under any place's rules.
 
     No case data is involved, so no token is needed."""
-    result, problems = rules.calculate(request.args)
-    if problems:
-        field, message = next(iter(problems.items()))
-        return jsonify(
-            error="invalid",
-            field=f"/{field}",
-            message=message,
-            errors=[{"field": f"/{k}", "message": v} for k, v in problems.items()],
-        ), 400
-    return jsonify(result)
+    profile = rules.profile(query["jurisdiction"])
+    return jsonify(
+        rules.timescales(profile, query["conference"], query.get("meeting"), query.get("weeks"))
+    )
 
 
 @bp.get("/api/v1/openapi.json")

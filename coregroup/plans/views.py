@@ -39,6 +39,7 @@ from coregroup.plans.presenters import (
     item_title,
     set_aside_rows,
 )
+from coregroup.problems import problem
 from coregroup.schema import message_for
 from coregroup.webforms import Form
 
@@ -528,7 +529,7 @@ def send_views(case_id: int):
     as_json = request.is_json
     data = request.get_json(silent=True) if as_json else request.form
     if not isinstance(data, dict | MultiDict):
-        return jsonify(errors=[{"pointer": "", "message": "Send a JSON object."}]), 400
+        return problem(400, "invalid_json", _("Send a JSON object."))
     text, base = data.get("views"), data.get("base", 0)
     error = pointer = None
     limit = services.plan_schema().at(("familyViews", "*", "views")).get("maxLength", 4000)
@@ -549,7 +550,7 @@ def send_views(case_id: int):
         error, pointer = error or _("The version number is not right."), pointer or "/base"
     if error:
         if as_json:
-            return jsonify(errors=[{"pointer": pointer, "message": error}]), 422
+            return problem(422, "invalid", errors=[{"pointer": pointer, "detail": error}])
         return _render_read(
             views_error=error, typed=text if isinstance(text, str) else "", status=400
         )
@@ -558,14 +559,18 @@ def send_views(case_id: int):
     check_url = url_for("plans.check", case_id=case_id)
     if result.conflicts:
         if as_json:
-            return jsonify(saved=False, conflict=True, check=check_url), 409
+            detail = _(
+                "Your views were changed somewhere else. Your words are kept: check, then save."
+            )
+            return problem(409, "conflict", detail, "/views", saved=False, check=check_url)
         flash(_("Your views were changed somewhere else. Your words are kept: check, then save."))
         return redirect(check_url)
     if result.errors:
         if as_json:
-            return jsonify(errors=[_error_json(e) for e in result.errors]), 422
+            errors = [_error_json(e) for e in result.errors]
+            return problem(422, "invalid", errors=errors)
         return _render_read(
-            views_error=_error_json(result.errors[0])["message"], typed=text, status=400
+            views_error=_error_json(result.errors[0])["detail"], typed=text, status=400
         )
     number = result.version.number if result.version else services.latest_version(g.case).number
     if as_json:
@@ -580,7 +585,11 @@ def _error_json(error) -> dict:
         field_schema = schema.at(tuple(p for p in error.pointer.split("/")[1:]))
     except KeyError:
         field_schema = {}
-    return {"pointer": error.pointer, "message": message_for(field_schema, error)}
+    return {
+        "pointer": error.pointer,
+        "code": error.code,
+        "detail": message_for(field_schema, error),
+    }
 
 
 def _read_summary(latest, language: str) -> tuple[Markup, dict | None]:

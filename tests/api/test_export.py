@@ -50,14 +50,21 @@ def test_any_version_can_be_exported(client, exported_case):
 
 
 @pytest.mark.parametrize(
-    "query, status, field",
-    [("?version=9", 404, None), ("?version=abc", 400, "/version")],
+    "query, status, code, pointer",
+    [
+        ("?version=9", 404, "not_found", "/version"),
+        ("?version=abc", 400, "invalid", "/version"),
+        ("?version=0", 400, "invalid", "/version"),
+        ("?verison=2", 400, "invalid", "/verison"),  # a misspelt parameter is not ignored
+    ],
 )
-def test_export_errors_are_json(client, exported_case, query, status, field):
+def test_export_errors_are_problem_details(client, exported_case, query, status, code, pointer):
     response = client.get(f"/api/v1/cases/{exported_case.id}/plan{query}")
     assert response.status_code == status
-    assert response.is_json
-    assert response.get_json().get("field") == field
+    assert response.mimetype == "application/problem+json"
+    body = response.get_json()
+    assert (body["status"], body["code"], body["pointer"]) == (status, code, pointer)
+    assert body["title"] and body["type"] == "about:blank"
 
 
 def test_a_case_without_a_plan_is_a_json_404(client, db):

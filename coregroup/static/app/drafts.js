@@ -130,7 +130,7 @@
           draft.status = "conflict";
         } else if ((response.status === 400 || response.status === 422) && json && json.errors) {
           draft.status = "rejected";
-          draft.error = json.errors.map((e) => e.message).join(" ");
+          draft.error = json.errors.map((e) => e.detail).join(" ");  // problem details (RFC 9457)
         } else if (response.type === "opaqueredirect" || response.status === 401 || response.status === 403) {
           draft.status = "sign-in";
         } else {
