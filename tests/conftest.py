@@ -178,13 +178,15 @@ def signed_in(client, professional):
 @pytest.fixture
 def planned(db, client):
     """A case with a saved plan whose members are the demo people; signed in as the lead."""
+    from coregroup.demo import PEOPLE
     from coregroup.plans import services
     from tests.factories import REFS, full_plan
 
     case = make_case()
     members = {}
+    roles = {key: role for key, _name, role, *_ in PEOPLE}  # one lead; a health visitor, ...
     for key in REFS:
-        role = "parent" if key in ("layla", "daniel") else "lead-social-worker"
+        role = roles[key]
         user = make_user(name=key.title(), professional=role != "parent")
         members[key] = make_member(case, user, role=role, ref=f"m-{key}")
     services.write_version(case, members["sam"].user, full_plan())

@@ -329,13 +329,19 @@ def test_appends_to_one_case_never_wait_for_another_case(app, db, postgres):
 
         thread = threading.Thread(target=append_to_first)
         thread.start()
-        time.sleep(0.5)
+        waiting = text(
+            "SELECT count(*) FROM pg_stat_activity "
+            "WHERE wait_event_type = 'Lock' AND datname = current_database()"
+        )
+        deadline = time.monotonic() + 10
+        while not holder.execute(waiting).scalar():  # until its append waits for the lock
+            assert time.monotonic() < deadline, "the append never waited for case 1's chain"
         assert thread.is_alive()  # case 1's chain is held: its append waits, in order
     finally:
         holding.rollback()
         holder.close()
     thread.join(10)
-    assert waited["seconds"] >= 0.5
+    assert waited["seconds"] > 0
     assert audit.verify_chains().broken == []
 
 

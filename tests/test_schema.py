@@ -1,6 +1,5 @@
 """The plan schema: a valid 2020-12 schema that can say everything the procedures ask."""
 
-import copy
 import datetime as dt
 
 import pytest
@@ -116,8 +115,8 @@ def test_a_hidden_conditional_answer_is_not_allowed_in_a_stored_plan(schema):
 
 def test_dates_in_the_demo_plan_are_iso(schema):
     plan = full_plan()
-    dt.date.fromisoformat(plan["schedule"]["nextCoreGroup"])
-    assert copy.deepcopy(plan) == plan
+    day = plan["schedule"]["nextCoreGroup"]
+    assert dt.date.fromisoformat(day).isoformat() == day
 
 
 def test_the_schema_is_served_at_the_url_of_its_id(client, schema):

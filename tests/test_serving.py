@@ -100,4 +100,5 @@ def test_a_phone_that_changes_network_stays_signed_in_and_keeps_its_cookie(clien
 def test_only_postgresql_connections_are_tested_before_use(app, db):
     """A pooled PostgreSQL connection may have been dropped by a restart (tests/test_faults.py
     shows the recovery); a SQLite file cannot drop one, so it is not asked on every request."""
-    assert db.engine.pool._pre_ping is (db.engine.dialect.name == "postgresql")
+    options = app.config["SQLALCHEMY_ENGINE_OPTIONS"]
+    assert options["pool_pre_ping"] is (db.engine.dialect.name == "postgresql")

@@ -203,11 +203,10 @@ def test_signing_out_warns_before_views_not_yet_sent_are_deleted(browser, live_s
     page.locator("#drafts-list li", has_text="back online").wait_for()
     context.set_offline(False)
     context.route("**/session/token", lambda route: route.abort())  # still cannot send
-    asked = []
-    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
-    page.locator("form.app-sign-out button").dispatch_event("click")
-    page.wait_for_timeout(500)
-    assert asked and "not sent yet" in asked[0]
+    with page.expect_event("dialog") as asked:
+        page.locator("form.app-sign-out button").dispatch_event("click")
+    assert "not sent yet" in asked.value.message
+    asked.value.dismiss()
     assert page.url.endswith("/cases/1/plan/read")  # still signed in, the words still here
     assert page.evaluate("self.CoreGroupDrafts.all()")[0]["text"].startswith("Not sent yet")
     context.close()

@@ -1,4 +1,8 @@
-"""Regression tests for the security review of sign-in, invitations, kept answers and the API."""
+"""Who gets in, and what they learn on the way: an invitation never links an existing account
+on its own and a new one retires the older; administrators always need a second factor; a
+locked or stale half sign-in cannot finish; codes typed in other scripts are read; kept answers
+go back to their owner only; polling keeps no idle session alive; odd patches are 4xx; a family
+member is not told which professional section is open."""
 
 import datetime as dt
 
