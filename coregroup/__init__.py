@@ -37,7 +37,9 @@ def get_locale() -> str:
     supported = current_app.config["LANGUAGES"]
     if not has_request_context():
         return supported[0]  # commands and e-mails choose their language themselves
-    chosen = request.args.get("lang")
+    # ?lang= is the pages' (a link that shows a page in another language); the API takes the
+    # caller's Accept-Language or saved choice, and writes no cookie.
+    chosen = None if request.path.startswith("/api/") else request.args.get("lang")
     if chosen in supported:
         session["lang"] = chosen
         return chosen
@@ -121,6 +123,10 @@ def reads_only(view):
 def _reads_only() -> bool:
     if not has_request_context() or request.endpoint is None:
         return False
+    if g.get("unit_of_work_done"):
+        # After the request's commit only reading is left (a streamed export, the chains'
+        # ends for a checkpoint): never hold the write lock for as long as a stream lasts.
+        return True
     from flask import current_app
 
     return getattr(current_app.view_functions.get(request.endpoint), "reads_only", False)
@@ -267,6 +273,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
         request recorded in the audit trail is written in the same commit (coregroup.audit)."""
         if not g.get("database_down"):
             db.session.commit()
+            g.unit_of_work_done = True
             if db.session.info.pop(audit.WROTE, False):
                 checkpoints.write_if_due()
         return response

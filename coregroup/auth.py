@@ -100,10 +100,14 @@ def needs_second_factor(user: User) -> bool:
 
 
 def start_session(user: User) -> None:
-    """A new session id at every sign-in: the old session's contents are not carried over."""
+    """A new session id at every sign-in: the old session's contents are not carried over,
+    except the language the person chose on the way in."""
+    language = session.get("lang")
     session.clear()
+    if language:
+        session["lang"] = language
     sid = secrets.token_urlsafe(32)
-    db.session.add(UserSession(id=sid, user_id=user.id, ip=request.remote_addr))
+    db.session.add(UserSession(id=sid, user_id=user.id, ip=audit.client_address()))
     user.failed_logins = 0
     user.locked_until = None
     audit.record("sign-in", "sign-in", user.id)

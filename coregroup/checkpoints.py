@@ -141,12 +141,15 @@ def load() -> tuple[list[Checkpoint], list[str]]:
     key = verifying_key()
     good, bad = [], []
     for path in sorted(folder.glob("*.json")):
+        if not path.is_file():
+            bad.append(f"{path.name} in the checkpoint directory is not a checkpoint.")
+            continue
         try:
             found = json.loads(path.read_text())
             statement = found["statement"]
             key.verify(base64.b64decode(found["signature"]), _payload(statement))
             good.append(Checkpoint(path, statement["at"], statement["chains"]))
-        except (ValueError, KeyError, TypeError, InvalidSignature):
+        except (ValueError, KeyError, TypeError, InvalidSignature, OSError):
             bad.append(f"Checkpoint {path.name} is not signed by the audit key.")
     good.sort(key=lambda c: c.at)
     return good, bad

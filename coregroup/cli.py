@@ -104,6 +104,11 @@ def audit_verify():
     ]
     signed, unsigned = checkpoints.load()
     problems += unsigned
+    if not signed and count and checkpoints.directory() is not None:
+        problems.append(
+            f"There is no signed checkpoint in {checkpoints.directory()}, though {count} events "
+            "are recorded: the checkpoints were removed, or could never be written."
+        )
     if signed:
         whole = {
             chain: end for chain, end in ends.items() if chain not in {b.chain for b in broken}

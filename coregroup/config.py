@@ -160,8 +160,12 @@ def finalise(config: dict) -> None:
             raise RuntimeError("SECRET_KEY must be set to a random value of 32+ characters.")
         if not config.get("SESSION_COOKIE_SECURE"):
             raise RuntimeError("Production needs HTTPS-only cookies (SESSION_COOKIE_SECURE).")
+        if config["COREGROUP_WORKERS"] < 1 or config["COREGROUP_APP_HOSTS"] < 1:
+            raise RuntimeError("COREGROUP_WORKERS and COREGROUP_APP_HOSTS must be 1 or more.")
         processes = config["COREGROUP_WORKERS"] * config["COREGROUP_APP_HOSTS"]
-        if processes > 1 and config["RATELIMIT_STORAGE_URI"].startswith("memory"):
+        storage = (config.get("RATELIMIT_STORAGE_URI") or "").strip()
+        per_process = not storage or "memory" in storage.split("://")[0].lower()
+        if processes > 1 and per_process:
             raise RuntimeError(
                 f"{processes} app processes would each count sign-in tries alone: set "
                 "RATELIMIT_STORAGE_URI to a store they share (redis://host:6379)."
@@ -173,6 +177,11 @@ def finalise(config: dict) -> None:
                 "Production needs COREGROUP_AUDIT_KEY_FILE (the key signing audit checkpoints) "
                 "and COREGROUP_AUDIT_CHECKPOINTS (where they are written), both outside the "
                 "database."
+            )
+        if not os.access(config["COREGROUP_AUDIT_KEY_FILE"], os.R_OK):
+            raise RuntimeError(
+                f"The audit key {config['COREGROUP_AUDIT_KEY_FILE']} cannot be read: make one "
+                "(openssl genpkey -algorithm ed25519 -out FILE) readable by the app only."
             )
     instance = Path(config["INSTANCE_PATH"])
     if config["ENV_NAME"] != "production" and not config.get("SECRET_KEY"):

@@ -24,16 +24,18 @@ log = logging.getLogger(__name__)
 def _wants_json() -> bool:
     """The API, and any request that sent JSON or asks for JSON alone, gets problem details."""
     return request.path.startswith("/api/") or (
-        request.is_json or request.accept_mimetypes.best == "application/json"
+        request.is_json
+        or request.accept_mimetypes.best in ("application/json", "application/problem+json")
     )
 
 
-def _page(status: int, title: str, body: str):
+def _page(status: int, title: str, body: str, headers=None):
     """An error page; what the failed request had written is rolled back first."""
     db.session.rollback()
     if _wants_json():
-        return problem(status, detail=body)
-    return render_template("errors/error.html", title=title, body=body, status=status), status
+        return problem(status, detail=body, headers=headers)
+    page = render_template("errors/error.html", title=title, body=body, status=status)
+    return page, status, headers or {}
 
 
 def register(app) -> None:
@@ -64,7 +66,9 @@ def register(app) -> None:
         """A JSON body holding text the policy refuses: 422, naming where (a JSON Pointer)."""
         db.session.rollback()
         message = textpolicy.message(error.reason)
-        errors = [{"pointer": error.pointer, "code": error.reason, "detail": message}]
+        # The pointer names a key that may itself hold the bad character: shown scrubbed.
+        where = textpolicy.scrub(error.pointer)
+        errors = [{"pointer": where, "code": error.reason, "detail": message}]
         return problem(422, "invalid_text", errors=errors)
 
     @app.errorhandler(textpolicy.RepeatedKey)
@@ -104,7 +108,9 @@ def register(app) -> None:
             429: (_("Too many tries"), _("For your security, wait a minute, then try again.")),
         }
         title, body = titles.get(error.code, (error.name, error.description))
-        return _page(error.code, title, body)
+        # What the error itself says in headers stays: Allow on a 405, Retry-After on a 429.
+        kept = {k: v for k, v in error.get_headers() if k.lower() != "content-type"}
+        return _page(error.code, title, body, kept)
 
     @app.errorhandler(StorageError)
     def _limits_unavailable(error):
@@ -162,7 +168,12 @@ def register(app) -> None:
         from flask import redirect, url_for
 
         if _wants_json():
-            return problem(401, "unauthorised", "Sign in first, or send a valid bearer token.")
+            return problem(
+                401,
+                "unauthorised",
+                "Sign in first, or send a valid bearer token.",
+                headers={"WWW-Authenticate": 'Bearer realm="Core Group"'},
+            )
         from coregroup import resume
 
         if resume.is_form_post():

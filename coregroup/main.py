@@ -23,8 +23,9 @@ def index():
 @bp.get("/cases")
 @login_required
 def cases():
-    page = render_template("cases/index.html", cases=my_cases(current_user))
-    audit.record("view", "GET /cases", current_user.id)
+    found = my_cases(current_user)
+    page = render_template("cases/index.html", cases=found)
+    audit.record_each("view", "GET /cases", current_user.id, [c.id for c in found])
     return page
 
 
@@ -37,7 +38,7 @@ def dashboard():
 
     cases = professional_cases(current_user)
     page = render_template("dashboard.html", items=board.items(cases, dt.date.today()), cases=cases)
-    audit.record("view", "GET /dashboard", current_user.id)
+    audit.record_each("view", "GET /dashboard", current_user.id, [c.id for c in cases])
     return page
 
 

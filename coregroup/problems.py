@@ -3,7 +3,7 @@
     HTTP/1.1 422
     Content-Type: application/problem+json
 
-    {"type": "about:blank", "status": 422, "code": "invalid",
+    {"type": "/api/v1/docs#problem-invalid", "status": 422, "code": "invalid",
      "title": "The plan is not valid",               (translated, one per code)
      "detail": "…", "pointer": "/needs/0/what",      (RFC 6901: where the first problem is)
      "errors": [{"pointer": "/needs/0/what", "code": "required", "detail": "…"}],
@@ -89,7 +89,8 @@ def problem(
     if listed and not detail:
         detail = listed[0]["detail"]
     body = {
-        "type": "about:blank",
+        # Each code is described on the API's page (a relative reference, as RFC 9457 allows).
+        "type": f"/api/v1/docs#problem-{code}",
         "status": status,
         "code": code,
         "title": str(TITLES[code]) if code in TITLES else code,

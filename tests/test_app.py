@@ -215,3 +215,28 @@ def test_behind_a_trusted_proxy_the_client_address_and_https_are_the_proxys_word
         assert tries == ([400, 400, 400] if proxies else [400, 429, 429])
         _db.session.remove()
         _db.engine.dispose()
+
+
+def test_a_forwarded_address_that_is_no_address_is_not_recorded(database_uri):
+    from coregroup.models import AuditEvent
+
+    app = create_app("test", SQLALCHEMY_DATABASE_URI=database_uri, COREGROUP_TRUSTED_PROXIES=1)
+    with app.app_context():
+        _db.create_all()
+        user = make_user()
+        response = app.test_client().post(
+            "/sign-in",
+            data={"email": user.email, "password": PASSWORD},
+            headers={"X-Forwarded-For": "9" * 300},
+        )
+        assert response.status_code == 302  # not a 500 from a 300-character "address"
+        assert _db.session.query(AuditEvent).filter_by(action="sign-in").one().ip is None
+        _db.session.remove()
+        _db.engine.dispose()
+
+
+def test_the_language_chosen_on_the_way_in_stays_after_signing_in(client, db):
+    user = make_user(preferred_language="en_GB")
+    client.post("/language/cy?next=/sign-in")
+    sign_in(client, user)
+    assert page(client.get("/cases")).html["lang"] == "cy"

@@ -87,17 +87,19 @@ def test_events_go_on_their_cases_chain_each_one_after_the_last(client, planned,
         select(AuditEvent).where(AuditEvent.chain == f"case/{case.id}").order_by(AuditEvent.seq)
     ).all()
     assert [e.seq for e in mine] == list(range(1, len(mine) + 1))
-    assert [e.target for e in mine[-2:]] == [
+    assert [e.target for e in mine[-3:]] == [
         f"GET /cases/{case.id}",
         f"GET /cases/{case.id}/plan/read",
+        "GET /cases",  # the list names the case: on its chain too
     ]
     assert all(e.prev_hash == p.hash for p, e in zip(mine, mine[1:], strict=False))
     assert db.session.scalar(
         select(AuditEvent.chain).where(AuditEvent.target == f"GET /cases/{other.id}")
     ) == (f"case/{other.id}")
-    assert db.session.scalar(select(AuditEvent.chain).where(AuditEvent.target == "GET /cases")) == (
-        f"user/{members['sam'].user.id}"
-    )
+    listed = db.session.scalars(select(AuditEvent.chain).where(AuditEvent.target == "GET /cases"))
+    assert sorted(listed) == sorted([f"case/{case.id}", f"case/{other.id}"])
+    signed_in = select(AuditEvent.chain).where(AuditEvent.action == "sign-in")
+    assert db.session.scalar(signed_in) == f"user/{members['sam'].user.id}"
     verified = audit.verify_chains()
     assert verified.broken == [] and verified.count == db.session.scalar(
         select(func.count(AuditEvent.id))
@@ -282,25 +284,47 @@ def test_a_checkpoint_is_written_by_a_request_when_the_last_is_a_minute_old(clie
     assert signed.chains[f"case/{case.id}"][0] == len(_chain(case.id))
 
 
-def test_erased_content_leaves_the_chain_verifiable(app, db, runner):
-    """What an event says about a case can be removed (retention) and the chain still holds:
-    the chain covers a hash of the content, not the content."""
-    case = make_case()
+ERASE = (
+    "UPDATE audit_event SET action = :erased, target = :target, ip = NULL, user_id = :user "
+    "WHERE chain = :chain"
+)
+
+
+def test_erased_content_of_a_closed_case_leaves_the_chain_verifiable(app, db, runner):
+    """What an event says about a closed case can be removed (retention) and the chain still
+    holds: the chain covers a hash of the content, not the content."""
+    case = make_case(status="closed")
     _events(app, case.id)
     checkpoints.write()
     db.session.rollback()
-    _around_the_triggers(
-        [
-            (
-                "UPDATE audit_event SET action = :erased, target = '', ip = NULL "
-                "WHERE chain = :chain",
-                {"erased": audit.ERASED, "chain": f"case/{case.id}"},
-            )
-        ]
-    )
+    values = {"erased": audit.ERASED, "target": "", "user": None, "chain": f"case/{case.id}"}
+    _around_the_triggers([(ERASE, values)])
     result = _verify(runner)
     assert result.exit_code == 0, result.output
     assert "4 of them had their content erased" in result.output
+
+
+@pytest.mark.parametrize(
+    "status, target, user",
+    [("open", "", False), ("closed", "nothing to see here", False), ("closed", "", True)],
+    ids=["open case", "words left", "a person left"],
+)
+def test_marking_events_erased_hides_nothing(app, db, runner, status, target, user):
+    """ "Erased" is no way round the hashes: only as retention erases (a closed case, nothing
+    left of what the event said) is an event's content not checked."""
+    case = make_case(status=status)
+    someone = make_user()
+    _events(app, case.id)
+    values = {
+        "erased": audit.ERASED,
+        "target": target,
+        "user": someone.id if user else None,
+        "chain": f"case/{case.id}",
+    }
+    _around_the_triggers([(ERASE, values)])
+    result = _verify(runner)
+    assert result.exit_code == 1
+    assert "marked erased, but not as retention erases" in result.output
 
 
 @pytest.mark.postgres_only
@@ -336,6 +360,7 @@ def test_appends_to_one_case_never_wait_for_another_case(app, db, postgres):
         deadline = time.monotonic() + 10
         while not holder.execute(waiting).scalar():  # until its append waits for the lock
             assert time.monotonic() < deadline, "the append never waited for case 1's chain"
+            holder.execute(text("SELECT pg_stat_clear_snapshot()"))  # a fresh look each time
         assert thread.is_alive()  # case 1's chain is held: its append waits, in order
     finally:
         holding.rollback()
@@ -384,3 +409,52 @@ def test_a_worker_killed_right_after_serving_a_page_has_recorded_its_reading(dat
         )
         _db.session.remove()
         _db.engine.dispose()
+
+
+def test_pages_and_exports_of_many_cases_are_on_each_cases_audit(client, planned, db):
+    """The dashboard, the list of cases and the bulk exports show several cases at once: each
+    case's own audit names who saw it."""
+    from coregroup import tokens
+
+    case, members = planned
+    other = make_case()
+    make_member(other, members["sam"].user, role="lead-social-worker")
+    _, secret = tokens.create(members["sam"].user, "bulk", ["export", "read:cases"])
+    bearer = {"Authorization": f"Bearer {secret}"}
+    client.get("/dashboard")
+    client.get("/cases")
+    client.get("/api/v1/cases", headers=bearer)
+    assert client.get("/api/v1/export.ndjson", headers=bearer).status_code == 200
+    assert client.get("/api/v1/cin.csv", headers=bearer).status_code == 200
+    for each in (case, other):
+        html = client.get(f"/cases/{each.id}/audit").text if each is case else None
+        targets = set(
+            db.session.scalars(select(AuditEvent.target).where(AuditEvent.case_id == each.id))
+        )
+        assert {"GET /dashboard", "GET /cases"} <= targets
+        assert {
+            "GET /api/v1/cases (token 1)",
+            "GET /api/v1/export.ndjson (token 1)",
+            "GET /api/v1/cin.csv (token 1)",
+        } <= targets
+        if html is not None:
+            assert "/api/v1/export.ndjson" in html
+
+
+def test_checkpoints_removed_altogether_are_noticed(app, db, runner):
+    """With checkpoints configured, a trail with events and not one checkpoint is not intact:
+    they were removed (perhaps to hide a rebuilt chain), or could never be written."""
+    import shutil
+
+    case = make_case()
+    _events(app, case.id)
+    checkpoints.write()
+    db.session.rollback()
+    assert _verify(runner).exit_code == 0
+    shutil.rmtree(checkpoints.directory())
+    (checkpoints.directory()).mkdir()
+    (checkpoints.directory() / "stray.json").mkdir()  # not a file: named, not a crash
+    result = _verify(runner)
+    assert result.exit_code == 1
+    assert "There is no signed checkpoint" in result.output
+    assert "stray.json in the checkpoint directory is not a checkpoint" in result.output

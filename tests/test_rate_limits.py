@@ -130,17 +130,33 @@ def test_when_redis_cannot_be_reached_sign_in_is_refused_not_open(database_uri, 
             _db.engine.dispose()
 
 
-def test_production_refuses_a_store_of_its_own_per_process(monkeypatch):
+def test_production_refuses_a_store_of_its_own_per_process(monkeypatch, tmp_path):
     monkeypatch.setenv("SECRET_KEY", "k" * 40)
+    key = tmp_path / "audit.pem"
+    key.write_text("a key")
     production = {
         "SECRET_KEY": "k" * 40,
-        "COREGROUP_AUDIT_KEY_FILE": "/etc/coregroup/audit.pem",
-        "COREGROUP_AUDIT_CHECKPOINTS": "/srv/coregroup/checkpoints",
+        "COREGROUP_AUDIT_KEY_FILE": str(key),
+        "COREGROUP_AUDIT_CHECKPOINTS": str(tmp_path / "checkpoints"),
     }
-    with pytest.raises(RuntimeError, match="4 app processes would each count sign-in tries alone"):
-        create_app(
-            "production", COREGROUP_WORKERS=4, RATELIMIT_STORAGE_URI="memory://", **production
-        )
+    # memory://, written any way, or left empty (an unset ${REDIS_URL}): each process alone.
+    for storage in ("memory://", "MEMORY://", "", "  ", "async+memory://"):
+        with pytest.raises(RuntimeError, match="4 app processes would each count sign-in"):
+            create_app(
+                "production", COREGROUP_WORKERS=4, RATELIMIT_STORAGE_URI=storage, **production
+            )
+    for workers, hosts in ((0, 1), (1, 0)):
+        with pytest.raises(RuntimeError, match="must be 1 or more"):
+            create_app(
+                "production",
+                COREGROUP_WORKERS=workers,
+                COREGROUP_APP_HOSTS=hosts,
+                RATELIMIT_STORAGE_URI="memory://",
+                **production,
+            )
+    with pytest.raises(RuntimeError, match="cannot be read"):
+        missing = {**production, "COREGROUP_AUDIT_KEY_FILE": str(tmp_path / "no-such-key.pem")}
+        create_app("production", COREGROUP_WORKERS=1, RATELIMIT_STORAGE_URI="memory://", **missing)
     with pytest.raises(RuntimeError, match="2 app processes"):
         create_app(
             "production",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import abort, g, request
+from flask import abort, g, make_response, request
 from flask_login import current_user, login_required
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import contains_eager
@@ -115,21 +115,24 @@ def case_route(permission: str, audited: bool = True):
                 return problem(403, "insufficient_scope", detail, "/scope")
             g.member, g.case = member, member.case
             g.can = lambda name: can(member, name)
+            if g.get("case_audited") == case_id:  # a view of this request calling another
+                return view(*args, case_id=case_id, **kwargs)
+            g.case_audited = case_id
             target = tokens.audit_target()
-            if request.method not in ("GET", "HEAD"):
-                action = "change"
-            elif request.path.startswith("/api/"):
-                action = "export"
-            else:
-                action = "view"
-            if action == "change":
-                # Changes to one case are applied one after another (PostgreSQL: the case's
-                # row lock, held to the commit; SQLite has one writer at a time anyway).
-                db.session.execute(select(Case.id).where(Case.id == case_id).with_for_update())
-            if audited or action == "change":
-                # Committed with the request's unit of work, before the response is sent.
-                audit.record(action, target, current_user.id, case_id)
-            return view(*args, case_id=case_id, **kwargs)
+            if request.method in ("GET", "HEAD"):
+                if audited:  # committed with the request's unit of work, before it is sent
+                    action = "export" if request.path.startswith("/api/") else "view"
+                    audit.record(action, target, current_user.id, case_id)
+                return view(*args, case_id=case_id, **kwargs)
+            # Changes to one case are applied one after another (PostgreSQL: the case's row
+            # lock, held to the commit; SQLite has one writer at a time anyway).
+            db.session.execute(select(Case.id).where(Case.id == case_id).with_for_update())
+            response = make_response(view(*args, case_id=case_id, **kwargs))
+            # A request that was refused (4xx: invalid, a clash, a precondition) is recorded
+            # as such, never as a change.
+            action = "change" if response.status_code < 400 else "refused"
+            audit.record(action, target, current_user.id, case_id)
+            return response
 
         wrapped.case_permission = permission
         return wrapped

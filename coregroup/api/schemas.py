@@ -5,10 +5,30 @@ write the OpenAPI document. Plans and meeting records are described by their JSO
 from __future__ import annotations
 
 import datetime as dt
+import re
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from coregroup import rules
+
+
+class QueryInteger(fields.Integer):
+    """A whole number in a query string: ASCII digits only (no "+1", "1_0" or other scripts'
+    digits, which int() would take)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, str) or not re.fullmatch(r"[0-9]{1,10}", value):
+            raise ValidationError("Give a whole number, in digits 0 to 9.")
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+class QueryDate(fields.Date):
+    """A date in a query string: YYYY-MM-DD exactly (not 20240110)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, str) or not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
+            raise ValidationError("Give a date as YYYY-MM-DD.")
+        return super()._deserialize(value, attr, data, **kwargs)
 
 
 class ProblemItemSchema(Schema):
@@ -22,7 +42,9 @@ class ProblemItemSchema(Schema):
 class ErrorSchema(Schema):
     """Problem details (RFC 9457), sent as application/problem+json with every 4xx and 5xx."""
 
-    type = fields.String(required=True, metadata={"description": "about:blank"})
+    type = fields.String(
+        required=True, metadata={"description": "/api/v1/docs#problem-<code>: what the code means"}
+    )
     status = fields.Integer(required=True)
     code = fields.String(
         required=True, metadata={"description": "Stable machine code, e.g. invalid, conflict"}
@@ -111,8 +133,12 @@ class VersionListSchema(Schema):
     versions = fields.List(fields.Nested(VersionSchema), required=True)
 
 
+class NoQuerySchema(Schema):
+    """An operation that takes no query string: any parameter is refused, not ignored."""
+
+
 class PlanQuerySchema(Schema):
-    version = fields.Integer(validate=validate.Range(min=1, max=2**31 - 1))
+    version = QueryInteger(validate=validate.Range(min=1, max=2**31 - 1))
 
 
 class ImportedSchema(Schema):
@@ -149,16 +175,30 @@ class TimescalesQuerySchema(Schema):
         validate=validate.OneOf(list(rules.load_profiles())),
         metadata={"description": "Whose procedures: one of the rules profiles"},
     )
-    conference = fields.Date(
+    conference = QueryDate(
         required=True, validate=_YEARS, metadata={"description": "The initial conference"}
     )
-    meeting = fields.Date(
+    meeting = QueryDate(
         validate=_YEARS, metadata={"description": "The last core group meeting, if any"}
     )
-    weeks = fields.Integer(
+    weeks = QueryInteger(
         validate=validate.Range(min=1, max=52),
-        metadata={"description": "How often the conference set core groups to meet"},
+        metadata={
+            "description": "How often the conference set core groups to meet (at most as "
+            "long as the procedures allow)"
+        },
     )
+
+    @validates_schema
+    def _fits_the_procedures(self, data, **kwargs):
+        if data.get("meeting") and data.get("conference") and data["meeting"] < data["conference"]:
+            raise ValidationError("The meeting cannot be before the conference.", "meeting")
+        profile = rules.load_profiles().get(data.get("jurisdiction"))
+        longest = profile.core_group_interval_weeks if profile else None
+        if data.get("weeks") and longest and data["weeks"] > longest:
+            raise ValidationError(
+                f"These procedures have core groups meet at least every {longest} weeks.", "weeks"
+            )
 
 
 TIMESCALES = {"type": "object", "description": "Due dates, each with the rule it comes from"}

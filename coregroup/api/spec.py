@@ -24,11 +24,23 @@ ERROR_CODES = {
     401: "Not signed in, or the token is unknown, expired or revoked",
     403: "The token lacks the scope this needs",
     404: "No such case (or not yours to see), or no such thing in it",
-    409: "Someone else changed the same answers; nothing was saved",
+    409: (
+        "Someone else changed the same answers: the plan is not changed, and your edit is kept "
+        "as your draft (both answers are in `conflicts`)"
+    ),
     412: "If-Match is missing or names no version of this plan",
+    413: "What was sent is too large",
     415: "The body is not of a type this accepts",
     422: "The body is not valid; every error is named by a JSON Pointer",
     429: "Too many requests",
+    500: "A problem with the service (a reference is in the detail)",
+    503: "The service, or the store of the limits, is not available for a moment; try again",
+}
+# Any operation may answer these.
+ALWAYS = (413, 429, 500, 503)
+HEADERS = {
+    "If-Match": "The ETag of the version you edited: changes merge against it",
+    "If-None-Match": "An ETag you have: 304 if it is still the one this would send",
 }
 
 
@@ -40,14 +52,15 @@ def operation(
     query=None,
     errors: tuple[int, ...] = (401, 404),
     produces: str = "application/json",
+    headers: tuple[str, ...] = (),
+    etag: bool = False,
 ):
     """Describe an API view: the token scope it needs, its body, query and responses.
 
     `responses` maps a status to a marshmallow schema (or a dict, or None for no body)."""
 
     def decorate(view):
-        if query is not None:
-            view = _loading_query(view, query())
+        view = _loading_query(view, (query or schemas.NoQuerySchema)(), passes=query is not None)
         view.api_operation = {
             "scope": scope,
             "responses": responses,
@@ -56,19 +69,28 @@ def operation(
             "query": query,
             "errors": errors,
             "produces": produces,
+            "headers": headers,
+            "etag": etag,
         }
         return view
 
     return decorate
 
 
-def _loading_query(view, schema):
+def _loading_query(view, schema, passes: bool):
     """The view gets its query string as `query`, loaded (checked and converted) by the same
     marshmallow schema the OpenAPI document shows; anything else is a 400 naming each
     parameter, an unknown one included."""
 
     @wraps(view)
     def loaded(*args, **kwargs):
+        repeated = sorted(k for k in request.args if len(request.args.getlist(k)) > 1)
+        if repeated:
+            errors = [
+                {"pointer": f"/{name}", "code": "repeated-parameter", "detail": "Give it once."}
+                for name in repeated
+            ]
+            return problem(400, "invalid", errors=errors)
         try:
             query = schema.load(request.args)
         except ValidationError as refused:
@@ -77,7 +99,7 @@ def _loading_query(view, schema):
                 for name, messages in sorted(refused.normalized_messages().items())
             ]
             return problem(400, "invalid", errors=errors)
-        return view(*args, query=query, **kwargs)
+        return view(*args, query=query, **kwargs) if passes else view(*args, **kwargs)
 
     return loaded
 
@@ -147,17 +169,35 @@ def build() -> dict:
                 op["x-scope"] = described["scope"]
             if described["query"] is not None:
                 op["parameters"].append({"in": "query", "schema": described["query"]})
+            for name in described["headers"]:
+                op["parameters"].append(
+                    {"name": name, "in": "header", "schema": {"type": "string"}}
+                    | {"required": name == "If-Match", "description": HEADERS[name]}
+                )
             if described["body"] is not None:
+                kinds = described["body_type"]
                 op["requestBody"] = {
                     "required": True,
-                    "content": _content(described["body"], described["body_type"]),
+                    "content": {
+                        kind: {"schema": described["body"]}
+                        for kind in ((kinds,) if isinstance(kinds, str) else kinds)
+                    },
                 }
             for status, schema in described["responses"].items():
                 entry = {"description": "OK" if status < 300 else ERROR_CODES.get(status, "")}
+                if status == 304:
+                    entry["description"] = "Not modified: your ETag is still the latest"
                 if schema is not None:
                     entry["content"] = _content(schema, described["produces"])
+                if described["etag"] and status in (200, 304):
+                    entry["headers"] = {
+                        "ETag": {
+                            "description": "The version sent: give it as If-Match to edit it",
+                            "schema": {"type": "string"},
+                        }
+                    }
                 op["responses"][str(status)] = entry
-            for status in described["errors"]:
+            for status in (*described["errors"], *ALWAYS):
                 op["responses"].setdefault(
                     str(status),
                     {

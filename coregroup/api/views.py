@@ -27,6 +27,7 @@ from coregroup.params import small_int
 from coregroup.plans import editing, services
 from coregroup.plans.audience import for_member
 from coregroup.problems import problem
+from coregroup.schema import message_for
 
 bp = Blueprint("api", __name__)
 MEMBER = schemas.MemberSchema()  # the one place a member becomes JSON
@@ -62,8 +63,10 @@ def number_from_etag(case_id: int, tag: str | None) -> int | None:
     "write:plans",
     {200: schemas.PLAN},
     body=schemas.PATCH,
-    body_type="application/merge-patch+json",
+    body_type=("application/merge-patch+json", "application/json-patch+json"),
     errors=(400, 401, 403, 404, 409, 412, 415, 422),
+    headers=("If-Match",),
+    etag=True,
 )
 def patch_plan(case_id: int):
     """Change the plan with a patch against the version you read.
@@ -119,11 +122,16 @@ def patch_plan(case_id: int):
     outcome = editing.edit(g.case, current_user, base.number, yours)
     if outcome.conflicts:
         latest = services.latest_version(g.case)
+        conflicts = [editing.conflict_json(c, latest.document, yours) for c in outcome.conflicts]
         return problem(
             409,
             "conflict",
             "Someone else changed the same answers since your version.",
-            conflicts=[editing.conflict_json(c, latest.document, yours) for c in outcome.conflicts],
+            errors=[
+                {"pointer": c["pointer"], "code": "conflict", "detail": "Changed by someone else."}
+                for c in conflicts
+            ],
+            conflicts=conflicts,
             latestVersion=latest.number,
         )
     if outcome.errors:
@@ -140,7 +148,9 @@ def patch_plan(case_id: int):
     "read:plans",
     {200: schemas.PLAN, 304: None},
     query=schemas.PlanQuerySchema,
-    errors=(400, 401, 403, 404),
+    errors=(400, 401, 403, 404, 412),
+    headers=("If-None-Match",),
+    etag=True,
 )
 def plan(case_id: int, query: dict):
     """The plan: the latest version, or `?version=N`.
@@ -156,7 +166,11 @@ def plan(case_id: int, query: dict):
     response.set_etag(etag_for(case_id, version.number))
     response.headers["X-Plan-Version"] = str(version.number)
     response.headers["Link"] = f'<{services.plan_schema().id}>; rel="describedby"'
-    return response.make_conditional(request)
+    response = response.make_conditional(request)
+    if response.status_code == 412:  # If-Match names another version: say so, send no plan
+        detail = "If-Match does not name the version this would send."
+        return problem(412, "precondition_failed", detail, "/If-Match")
+    return response
 
 
 @bp.get("/api/v1/cases/<int:case_id>")
@@ -220,7 +234,7 @@ def cases():
         return _scope_refused("read:cases")
     found = my_cases(current_user)
     latest = services.latest_numbers([c.id for c in found])
-    audit.record("view", tokens.audit_target(), current_user.id)
+    audit.record_each("export", tokens.audit_target(), current_user.id, [c.id for c in found])
     return jsonify(
         cases=[
             {
@@ -336,7 +350,7 @@ def export_all():
     if not tokens.allows("export"):
         return _scope_refused("export")
     case_ids = interchange.exportable_cases(current_user)
-    audit.record("export", tokens.audit_target() + f" ({len(case_ids)} cases)", current_user.id)
+    audit.record_each("export", tokens.audit_target(), current_user.id, case_ids)
     return Response(
         stream_with_context(interchange.ndjson(case_ids)), mimetype="application/x-ndjson"
     )
@@ -379,7 +393,7 @@ def cin_csv():
         (case, [case.last_review_conference] if case.last_review_conference else [])
         for case in cases
     ]
-    audit.record("export", tokens.audit_target() + f" ({len(rows)} cases)", current_user.id)
+    audit.record_each("export", tokens.audit_target(), current_user.id, [c.id for c, _r in rows])
     response = Response(cin_rows(rows), mimetype="text/csv")
     response.headers["Content-Disposition"] = 'attachment; filename="cin-census-cpp.csv"'
     return response
@@ -390,12 +404,18 @@ def _scope_refused(scope: str):
 
 
 def _invalid_plan(errors) -> Response:
-    return problem(
-        422,
-        "invalid",
-        "The plan would not be valid.",
-        errors=[{"pointer": e.pointer, "code": e.code} for e in errors],
-    )
+    """422 naming each answer that would make the plan invalid, in the words the pages use."""
+    schema = services.plan_schema()
+    listed = []
+    for e in errors:
+        try:
+            field_schema = schema.at(tuple(e.pointer.split("/")[1:]))
+        except KeyError:
+            field_schema = {}
+        listed.append(
+            {"pointer": e.pointer, "code": e.code, "detail": message_for(field_schema, e)}
+        )
+    return problem(422, "invalid", "The plan would not be valid.", errors=listed)
 
 
 def _meeting_json(m) -> dict:
@@ -434,8 +454,9 @@ def openapi():
 def docs():
     """The OpenAPI document as a page to read."""
     from coregroup.api.spec import build
+    from coregroup.problems import TITLES
 
-    return render_template("api/docs.html", spec=build())
+    return render_template("api/docs.html", spec=build(), problems=TITLES)
 
 
 @bp.get("/schemas/<path:name>")

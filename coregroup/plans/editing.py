@@ -6,6 +6,7 @@ import copy
 from dataclasses import dataclass, field
 
 import jsonpatch
+from flask_babel import gettext as _
 
 from coregroup.plans import drafts, services, translations
 from coregroup.plans.diff import Conflict, carry_translations, flatten, merge, to_pointer
@@ -20,22 +21,72 @@ class PatchError(ValueError):
 
 
 def apply_patch(document: dict, body, kind: str) -> dict:
-    """`document` with a JSON Patch (RFC 6902) or a JSON Merge Patch (RFC 7396) applied."""
+    """`document` with a JSON Patch (RFC 6902) or a JSON Merge Patch (RFC 7396) applied.
+
+    A JSON Patch is applied one operation at a time, so a refusal points at the plan path of
+    the operation that failed (or nowhere, for an operation that is not one) and says which
+    operation, in words; the result must still be a plan (an object)."""
     if kind == "application/json-patch+json":
         if not isinstance(body, list):
-            raise PatchError("", "A JSON Patch is a list of operations")
-        try:
-            return carry_translations(
-                document, jsonpatch.JsonPatch(body).apply(copy.deepcopy(document))
+            raise PatchError("", _("A JSON Patch is a list of operations."))
+        patched = copy.deepcopy(document)
+        for number, operation in enumerate(body):
+            _check_operation(number, operation)
+            try:
+                patched = jsonpatch.JsonPatch([operation]).apply(patched)
+            except jsonpatch.JsonPatchTestFailed as failed:
+                raise PatchError(
+                    operation["path"], _("Operation %(number)s: the test failed.", number=number)
+                ) from failed
+            except (jsonpatch.JsonPatchException, jsonpatch.JsonPointerException) as problem:
+                raise PatchError(
+                    operation["path"],
+                    _(
+                        "Operation %(number)s: there is nothing at %(path)s.",
+                        number=number,
+                        path=operation["path"],
+                    ),
+                ) from problem
+            except (TypeError, KeyError, AttributeError, IndexError) as problem:
+                raise PatchError(
+                    operation["path"], _("Operation %(number)s cannot be applied.", number=number)
+                ) from problem
+    else:
+        if not isinstance(body, dict):
+            raise PatchError("", _("A merge patch is a JSON object."))
+        patched = _merge_patch(copy.deepcopy(document), body)
+    if not isinstance(patched, dict):
+        raise PatchError("", _("The plan must stay a JSON object."))
+    return carry_translations(document, patched)
+
+
+OPERATIONS = {"add", "remove", "replace", "move", "copy", "test"}
+
+
+def _check_operation(number: int, operation) -> None:
+    """One JSON Patch operation's shape: an op this knows, and paths that are JSON Pointers."""
+    if not isinstance(operation, dict) or operation.get("op") not in OPERATIONS:
+        raise PatchError(
+            "",
+            _(
+                "Operation %(number)s: op must be one of %(ops)s.",
+                number=number,
+                ops=", ".join(sorted(OPERATIONS)),
+            ),
+        )
+    for name in ("path", "from") if operation["op"] in ("move", "copy") else ("path",):
+        where = operation.get(name)
+        if not isinstance(where, str) or (where and not where.startswith("/")):
+            raise PatchError(
+                "",
+                _(
+                    "Operation %(number)s: %(name)s must be a JSON Pointer, like /aims.",
+                    number=number,
+                    name=name,
+                ),
             )
-        except (jsonpatch.JsonPatchException, jsonpatch.JsonPointerException) as problem:
-            where = next((op.get("path", "") for op in body if isinstance(op, dict)), "")
-            raise PatchError(where, str(problem)) from problem
-        except (TypeError, KeyError, AttributeError) as problem:
-            raise PatchError("", "The patch is not a valid JSON Patch") from problem
-    if not isinstance(body, dict):
-        raise PatchError("", "A merge patch is a JSON object")
-    return carry_translations(document, _merge_patch(copy.deepcopy(document), body))
+    if operation["op"] in ("add", "replace", "test") and "value" not in operation:
+        raise PatchError(operation["path"], _("Operation %(number)s needs a value.", number=number))
 
 
 def _merge_patch(target, patch):

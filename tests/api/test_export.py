@@ -64,7 +64,7 @@ def test_export_errors_are_problem_details(client, exported_case, query, status,
     assert response.mimetype == "application/problem+json"
     body = response.get_json()
     assert (body["status"], body["code"], body["pointer"]) == (status, code, pointer)
-    assert body["title"] and body["type"] == "about:blank"
+    assert body["title"] and body["type"] == f"/api/v1/docs#problem-{code}"
 
 
 def test_a_case_without_a_plan_is_a_json_404(client, db):
@@ -151,3 +151,32 @@ def test_the_family_reads_the_plan_without_professional_only_fields(client, plan
     assert "Refuge address" not in html and "Information for professionals only" not in html
     assert "Daniel's" not in html and "Mine" in html
     assert "Agree a plan for who looks after the children at night." in html
+
+
+def test_a_streamed_export_never_holds_the_write_lock(client, db, app):
+    """SQLite: the request's commit comes before the stream; what the stream reads after it is
+    a plain read, so every save elsewhere goes on while a long export is being sent."""
+    import sqlite3
+
+    user = make_user()
+    for _n in range(3):
+        case = make_case()
+        make_member(case, user)
+        services.write_version(case, user, full_plan())
+    db.session.commit()
+    sign_in(client, user)
+    response = client.get("/api/v1/export.ndjson", buffered=False)
+    lines = response.iter_encoded()
+    assert json.loads(next(lines))["case"]  # the stream is open, between two cases
+    if db.engine.dialect.name == "sqlite":
+        other = sqlite3.connect(db.engine.url.database, timeout=0.2, isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")  # "database is locked" if the stream held the lock
+        other.execute("ROLLBACK")
+        other.close()
+    else:
+        with db.engine.connect() as other:  # PostgreSQL: a writer on another connection
+            other.execute(db.text("SET lock_timeout = '200ms'"))
+            other.execute(db.text('UPDATE "case" SET status = status'))
+            other.rollback()
+    assert len(list(lines)) == 2
+    response.close()

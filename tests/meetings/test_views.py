@@ -108,7 +108,7 @@ def test_every_member_present_scores_from_0_to_10(client, planned):
     record_people(client, base)
     html = page(client.get(f"{base}/scaling"))
     people = [a.get_text(strip=True) for a in html.select(".govuk-task-list__link")]
-    assert people == ["Sam (lead social worker)", "Priya (lead social worker)", "Layla (parent)"]
+    assert people == ["Sam (lead social worker)", "Priya (health visitor)", "Layla (parent)"]
     score_page = page(client.get(f"{base}/scaling/m-layla/score"))
     assert [i["value"] for i in score_page.select("input[type=radio]")] == [
         str(n) for n in range(11)
@@ -256,7 +256,7 @@ def test_completing_links_the_plan_and_the_record_is_then_fixed(client, planned,
     assert meeting.is_completed and meeting.reviewed_plan_number == 1 and meeting.plan_number == 2
     assert client.post(f"{base}/risk/risk", data={"riskAnalysis": "x"}).status_code == 404
     minutes = page(client.get(f"{base}/minutes"))
-    assert "Priya (lead social worker)" in minutes.text
+    assert "Priya (health visitor)" in minutes.text
     changed = minutes.text
     assert "What changed in the plan since the last core group" in changed
     assert "Updated at the meeting" in changed
@@ -438,4 +438,4 @@ def test_members_who_sent_apologies_also_make_a_recommendation(client, planned):
     record_people(client, base, apologies=("m-ruth",))
     html = page(client.get(f"{base}/recommendations"))
     people = [a.get_text(strip=True) for a in html.select(".govuk-task-list__link")]
-    assert "Ruth (lead social worker)" in people
+    assert "Ruth (GP)" in people

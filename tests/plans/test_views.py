@@ -262,7 +262,7 @@ def test_a_clash_with_a_version_saved_meanwhile_shows_both_and_keeps_the_draft(c
     assert response.status_code == 400
     cells = page(response).select("#conflicts tbody td")
     saved_by = cells[1].select_one(".govuk-caption-s").extract().get_text()
-    assert saved_by.startswith("Priya (lead social worker), ") and saved_by.endswith("(version 2)")
+    assert saved_by.startswith("Priya (health visitor), ") and saved_by.endswith("(version 2)")
     row = [td.get_text(strip=True) for td in cells]
     assert row == ["What is the core group trying to achieve?", "Theirs", "Mine"]
     assert db.session.query(PlanDraft).one().document["aims"] == "Mine"
