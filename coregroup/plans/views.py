@@ -531,28 +531,29 @@ def send_views(case_id: int):
     if not isinstance(data, dict | MultiDict):
         return problem(400, "invalid_json", _("Send a JSON object."))
     text, base = data.get("views"), data.get("base", 0)
-    error = pointer = None
+    problems = []  # (pointer, words): every one, not only the first
     limit = services.plan_schema().at(("familyViews", "*", "views")).get("maxLength", 4000)
     if not isinstance(text, str) or not text.strip():
-        error, pointer = _("Write your views before you send them."), "/views"
+        problems.append(("/views", _("Write your views before you send them.")))
     elif reason := textpolicy.problem(text):
-        error, pointer = textpolicy.message(reason), "/views"
+        problems.append(("/views", textpolicy.message(reason)))
     elif len(text) > limit:
-        error, pointer = (
-            _("Your views must be %(limit)s characters or fewer.", limit=format_number(limit)),
-            "/views",
-        )
+        words = _("Your views must be %(limit)s characters or fewer.", limit=format_number(limit))
+        problems.append(("/views", words))
     try:
         if isinstance(base, bool) or (as_json and not isinstance(base, int)):
             raise ValueError(base)
         base = small_int(base)
+        if base and services.get_version(g.case, base) is None:
+            raise ValueError(base)  # a version this plan never had
     except (TypeError, ValueError):
-        error, pointer = error or _("The version number is not right."), pointer or "/base"
-    if error:
+        problems.append(("/base", _("The version number is not right.")))
+    if problems:
         if as_json:
-            return problem(422, "invalid", errors=[{"pointer": pointer, "detail": error}])
+            errors = [{"pointer": p, "code": "invalid", "detail": w} for p, w in problems]
+            return problem(422, "invalid", errors=errors)
         return _render_read(
-            views_error=error, typed=text if isinstance(text, str) else "", status=400
+            views_error=problems[0][1], typed=text if isinstance(text, str) else "", status=400
         )
     text = textpolicy.nfc(text.strip())
     result = services.save_views(g.case, current_user, g.member.ref, text, base)

@@ -239,3 +239,16 @@ def test_a_page_that_shows_another_is_recorded_once(client, planned, db):
     url = f"/cases/{case.id}/plan/needs"
     assert client.get(url).status_code == 200
     assert db.session.scalar(select(func.count()).where(AuditEvent.target == f"GET {url}")) == 1
+
+
+def test_a_parents_views_sent_as_json_are_refused_naming_every_problem(client, planned):
+    from tests.conftest import sign_in
+
+    case, members = planned
+    client.post("/sign-out")
+    sign_in(client, members["layla"].user)
+    url = f"/cases/{case.id}/plan/views"
+    both = _problem(client.post(url, json={"views": "", "base": "x"}), 422, "invalid", "/views")
+    assert [e["pointer"] for e in both["errors"]] == ["/views", "/base"]
+    _problem(client.post(url, json={"views": "Mine", "base": 999}), 422, "invalid", "/base")
+    _problem(client.post(url, json=["not", "an", "object"]), 400, "invalid_json")
