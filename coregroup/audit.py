@@ -20,7 +20,7 @@ import json
 from dataclasses import dataclass
 
 from flask import has_request_context, request
-from sqlalchemy import String, cast, event, select, update
+from sqlalchemy import String, bindparam, cast, event, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -104,15 +104,18 @@ def _drop_pending(session: Session, transaction) -> None:
 
 
 def _append(session: Session, events: list[dict]) -> None:
-    """Chain `events` to the ends of their chains: chains locked in name order (so two commits
-    never wait for each other in a circle), one INSERT of all the events."""
+    """Chain `events` to the ends of their chains, in four statements however many events and
+    chains (a page showing eight cases records on eight chains): the chains made if new, their
+    rows locked in name order (so two commits never wait for each other in a circle), one
+    INSERT of all the events, one UPDATE of the chains' ends."""
     by_chain: dict[str, list[dict]] = {}
     for found in events:
         by_chain.setdefault(chain_of(found), []).append(found)
-    rows = []
-    for chain in sorted(by_chain):
-        length, prev = _lock_chain(session, chain)
-        for found in by_chain[chain]:
+    ends = _lock_chains(session, sorted(by_chain))
+    rows, moved = [], []
+    for chain, chained in by_chain.items():
+        length, prev = ends[chain]
+        for found in chained:
             length += 1
             content = content_hash(**found)
             digest = link_hash(chain, length, prev, content)
@@ -121,24 +124,31 @@ def _append(session: Session, events: list[dict]) -> None:
                 | {"prev_hash": prev, "hash": digest}
             )
             prev = digest
-        session.execute(
-            update(AuditChain).where(AuditChain.name == chain).values(length=length, head=prev)
-        )
+        moved.append({"name": chain, "length": length, "head": prev})
     session.execute(AuditEvent.__table__.insert(), rows)
+    session.execute(
+        AuditChain.__table__.update()
+        .where(AuditChain.name == bindparam("chain"))
+        .values(length=bindparam("new_length"), head=bindparam("new_head")),
+        [{"chain": m["name"], "new_length": m["length"], "new_head": m["head"]} for m in moved],
+    )
 
 
-def _lock_chain(session: Session, chain: str) -> tuple[int, str]:
-    """The chain's length and head, its row locked until the commit (created if new)."""
+def _lock_chains(session: Session, chains: list[str]) -> dict[str, tuple[int, str]]:
+    """Each chain's length and head, its row locked until the commit (made if new)."""
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     session.execute(
         dialect.insert(AuditChain)
-        .values(name=chain, length=0, head=GENESIS)
+        .values([{"name": chain, "length": 0, "head": GENESIS} for chain in chains])
         .on_conflict_do_nothing(index_elements=["name"])
     )
     found = session.execute(
-        select(AuditChain.length, AuditChain.head).where(AuditChain.name == chain).with_for_update()
-    ).one()
-    return found.length, found.head
+        select(AuditChain.name, AuditChain.length, AuditChain.head)
+        .where(AuditChain.name.in_(chains))
+        .order_by(AuditChain.name)
+        .with_for_update()
+    )
+    return {row.name: (row.length, row.head) for row in found}
 
 
 # --- Checking the chains ---------------------------------------------------------------------

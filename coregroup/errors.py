@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
 import secrets
 import traceback
 
@@ -66,8 +67,9 @@ def register(app) -> None:
         """A JSON body holding text the policy refuses: 422, naming where (a JSON Pointer)."""
         db.session.rollback()
         message = textpolicy.message(error.reason)
-        # The pointer names a key that may itself hold the bad character: shown scrubbed.
-        where = textpolicy.scrub(error.pointer)
+        # The pointer names a key that may itself hold the bad character; a lone surrogate
+        # cannot be sent at all (UTF-8), so it alone is shown as U+FFFD.
+        where = re.sub("[\ud800-\udfff]", "\ufffd", error.pointer)
         errors = [{"pointer": where, "code": error.reason, "detail": message}]
         return problem(422, "invalid_text", errors=errors)
 

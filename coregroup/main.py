@@ -53,7 +53,7 @@ def language(code: str):
     session["lang"] = code
     if request.method == "POST" and current_user.is_authenticated:
         db.session.get(User, current_user.id).preferred_language = code
-    return redirect(safe_next(request.args.get("next"), fallback="/"))
+    return redirect(safe_next(request.values.get("next"), fallback="/"))
 
 
 @bp.get("/languages")

@@ -38,7 +38,9 @@ def _asset_manifest() -> dict:
 
 
 class _ProcessCache(dict):
-    """Compiled templates kept for the process, shared by every app it creates (tests make many)."""
+    """Compiled templates kept for the process, shared by every app it creates (the tests make
+    hundreds; one production process makes one). Safe: Jinja keys each entry by the template's
+    name and a checksum of its source, so a changed template is compiled afresh."""
 
     def set(self, key, value, timeout=None):
         self[key] = value

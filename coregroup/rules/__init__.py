@@ -49,7 +49,7 @@ OVERRIDABLE = {
 }
 
 
-@cache
+@cache  # safe: keyed by the file, which does not change while the process runs
 def load_profiles(path: Path = PROFILES_FILE) -> dict[str, Profile]:
     raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     profiles = {}

@@ -160,7 +160,10 @@ def test_a_session_that_ended_offline_sends_the_draft_after_signing_in(browser, 
     page.locator("#password").fill(credentials[LAYLA])
     page.locator("main button").click()
     page.wait_for_url(f"{base}/cases/1/plan/read")
-    page.locator("#drafts-list li", has_text="Sent. It is in the plan now.").wait_for()
+    # Signed in afresh, Layla reads in her own language again (the English she chose was this
+    # session's only: a link never changes her account).
+    assert page.locator("html").get_attribute("lang") == "ar"
+    _until(page, "self.CoreGroupDrafts.all().then(ds => ds.some(d => d.status === 'sent'))")
     assert "Kept while my session ended." in json.dumps(_views_on_server(page, base))
     context.close()
 
