@@ -293,7 +293,7 @@ def code():
         return redirect(url_for("auth.login"))
     form = CodeForm()
     if form.validate_on_submit():
-        user = db.session.get(User, user.id, with_for_update=True)
+        user = db.session.get(User, user.id, with_for_update={"key_share": True})
         ok = verify_code(user, form.code.data)
         if ok:
             target = session.get("pending_next")

@@ -155,7 +155,11 @@ def register(app) -> None:
         # Where it failed, never what it said: a message can carry a child's name or plan text.
         frames = traceback.extract_tb(original.__traceback__)
         where = "; ".join(f"{f.filename}:{f.lineno} in {f.name}" for f in frames[-6:])
-        log.error("request %s failed: %s at %s", request_id, type(original).__name__, where)
+        # The driver's own error class (e.g. DeadlockDetected) says what happened, not whose data.
+        kind = type(original).__name__
+        if getattr(original, "orig", None) is not None:
+            kind += f" ({type(original.orig).__name__})"
+        log.error("request %s failed: %s at %s", request_id, kind, where)
         return _page(
             500,
             _("Sorry, there is a problem with the service"),

@@ -58,7 +58,7 @@ def find(token: str, lock: bool = False) -> Invitation | None:
     """The invitation if the link still works: known, unused, unexpired, and for a member who
     is still in the core group and has no account yet."""
     query = select(Invitation).where(Invitation.token_hash == _digest(token))
-    found = db.session.scalar(query.with_for_update() if lock else query)
+    found = db.session.scalar(query.with_for_update(key_share=True) if lock else query)
     if found is None or found.used_at is not None or found.expires_at < utcnow():
         return None
     if found.member.left_on is not None or found.member.user_id is not None:

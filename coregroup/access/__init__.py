@@ -125,8 +125,12 @@ def case_route(permission: str, audited: bool = True):
                     audit.record(action, target, current_user.id, case_id)
                 return view(*args, case_id=case_id, **kwargs)
             # Changes to one case are applied one after another (PostgreSQL: the case's row
-            # lock, held to the commit; SQLite has one writer at a time anyway).
-            db.session.execute(select(Case.id).where(Case.id == case_id).with_for_update())
+            # lock, held to the commit; SQLite has one writer at a time anyway). FOR NO KEY
+            # UPDATE, as every row lock here: rows that refer to the case (an audit event, a
+            # version) still take their foreign-key lock on it, so a reader's audit record
+            # never waits in a circle with a change.
+            lock = select(Case.id).where(Case.id == case_id).with_for_update(key_share=True)
+            db.session.execute(lock)
             response = make_response(view(*args, case_id=case_id, **kwargs))
             # A request that was refused (4xx: invalid, a clash, a precondition) is recorded
             # as such, never as a change.

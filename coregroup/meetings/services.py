@@ -84,7 +84,9 @@ def update_record(meeting: Meeting, answers: dict[str, object], state=None, keep
     from coregroup.plans.drafts import digest
 
     keep = keep or {}
-    locked = db.session.scalar(select(Meeting).where(Meeting.id == meeting.id).with_for_update())
+    locked = db.session.scalar(
+        select(Meeting).where(Meeting.id == meeting.id).with_for_update(key_share=True)
+    )
     record = copy.deepcopy(locked.record)
     clashes = {}
     for path, value in answers.items():
