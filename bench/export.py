@@ -90,6 +90,7 @@ def fill(database_url: str, cases: int) -> str:
             db.session.execute(insert(PlanVersion), versions)
             db.session.commit()
         _, secret = tokens.create(lead, "bench", ["export"])
+        db.session.commit()
         db.engine.dispose()
     return secret
 

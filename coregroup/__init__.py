@@ -16,7 +16,7 @@ from werkzeug.http import parse_accept_header
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
-from coregroup import audit, checkpoints, fragments, textpolicy
+from coregroup import audit, checkpoints, fragments, textpolicy, unitofwork
 from coregroup.config import ROOT, finalise, settings
 from coregroup.extensions import (
     babel,
@@ -101,35 +101,68 @@ def _never_a_parents_connection(dbapi_connection, connection_record, connection_
 
 @event.listens_for(Engine, "begin")
 def _sqlite_begin(connection):
-    """On SQLite a transaction takes the write lock when it starts (BEGIN IMMEDIATE), unless it
-    belongs to a request whose view only reads (`reads_only`).
-
-    A request that reads and then writes (if only the record that a page was read) would
-    otherwise fail at once with "database is locked" when another writer had committed since
-    it began, whatever the busy timeout: SQLite cannot upgrade such a reader to a writer.
-    """
+    """SQLite has one writer at a time, and cannot upgrade a reader to a writer once another
+    has written (whatever the busy timeout). So a transaction that may write takes the write
+    lock when it starts (BEGIN IMMEDIATE): a change, a command. A page that reads (GET, HEAD)
+    reads in a plain transaction, sharing the database with the writer; its records (who read
+    it, and the bookkeeping of coregroup.unitofwork) are written at its end in a short
+    transaction of their own (`_commit`), so readers hold the lock only for that moment."""
     if connection.dialect.name != "sqlite":
         return
-    connection.exec_driver_sql("BEGIN" if _reads_only() else "BEGIN IMMEDIATE")
+    reads = _reads_first()
+    if reads and has_request_context():
+        g.read_first = True
+    connection.exec_driver_sql("BEGIN" if reads else "BEGIN IMMEDIATE")
 
 
-def reads_only(view):
-    """Mark a view that never writes, not even an audit record (its SQLite transaction is a
-    plain BEGIN, sharing the database with the one writer)."""
-    view.reads_only = True
+@event.listens_for(Engine, "before_cursor_execute")
+def _wrote_while_reading(connection, cursor, statement, parameters, context, executemany):
+    """A page that only reads must not write before its end (see _sqlite_begin): noted here,
+    so that its end commits what it wrote rather than dropping it."""
+    if (
+        has_request_context()
+        and g.get("read_first")
+        and not g.get("writing_now")
+        and statement.lstrip()[:7].upper().startswith(("INSERT", "UPDATE", "DELETE", "REPLACE"))
+    ):
+        g.wrote_while_reading = True
+
+
+def writes(view):
+    """Mark a GET view that writes more than records (its SQLite transaction takes the write
+    lock from the start)."""
+    view.writes = True
     return view
 
 
-def _reads_only() -> bool:
+def _reads_first() -> bool:
     if not has_request_context() or request.endpoint is None:
         return False
     if g.get("unit_of_work_done"):
         # After the request's commit only reading is left (a streamed export, the chains'
         # ends for a checkpoint): never hold the write lock for as long as a stream lasts.
         return True
+    if g.get("writing_now"):
+        return False
     from flask import current_app
 
-    return getattr(current_app.view_functions.get(request.endpoint), "reads_only", False)
+    view = current_app.view_functions.get(request.endpoint)
+    return request.method in ("GET", "HEAD") and not getattr(view, "writes", False)
+
+
+def _commit_after_reading() -> None:
+    """SQLite, a page that read in a plain transaction: end the read (nothing was written),
+    then write its records in a short transaction holding the write lock."""
+    session = db.session
+    if g.get("wrote_while_reading") or session.new or session.dirty or session.deleted:
+        session.commit()  # it wrote already (the lock was taken then): commit that as it is
+        return
+    queued = unitofwork.take(session)
+    session.rollback()
+    if queued:
+        g.writing_now = True
+        unitofwork.give(session, queued)
+        session.commit()
 
 
 class StrictJSONProvider(DefaultJSONProvider):
@@ -272,7 +305,10 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
         which rolls back first: coregroup.errors) and before anything is sent. What the
         request recorded in the audit trail is written in the same commit (coregroup.audit)."""
         if not g.get("database_down"):
-            db.session.commit()
+            if g.pop("read_first", False):
+                _commit_after_reading()
+            else:
+                db.session.commit()
             g.unit_of_work_done = True
             if db.session.info.pop(audit.WROTE, False):
                 checkpoints.write_if_due()

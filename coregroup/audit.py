@@ -32,14 +32,14 @@ GENESIS = "0" * 64
 # checked, its content no longer can be. Accepted only as retention leaves it: nothing left but
 # the case it was about, and that case closed.
 ERASED = "erased"
-_PENDING = "coregroup.audit.pending"
+PENDING = "coregroup.audit.pending"
 WROTE = "coregroup.audit.wrote"  # set when a commit wrote events (a checkpoint may be due)
 
 
 def record(action: str, target: str, user_id: int | None = None, case_id: int | None = None):
     """Add an event to the current unit of work: written when it commits, dropped if it rolls
     back."""
-    db.session.info.setdefault(_PENDING, []).append(
+    db.session.info.setdefault(PENDING, []).append(
         {
             "at": utcnow(),
             "user_id": user_id,
@@ -90,7 +90,7 @@ def link_hash(chain: str, seq: int, prev_hash: str, content: str) -> str:
 
 @event.listens_for(Session, "before_commit")
 def _write_pending(session: Session) -> None:
-    events = session.info.pop(_PENDING, None)
+    events = session.info.pop(PENDING, None)
     if events:
         _append(session, events)
         session.info[WROTE] = True
@@ -100,7 +100,7 @@ def _write_pending(session: Session) -> None:
 def _drop_pending(session: Session, transaction) -> None:
     """A unit of work that ended without committing takes its events with it."""
     if transaction.parent is None:  # the unit of work as a whole, not a savepoint
-        session.info.pop(_PENDING, None)
+        session.info.pop(PENDING, None)
 
 
 def _append(session: Session, events: list[dict]) -> None:

@@ -33,7 +33,7 @@ from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import InputRequired
 from zxcvbn import zxcvbn
 
-from coregroup import audit
+from coregroup import audit, unitofwork
 from coregroup.extensions import db, limiter, login_manager
 from coregroup.models import FAMILY_ROLES, Member, RecoveryCode, User, UserSession, utcnow
 from coregroup.webforms import Form
@@ -164,7 +164,7 @@ def load_user(user_id: str) -> User | None:
         return None
     background = request.endpoint in BACKGROUND_ENDPOINTS  # polling is not someone at work
     if not background and now - seen.last_seen_at > dt.timedelta(seconds=60):
-        db.session.get(UserSession, sid).last_seen_at = now
+        unitofwork.later(update(UserSession).where(UserSession.id == sid).values(last_seen_at=now))
     g.session_seen = now
     return user
 

@@ -13,7 +13,7 @@ from flask import Blueprint, abort, redirect, render_template, request, session,
 from flask_login import current_user, login_required
 from sqlalchemy import delete
 
-from coregroup import audit, textpolicy
+from coregroup import audit, textpolicy, writes
 from coregroup.extensions import db
 from coregroup.models import PendingSubmission, UserSession, utcnow
 
@@ -89,6 +89,7 @@ def is_form_post() -> bool:
 
 
 @bp.get("/resume/<pending_id>")
+@writes  # shown once: the kept answers are deleted as the page is read
 @login_required
 def show(pending_id: str):
     pending = db.session.get(PendingSubmission, pending_id)

@@ -14,9 +14,9 @@ import secrets
 import click
 from flask import g, request
 from flask.cli import AppGroup
-from sqlalchemy import select
+from sqlalchemy import select, update
 
-from coregroup import audit, textpolicy
+from coregroup import audit, textpolicy, unitofwork
 from coregroup.extensions import db, login_manager
 from coregroup.models import ApiToken, User, utcnow
 
@@ -88,7 +88,7 @@ def load_from_token(_request):
         return None
     g.api_token = token
     if token.last_used_at is None or now - token.last_used_at > dt.timedelta(minutes=1):
-        db.session.get(ApiToken, token.id).last_used_at = now
+        unitofwork.later(update(ApiToken).where(ApiToken.id == token.id).values(last_used_at=now))
     return db.session.get(User, token.user_id)
 
 

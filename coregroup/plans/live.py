@@ -12,7 +12,9 @@ import json
 
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
 
+from coregroup import unitofwork
 from coregroup.extensions import db
 from coregroup.models import Presence, utcnow
 from coregroup.plans import services
@@ -29,13 +31,14 @@ def touch(case, user, section: str | None) -> None:
     )
     if found and found.section == section and now - found.seen_at < REFRESH:
         return
-    found = db.session.scalar(
-        select(Presence).where(Presence.case_id == case.id, Presence.user_id == user.id)
+    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
+    unitofwork.later(
+        dialect.insert(Presence)
+        .values(case_id=case.id, user_id=user.id, section=section, seen_at=now)
+        .on_conflict_do_update(
+            index_elements=["case_id", "user_id"], set_={"section": section, "seen_at": now}
+        )
     )
-    if found is None:
-        db.session.add(Presence(case_id=case.id, user_id=user.id, section=section, seen_at=now))
-    else:
-        found.section, found.seen_at = section, now
 
 
 def state(case, user, flow) -> dict:
