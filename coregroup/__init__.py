@@ -128,13 +128,6 @@ def _wrote_while_reading(connection, cursor, statement, parameters, context, exe
         g.wrote_while_reading = True
 
 
-def writes(view):
-    """Mark a GET view that writes more than records (its SQLite transaction takes the write
-    lock from the start)."""
-    view.writes = True
-    return view
-
-
 def _reads_first() -> bool:
     if not has_request_context() or request.endpoint is None:
         return False

@@ -13,9 +13,10 @@ from flask import Blueprint, abort, redirect, render_template, request, session,
 from flask_login import current_user, login_required
 from sqlalchemy import delete
 
-from coregroup import audit, textpolicy, writes
+from coregroup import audit, textpolicy
 from coregroup.extensions import db
 from coregroup.models import PendingSubmission, UserSession, utcnow
+from coregroup.unitofwork import writes
 
 bp = Blueprint("resume", __name__)
 KEEP_FOR = dt.timedelta(hours=24)

@@ -13,6 +13,13 @@ from coregroup.extensions import db
 _LATER = "coregroup.later"
 
 
+def writes(view):
+    """Mark a GET view that writes more than records (its SQLite transaction takes the write
+    lock from the start)."""
+    view.writes = True
+    return view
+
+
 def later(statement) -> None:
     """Run `statement` (an UPDATE or upsert) when the request's unit of work commits."""
     db.session.info.setdefault(_LATER, []).append(statement)
