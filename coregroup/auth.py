@@ -101,11 +101,10 @@ def needs_second_factor(user: User) -> bool:
 
 def start_session(user: User) -> None:
     """A new session id at every sign-in: the old session's contents are not carried over,
-    except the language the person chose on the way in."""
-    language = session.get("lang")
+    except the language the person chose on the way in and messages waiting to be shown."""
+    kept = {k: session[k] for k in ("lang", "_flashes") if k in session}
     session.clear()
-    if language:
-        session["lang"] = language
+    session.update(kept)
     sid = secrets.token_urlsafe(32)
     db.session.add(UserSession(id=sid, user_id=user.id, ip=audit.client_address()))
     user.failed_logins = 0

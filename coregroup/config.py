@@ -81,7 +81,7 @@ def settings(name: str) -> dict:
         # from sign-in anyway, and the server ends idle sessions itself (auth.load_user).
         "SESSION_REFRESH_EACH_REQUEST": False,
         "COREGROUP_INVITATION_LIFETIME": dt.timedelta(
-            hours=int(env("COREGROUP_INVITATION_HOURS", "48"))
+            hours=int(env("COREGROUP_INVITATION_HOURS", "168"))
         ),
         # Per client address. More than one app process (workers or hosts) shares one store, e.g.
         # redis://host:6379 (production refuses memory:// then: finalise). If that store cannot be

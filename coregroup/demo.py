@@ -26,6 +26,17 @@ PEOPLE = [
 ]
 
 
+DEMO_PHONES = {
+    "sam": "01481 700100",
+    "priya": "01481 700200",
+    "owen": "01481 700300",
+    "ruth": "01481 700400",
+    "layla": "07700 900123",
+    "daniel": "07700 900456",
+}
+DEMO_ADDRESSES = {"layla": "Flat 2, 14 Rue du Pré, St Peter Port", "daniel": "7 Les Banques"}
+
+
 def demo_plan(ref: dict[str, str], conference: dt.date, schema_version: str) -> dict:
     """The demo family's plan, agreed at the initial conference."""
 
@@ -217,6 +228,10 @@ def load_demo(today: dt.date | None = None) -> dict[str, str] | None:
             role=role,
             organisation=organisation,
             email=email,
+            phone=DEMO_PHONES.get(key),
+            address=DEMO_ADDRESSES.get(key),
+            # Layla left the family home: her details are for the lead and the chair only.
+            confidential=key == "layla",
             language=language,
             joined_on=conference,
             user=user,

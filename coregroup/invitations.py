@@ -1,113 +1,115 @@
-"""Inviting a parent, carer or young person: a single-use, expiring link to set a passcode."""
+"""Inviting a member of the core group: a single-use, expiring link, e-mailed in their language.
+
+A family member sets up a passcode from it; a professional sets up a password and then their
+second factor; someone who has an account already signs in to accept (the link never links an
+account on its own). Only the newest invitation for a member works; the lead social worker can
+send it again or withdraw it, and a member who leaves has theirs withdrawn.
+"""
 
 from __future__ import annotations
-
-import hashlib
-import secrets
 
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     g,
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
-from flask_babel import force_locale
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import select
 from wtforms import PasswordField
 from wtforms.validators import InputRequired, ValidationError
 
-from coregroup import audit, mail
+from coregroup import audit
 from coregroup.access import case_route
-from coregroup.auth import find_user, hash_password, password_problem, start_session
+from coregroup.auth import (
+    find_user,
+    hash_password,
+    needs_second_factor,
+    password_problem,
+    start_session,
+)
+from coregroup.cases.invitations import (
+    expiry_text,
+    find,
+    lookup,
+    retire_others,
+    send,
+    withdraw,
+)
 from coregroup.extensions import db, limiter
-from coregroup.models import Invitation, User, utcnow
+from coregroup.models import Invitation, Member, User, utcnow
+from coregroup.redirects import local_target
 from coregroup.webforms import Form
 
 bp = Blueprint("invitations", __name__)
 
 
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def create(member, user) -> str:
-    """A new invitation for `member`; returns the token (only its hash is stored)."""
-    token = secrets.token_urlsafe(32)
-    _retire_others(member)
-    db.session.add(
-        Invitation(
-            token_hash=_digest(token),
-            member_id=member.id,
-            created_by_id=user.id,
-            expires_at=utcnow() + current_app.config["COREGROUP_INVITATION_LIFETIME"],
-        )
-    )
-    audit.record("invite", f"member {member.id}", user.id, member.case_id)
-    return token
-
-
-def find(token: str, lock: bool = False) -> Invitation | None:
-    """The invitation if the link still works: known, unused, unexpired, and for a member who
-    is still in the core group and has no account yet."""
-    query = select(Invitation).where(Invitation.token_hash == _digest(token))
-    found = db.session.scalar(query.with_for_update(key_share=True) if lock else query)
-    if found is None or found.used_at is not None or found.expires_at < utcnow():
-        return None
-    if found.member.left_on is not None or found.member.user_id is not None:
-        return None
-    return found
-
-
-def _retire_others(member, keep_id: int | None = None) -> None:
-    """Only the newest invitation for a member works."""
-    for other in db.session.scalars(
-        select(Invitation).where(Invitation.member_id == member.id, Invitation.used_at.is_(None))
-    ):
-        if other.id != keep_id:
-            other.used_at = utcnow()
+def _why_not(token: str):
+    """The page for a link that does not work, saying why and what to do."""
+    invitation = lookup(token)
+    if invitation is None:
+        return render_template("invitations/not_valid.html", state="unknown", lead=None), 404
+    member = invitation.member
+    state = invitation.state
+    if state == "waiting":  # the member left, or has an account linked already
+        state = "withdrawn" if member.has_left else "used"
+    lead = next((m.name for m in member.case.members if m.is_lead and m.is_current), None)
+    return render_template("invitations/not_valid.html", state=state, lead=lead), 410
 
 
 @bp.post("/cases/<int:case_id>/members/<int:member_id>/invite")
 @case_route("members.manage")
 @limiter.limit("20 per hour")
 def invite(case_id: int, member_id: int):
+    """Send an invitation, or send it again (the older link stops working)."""
     member = next((m for m in g.case.members if m.id == member_id), None)
-    if member is None or not member.is_family or member.user_id or member.left_on:
+    if member is None or member.user_id or member.has_left:
         abort(404)
     if not member.email:
         flash(
             _("Add %(name)s's email address first: they sign in with it.", name=member.name),
             "error",
         )
-        return redirect(url_for("cases.members", case_id=case_id))
-    token = create(member, g.member.user)
-    link = url_for("invitations.accept", token=token, _external=True)
-    sent = True
-    with force_locale(member.language or "en_GB"):
-        subject = _("You are invited to see your family's plan")
-        body = _(
-            "Hello %(name)s,\n\nYou are invited to Core Group, where you can read your "
-            "family's child protection plan and give your views.\n\nOpen this link to set up "
-            "your passcode: %(link)s\n\nThe link works once, for 48 hours.\n",
-            name=member.name,
-            link=link,
+        return redirect(url_for("cases.details", case_id=case_id, member_id=member_id))
+    sent = send(member, g.member.user)
+    return render_template(
+        "invitations/created.html",
+        member=member,
+        link=sent.link,
+        sent=sent.emailed,
+        until=expiry_text(sent.expires, None),
+    )
+
+
+@bp.post("/cases/<int:case_id>/members/<int:member_id>/withdraw-invitation")
+@case_route("members.manage")
+def withdraw_invitation(case_id: int, member_id: int):
+    member = next((m for m in g.case.members if m.id == member_id), None)
+    if member is None:
+        abort(404)
+    if withdraw(member, g.member.user):
+        flash(
+            _(
+                "The invitation for %(name)s is withdrawn. Its link no longer works.",
+                name=member.name,
+            ),
+            "success",
         )
-    try:
-        mail.send(member.email, subject, body)
-    except (mail.MailNotConfigured, OSError):
-        sent = False
-    return render_template("invitations/created.html", member=member, link=link, sent=sent)
+    else:
+        flash(_("%(name)s has no invitation waiting.", name=member.name), "error")
+    return redirect(url_for("cases.members", case_id=case_id))
 
 
 class PasscodeForm(Form):
+    """A family member's passcode."""
+
     passcode = PasswordField(
         _l("Choose a passcode"),
         description=_l("At least 10 characters. Three or four words you will remember work well."),
@@ -117,15 +119,59 @@ class PasscodeForm(Form):
         _l("Type your passcode again"),
         validators=[InputRequired(message=_l("Type your passcode again"))],
     )
+    mismatch = _l("The two passcodes are not the same")
 
     def validate_passcode(self, field):
-        problem = password_problem(field.data or "")
+        problem = password_problem(field.data or "", email=self.email, name=self.name)
         if problem:
             raise ValidationError(problem)
 
     def validate_again(self, field):
         if field.data != self.passcode.data:
-            raise ValidationError(_("The two passcodes are not the same"))
+            raise ValidationError(str(self.mismatch))
+
+    def __init__(self, *args, email: str = "", name: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.email, self.name = email, name
+
+
+class PasswordForm(PasscodeForm):
+    """A professional's password (their second factor is set up next)."""
+
+    passcode = PasswordField(
+        _l("Choose a password"),
+        description=_l("At least 10 characters. Three or four random words work well."),
+        validators=[InputRequired(message=_l("Choose a password"))],
+    )
+    again = PasswordField(
+        _l("Type your password again"),
+        validators=[InputRequired(message=_l("Type your password again"))],
+    )
+    mismatch = _l("The two passwords are not the same")
+
+
+def _joined(invitation: Invitation, user: User) -> str:
+    """Link the member to the account, finish a hand-over waiting for them, and say where to
+    go next."""
+    from coregroup.cases import handovers
+
+    member = invitation.member
+    member.user_id = user.id
+    invitation.used_at = utcnow()
+    retire_others(member, keep_id=invitation.id)
+    audit.record("invitation-accepted", f"member {member.id}", user.id, member.case_id)
+    handovers.complete_waiting(member, user)
+    if not member.is_current:  # joining on a later day: the case opens to them then
+        flash(
+            _(
+                "You are in the core group from %(day)s. You can see the case from then.",
+                day=format_date(member.joined_on, "d MMMM yyyy"),
+            ),
+            "success",
+        )
+        return url_for("main.cases")
+    fallback = url_for("cases.overview", case_id=member.case_id)
+    return local_target(invitation.next_path) or fallback
 
 
 @bp.route("/invitation/<token>", methods=["GET", "POST"])
@@ -133,40 +179,46 @@ class PasscodeForm(Form):
 def accept(token: str):
     invitation = find(token)
     if invitation is None:
-        return render_template("invitations/not_valid.html"), 404
+        return _why_not(token)
     member = invitation.member
     owner = find_user(member.email)
     if owner is not None:
         return _accept_as_owner(token, member, owner)
-    form = PasscodeForm()
+    form_class = PasscodeForm if member.is_family else PasswordForm
+    form = form_class(email=member.email or "", name=member.name)
     if form.validate_on_submit():
         invitation = find(token, lock=True)  # again, under the write lock: single use
         if invitation is None:
-            return render_template("invitations/not_valid.html"), 404
+            return _why_not(token)
         member = invitation.member
         if find_user(member.email) is not None:  # an account made meanwhile: its owner signs in
             return redirect(url_for("invitations.accept", token=token))
         user = User(
             email=member.email,
             name=member.name,
-            professional=False,
+            professional=False,  # opening cases is for social workers (coregroup.access)
             password_hash=hash_password(form.passcode.data),
             preferred_language=member.language,
         )
         db.session.add(user)
         db.session.flush()
-        member.user_id = user.id
-        invitation.used_at = utcnow()
-        _retire_others(member, keep_id=invitation.id)
-        audit.record("invitation-accepted", f"member {member.id}", user.id, member.case_id)
+        target = _joined(invitation, user)
+        if needs_second_factor(user):
+            # A professional: the account is theirs once the second factor is set up too.
+            kept = {k: session[k] for k in ("lang", "_flashes") if k in session}
+            session.clear()
+            session.update(kept)
+            session["pending_user"] = user.id
+            session["pending_at"] = utcnow().timestamp()
+            session["pending_next"] = target
+            return redirect(url_for("auth.set_up_code"))
         start_session(user)
-        return redirect(url_for("cases.overview", case_id=member.case_id))
-    return render_template("invitations/accept.html", form=form, member=member), (
-        400 if form.errors else 200
-    )
+        return redirect(target)
+    template = "invitations/accept.html" if member.is_family else "invitations/accept_pro.html"
+    return render_template(template, form=form, member=member), (400 if form.errors else 200)
 
 
-def _accept_as_owner(token: str, member, owner: User):
+def _accept_as_owner(token: str, member: Member, owner: User):
     """An invitation for an e-mail address that has an account already. Opening the link
     proves nothing about who holds it: the account's owner signs in (password and, for a
     professional, the second factor) in this browser, then adds the case to their account."""
@@ -175,19 +227,23 @@ def _accept_as_owner(token: str, member, owner: User):
     if is_owner and request.method == "POST" and form.validate():
         invitation = find(token, lock=True)
         if invitation is None:
-            return render_template("invitations/not_valid.html"), 404
+            return _why_not(token)
         member = invitation.member
-        already = any(m.user_id == owner.id and m.id != member.id for m in member.case.members)
-        if not already:
-            member.user_id = owner.id
-        invitation.used_at = utcnow()
-        _retire_others(member, keep_id=invitation.id)
-        audit.record("invitation-accepted", f"member {member.id}", owner.id, member.case_id)
-        if already:
+        already = next(
+            (m for m in member.case.members if m.user_id == owner.id and m.id != member.id), None
+        )
+        if already is not None and already.is_current:
+            invitation.used_at = utcnow()
+            audit.record("invitation-accepted", f"member {member.id}", owner.id, member.case_id)
             flash(_("You are in this core group already."), "success")
-        else:
-            flash(_("The case is added to your account."), "success")
-        return redirect(url_for("cases.overview", case_id=member.case_id))
+            return redirect(url_for("cases.overview", case_id=member.case_id))
+        if already is not None:
+            # They were a member before and left: the account moves to the new membership.
+            already.user_id = None
+            db.session.flush()
+        target = _joined(invitation, owner)
+        flash(_("The case is added to your account."), "success")
+        return redirect(target)
     sign_in = url_for("auth.login", next=url_for("invitations.accept", token=token))
     return render_template(
         "invitations/existing.html",
@@ -206,6 +262,6 @@ def register_language(app) -> None:
     def _invitation_language():
         if request.endpoint == "invitations.accept" and "lang" not in request.args:
             token = (request.view_args or {}).get("token", "")
-            invitation = find(token) if token else None
+            invitation = lookup(token) if token else None
             if invitation and invitation.member.language:
                 g.invited_language = invitation.member.language

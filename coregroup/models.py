@@ -136,11 +136,16 @@ class Member(db.Model):
     name: Mapped[str] = mapped_column(TypedText(200))
     role: Mapped[str] = mapped_column(String(40))
     organisation: Mapped[str | None] = mapped_column(TypedText(200))
+    # Contact details: who may see them is decided in coregroup.contacts, never here.
     email: Mapped[str | None] = mapped_column(TypedText(320))
     phone: Mapped[str | None] = mapped_column(TypedText(40))
+    address: Mapped[str | None] = mapped_column(TypedText(500))
+    # Confidential (e.g. a parent fleeing abuse): only the lead social worker and the chair
+    # see this member's contact details.
+    confidential: Mapped[bool] = mapped_column(default=False)
     language: Mapped[str | None] = mapped_column(String(16))
     joined_on: Mapped[dt.date | None]
-    left_on: Mapped[dt.date | None]
+    left_on: Mapped[dt.date | None]  # no access from this day on
     co_opted: Mapped[bool] = mapped_column(default=False)
 
     case: Mapped[Case] = relationship(back_populates="members")
@@ -159,6 +164,24 @@ class Member(db.Model):
     @property
     def audience(self) -> str:
         return "family" if self.is_family else "professional"
+
+    @property
+    def is_lead(self) -> bool:
+        return self.role == "lead-social-worker"
+
+    def current_on(self, day: dt.date) -> bool:
+        """In the core group on `day`: joined by then (or no date recorded), not yet left."""
+        return (self.joined_on is None or self.joined_on <= day) and (
+            self.left_on is None or self.left_on > day
+        )
+
+    @property
+    def is_current(self) -> bool:
+        return self.current_on(dt.date.today())
+
+    @property
+    def has_left(self) -> bool:
+        return self.left_on is not None and self.left_on <= dt.date.today()
 
 
 class PlanVersion(db.Model):
@@ -304,17 +327,57 @@ class UserSession(db.Model):
 
 
 class Invitation(db.Model):
-    """A single-use, expiring link for a family member to set up their passcode."""
+    """A single-use, expiring link for a member to set up their account, or to add the case
+    to the account they have. Only the newest for a member works."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    member_id: Mapped[int] = mapped_column(ForeignKey("member.id"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id"), index=True)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[dt.datetime]
-    used_at: Mapped[dt.datetime | None]
+    used_at: Mapped[dt.datetime | None]  # accepted
+    # Why a link stopped working before it was used or expired, so its page can say so.
+    withdrawn_at: Mapped[dt.datetime | None]
+    replaced_at: Mapped[dt.datetime | None]
+    # Where it leads once accepted (e.g. the minutes it was sent with); else the case.
+    next_path: Mapped[str | None] = mapped_column(String(500))
+    # The address it was sent to: changing a member's e-mail retires links sent to the old one.
+    email: Mapped[str | None] = mapped_column(TypedText(320))
 
     member: Mapped[Member] = relationship()
+
+    @property
+    def state(self) -> str:
+        if self.used_at is not None:
+            return "used"
+        if self.withdrawn_at is not None:
+            return "withdrawn"
+        if self.replaced_at is not None:
+            return "replaced"
+        if self.expires_at < utcnow():
+            return "expired"
+        return "waiting"
+
+
+class Handover(db.Model):
+    """The lead social worker role passing from one member to another, on a date. Waiting
+    until the new lead has an account (they accept their invitation), so a core group is
+    never left without a lead who can sign in."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id"), index=True)
+    from_member_id: Mapped[int] = mapped_column(ForeignKey("member.id"))
+    to_member_id: Mapped[int] = mapped_column(ForeignKey("member.id"))
+    on: Mapped[dt.date]  # the day the new lead took over (once done)
+    previous_lead_leaves: Mapped[bool] = mapped_column(default=False)
+    status: Mapped[str] = mapped_column(String(20), default="waiting")  # done, cancelled
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    recorded_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    done_at: Mapped[dt.datetime | None]
+
+    from_member: Mapped[Member] = relationship(foreign_keys=[from_member_id])
+    to_member: Mapped[Member] = relationship(foreign_keys=[to_member_id])
 
 
 class PendingSubmission(db.Model):

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import email
 import itertools
 import os
+import socket
 
 import pytest
 from bs4 import BeautifulSoup
@@ -193,3 +195,36 @@ def planned(db, client):
     db.session.commit()
     sign_in(client, members["sam"].user)
     return case, members
+
+
+class Inbox:
+    """What a real SMTP server on loopback (aiosmtpd) was sent."""
+
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append(email.message_from_bytes(envelope.content))
+        return "250 OK"
+
+    def to(self, address: str) -> list:
+        return [m for m in self.messages if m["To"] == address]
+
+    @staticmethod
+    def body(message) -> str:
+        return message.get_payload(decode=True).decode()
+
+
+@pytest.fixture
+def smtp(app):
+    from aiosmtpd.controller import Controller
+
+    inbox = Inbox()
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port)
+    yield inbox
+    controller.stop()

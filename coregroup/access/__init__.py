@@ -7,11 +7,12 @@ the permission: a 404 tells nobody whether the case, or the page, exists.
 
 from __future__ import annotations
 
+import datetime as dt
 from functools import wraps
 
 from flask import abort, g, make_response, request
 from flask_login import current_user, login_required
-from sqlalchemy import bindparam, select
+from sqlalchemy import and_, bindparam, or_, select
 from sqlalchemy.orm import contains_eager
 
 from coregroup import audit, tokens
@@ -73,6 +74,15 @@ def can(member: Member | None, permission: str) -> bool:
     return member is not None and role_may(member.role, permission)
 
 
+def current_on(day):
+    """The condition for a membership in force on `day` (the same as Member.current_on): from
+    the day they joined, up to the day before they left."""
+    return and_(
+        or_(Member.joined_on.is_(None), Member.joined_on <= day),
+        or_(Member.left_on.is_(None), Member.left_on > day),
+    )
+
+
 _MEMBER_AND_CASE = (
     select(Member)
     .join(Case)
@@ -80,17 +90,20 @@ _MEMBER_AND_CASE = (
     .where(
         Member.case_id == bindparam("case_id"),
         Member.user_id == bindparam("user_id"),
-        Member.left_on.is_(None),
+        current_on(bindparam("today")),
     )
 )
 
 
 def membership(user, case_id: int) -> Member | None:
-    """The user's current membership of the case (with the case), or None: leavers and
-    strangers see nothing. One query, run on every case page."""
+    """The user's current membership of the case (with the case), or None: leavers (from the
+    day they left), people not yet joined, and strangers see nothing. One query, run on every
+    case page."""
     if not user.is_authenticated:
         return None
-    return db.session.scalar(_MEMBER_AND_CASE, {"case_id": case_id, "user_id": user.id})
+    return db.session.scalar(
+        _MEMBER_AND_CASE, {"case_id": case_id, "user_id": user.id, "today": dt.date.today()}
+    )
 
 
 def case_route(permission: str, audited: bool = True):
@@ -149,7 +162,7 @@ def my_cases(user) -> list[Case]:
         db.session.scalars(
             select(Case)
             .join(Member)
-            .where(Member.user_id == user.id, Member.left_on.is_(None))
+            .where(Member.user_id == user.id, current_on(dt.date.today()))
             .order_by(Case.reference)
         )
     )
@@ -165,7 +178,7 @@ def professional_cases(user) -> list[Case]:
             .join(Member)
             .where(
                 Member.user_id == user.id,
-                Member.left_on.is_(None),
+                current_on(dt.date.today()),
                 Member.role.not_in(FAMILY_ROLES),
             )
             .options(selectinload(Case.members), selectinload(Case.children))
@@ -174,12 +187,17 @@ def professional_cases(user) -> list[Case]:
     )
 
 
+SOCIAL_WORK_ROLES = ("lead-social-worker", "social-worker")
+
+
 def can_open_cases(user) -> bool:
-    """Only professionals open cases: a professional account, or a professional membership."""
+    """Only social workers open cases (whoever records the initial conference becomes its lead
+    social worker): an account an administrator made as a professional's, or someone who is a
+    social worker in a core group. A GP or police officer invited to one core group is not."""
     if user.professional:
         return True
     roles = set(db.session.scalars(select(Member.role).where(Member.user_id == user.id)))
-    return bool(roles - set(FAMILY_ROLES))
+    return bool(roles & set(SOCIAL_WORK_ROLES))
 
 
 def can_account(user, permission: str) -> bool:

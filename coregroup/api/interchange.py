@@ -11,7 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from coregroup import textpolicy
-from coregroup.api.schemas import MemberSchema
+from coregroup.api.schemas import ContactSchema, MemberSchema
+from coregroup.contacts import Viewer
 from coregroup.extensions import db
 from coregroup.models import Case, Child, Circulation, Meeting, Member, PlanVersion, User
 from coregroup.plans import translations
@@ -36,8 +37,11 @@ def _parse_time(value: str | None) -> dt.datetime | None:
     return dt.datetime.fromisoformat(value) if value else None
 
 
-def export_case(case: Case) -> dict:
-    """Everything of the case another installation needs; valid against the export schema."""
+def export_case(case: Case, viewer: Viewer) -> dict:
+    """Everything of the case another installation needs; valid against the export schema.
+
+    Contact details (and the addresses plans were sent to) only where `viewer` may see them
+    (coregroup.contacts): the lead social worker's export holds them all."""
     versions = db.session.scalars(
         select(PlanVersion).where(PlanVersion.case_id == case.id).order_by(PlanVersion.number)
     )
@@ -66,7 +70,9 @@ def export_case(case: Case) -> dict:
             for c in sorted(case.children, key=lambda c: c.id)
         ],
         "members": [
-            MemberSchema().dump(m) | {"email": m.email, "phone": m.phone, "language": m.language}
+            MemberSchema().dump(m)
+            | ContactSchema().dump(viewer.contact(m))
+            | {"language": m.language}
             for m in sorted(case.members, key=lambda m: m.id)
         ],
         "planVersions": [
@@ -96,7 +102,7 @@ def export_case(case: Case) -> dict:
                     {
                         "member": c.member.ref,
                         "method": c.method,
-                        "address": c.address,
+                        "address": viewer.address_of(c.member, c.address),
                         "sentAt": _time(c.sent_at),
                         "sentBy": c.sent_by_ref,
                         "error": c.error,
@@ -315,6 +321,8 @@ def import_case(data, importer: User) -> Case:
             organisation=m.get("organisation"),
             email=m.get("email"),
             phone=m.get("phone"),
+            address=m.get("address"),
+            confidential=m.get("confidential", False),
             language=m.get("language"),
             joined_on=_parse_date(m.get("joined")),
             left_on=_parse_date(m.get("left")),
@@ -379,24 +387,29 @@ def import_case(data, importer: User) -> Case:
 
 def exportable_cases(user: User) -> list[int]:
     """The ids of the cases this person may export: current professional memberships."""
-    from coregroup.access import role_may
+    import datetime as dt
+
+    from coregroup.access import current_on, role_may
 
     rows = db.session.execute(
         select(Member.case_id, Member.role).where(
-            Member.user_id == user.id, Member.left_on.is_(None)
+            Member.user_id == user.id, current_on(dt.date.today())
         )
     )
     return sorted(case_id for case_id, role in rows if role_may(role, "case.export"))
 
 
-def ndjson(case_ids: list[int]) -> Iterator[str]:
-    """One exported case per line, loaded one at a time: memory stays flat however many."""
+def ndjson(case_ids: list[int], user_id: int) -> Iterator[str]:
+    """One exported case per line, loaded one at a time: memory stays flat however many. Each
+    case's contact details as the exporting member may see them."""
     import json
 
     for case_id in case_ids:
         case = db.session.get(Case, case_id)
-        if case is not None:
-            yield json.dumps(export_case(case), ensure_ascii=False, sort_keys=True) + "\n"
+        member = next((m for m in case.members if m.user_id == user_id), None) if case else None
+        if member is not None:
+            body = export_case(case, Viewer.of(member))
+            yield json.dumps(body, ensure_ascii=False, sort_keys=True) + "\n"
         db.session.expunge_all()
 
 

@@ -80,6 +80,22 @@ class MemberSchema(Schema):
     joined = fields.Date(attribute="joined_on", allow_none=True)
     left = fields.Date(attribute="left_on", allow_none=True)
     coOpted = fields.Boolean(attribute="co_opted")
+    confidential = fields.Boolean(
+        metadata={"description": "Contact details seen only by the lead social worker and chair"}
+    )
+
+
+class ContactSchema(Schema):
+    """A member's contact details as the caller may see them (coregroup.contacts): null where
+    they may not (another family member's, or a confidential member's)."""
+
+    email = fields.String(allow_none=True)
+    phone = fields.String(allow_none=True)
+    address = fields.String(allow_none=True)
+
+
+class MemberWithContactSchema(MemberSchema, ContactSchema):
+    """A member with the contact details the caller may see."""
 
 
 class MeetingSummarySchema(Schema):
@@ -103,7 +119,7 @@ class CaseSchema(CaseSummarySchema):
     categories = fields.List(fields.String())
     coreGroupEveryWeeks = fields.Integer(allow_none=True)
     children = fields.List(fields.Nested(ChildSchema))
-    members = fields.List(fields.Nested(MemberSchema))
+    members = fields.List(fields.Nested(MemberWithContactSchema))
     meetings = fields.List(fields.Nested(MeetingSummarySchema))
     dueDates = fields.Dict(metadata={"description": "Due dates worked out by the rules"})
 
@@ -113,7 +129,7 @@ class CaseListSchema(Schema):
 
 
 class MemberListSchema(Schema):
-    members = fields.List(fields.Nested(MemberSchema), required=True)
+    members = fields.List(fields.Nested(MemberWithContactSchema), required=True)
 
 
 class MeetingListSchema(Schema):

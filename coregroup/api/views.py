@@ -18,7 +18,7 @@ from flask import (
 )
 from flask_login import current_user, login_required
 
-from coregroup import audit, rules, tokens
+from coregroup import audit, contacts, rules, tokens
 from coregroup.access import case_route, my_cases
 from coregroup.api import interchange, schemas
 from coregroup.api.spec import operation
@@ -31,6 +31,12 @@ from coregroup.schema import message_for
 
 bp = Blueprint("api", __name__)
 MEMBER = schemas.MemberSchema()  # the one place a member becomes JSON
+CONTACT = schemas.ContactSchema()
+
+
+def _members_json(members, viewer) -> list[dict]:
+    """Members with the contact details `viewer` may see (coregroup.contacts)."""
+    return [MEMBER.dump(m) | CONTACT.dump(viewer.contact(m)) for m in members]
 
 
 def plan_export(version, member=None) -> dict:
@@ -200,7 +206,7 @@ def case(case_id: int):
             }
             for c in case.children
         ],
-        members=[MEMBER.dump(m) for m in case.members],
+        members=_members_json(case.members, contacts.Viewer.of(g.member)),
         meetings=[_meeting_json(m) for m in case_meetings],
         planVersion=latest.number if latest else None,
         dueDates=meetings.timeline(case, case_meetings).as_json(),
@@ -253,8 +259,10 @@ def cases():
 @case_route("case.view")
 @operation("read:cases", {200: schemas.MemberListSchema}, errors=(401, 403, 404))
 def members(case_id: int):
-    """The members of the core group, past and present, with their dates."""
-    return jsonify(members=[MEMBER.dump(m) for m in g.case.members])
+    """The members of the core group, past and present, with their dates, and the contact
+    details you may see: another family member's, or a confidential member's (seen only by the
+    lead social worker and the chair), are null."""
+    return jsonify(members=_members_json(g.case.members, contacts.Viewer.of(g.member)))
 
 
 @bp.get("/api/v1/cases/<int:case_id>/plan/versions")
@@ -302,7 +310,8 @@ def export_case(case_id: int):
 
     Valid against /schemas/case-export/1.0.0.json; importing it elsewhere and exporting it
     again gives the same JSON."""
-    body = json.dumps(interchange.export_case(g.case), ensure_ascii=False, sort_keys=True)
+    viewer = contacts.Viewer.of(g.member)
+    body = json.dumps(interchange.export_case(g.case, viewer), ensure_ascii=False, sort_keys=True)
     response = Response(body, mimetype="application/json")
     response.headers["Link"] = f'<{interchange.FORMAT}>; rel="describedby"'
     return response
@@ -352,7 +361,8 @@ def export_all():
     case_ids = interchange.exportable_cases(current_user)
     audit.record_each("export", tokens.audit_target(), current_user.id, case_ids)
     return Response(
-        stream_with_context(interchange.ndjson(case_ids)), mimetype="application/x-ndjson"
+        stream_with_context(interchange.ndjson(case_ids, current_user.id)),
+        mimetype="application/x-ndjson",
     )
 
 

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from dateutil.relativedelta import relativedelta
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     EmailField,
+    HiddenField,
     RadioField,
     SelectMultipleField,
     StringField,
+    TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
@@ -181,7 +184,68 @@ class ConferenceForm(Form):
             )
 
 
-class MemberForm(Form):
+_PHONE = re.compile(r"^[0-9+() .\-]{6,40}$")
+
+
+def _phone(form, field):
+    digits = "".join(c for c in field.data or "" if c.isdigit())
+    if field.data and (not _PHONE.match(field.data) or len(digits) < 6):
+        raise ValidationError(_l("Enter a phone number, like 01481 123456 or +44 7700 900123"))
+
+
+CONFIDENTIAL = [
+    SelectChoice(
+        "yes",
+        _l("Keep their contact details confidential"),
+    )
+]
+_CONFIDENTIAL_HINT = _l(
+    "For example, for a parent who has fled abuse. Then only the lead social worker and the "
+    "chair see their email address, phone and address."
+)
+# Anyone but a lead: there is one lead social worker, and the role passes by a hand-over.
+MEMBER_ROLES = [SelectChoice(k, v) for k, v in ROLE_LABELS.items() if k != "lead-social-worker"]
+
+
+class ContactFields(Form):
+    """A member's contact details and language, as the lead social worker records them."""
+
+    organisation = StringField(
+        _l("Organisation (for professionals)"),
+        validators=[Optional(), Length(max=200)],
+        filters=[_tidy],
+    )
+    email = EmailField(
+        _l("Email address"),
+        description=_l("Their invitation is sent here. For professionals, their work email."),
+        filters=[_tidy],
+        validators=[
+            Optional(),
+            Email(message=_l("Enter an email address like name@example.com")),
+            Length(max=320),
+        ],
+    )
+    phone = StringField(
+        _l("Phone number (optional)"),
+        filters=[_tidy],
+        validators=[Optional(), Length(max=40), _phone],
+    )
+    address = TextAreaField(
+        _l("Address (optional)"),
+        validators=[Optional(), Length(max=500, message=_l("Use 500 characters or fewer"))],
+    )
+    confidential = SelectMultipleField(
+        _l("Confidential"), description=_CONFIDENTIAL_HINT, choices=CONFIDENTIAL
+    )
+    language = RadioField(
+        _l("Which language do they prefer?"),
+        choices=[SelectChoice(k, v) for k, v in LANGUAGES.items()],
+        default="en_GB",
+        validators=[InputRequired(message=_l("Select a language"))],
+    )
+
+
+class MemberForm(ContactFields):
     """Someone joining the core group (members can be co-opted at any time)."""
 
     name = StringField(
@@ -191,31 +255,86 @@ class MemberForm(Form):
     )
     role = RadioField(
         _l("Their role"),
-        choices=[SelectChoice(k, v) for k, v in ROLE_LABELS.items()],
+        choices=MEMBER_ROLES,
         validators=[InputRequired(message=_l("Select their role"))],
-    )
-    organisation = StringField(
-        _l("Organisation (for professionals)"), validators=[Optional(), Length(max=200)]
-    )
-    email = EmailField(
-        _l("Email address"),
-        filters=[_tidy],
-        validators=[
-            Optional(),
-            Email(message=_l("Enter an email address like name@example.com")),
-            Length(max=320),
-        ],
-    )
-    language = RadioField(
-        _l("Which language do they prefer?"),
-        choices=[SelectChoice(k, v) for k, v in LANGUAGES.items()],
-        default="en_GB",
-        validators=[InputRequired(message=_l("Select a language"))],
     )
     joined = DateInputField(
         _l("Date they joined the core group"),
+        description=_l(
+            "The date of the initial conference, or the day they were co-opted. They can see "
+            "the case from this day."
+        ),
         validators=[InputRequired(message=_l("Enter the date they joined")), _within_years(5, 1)],
     )
+
+
+class DetailsForm(ContactFields):
+    """Changing a member's contact details. `shown_*` carry what the page showed, so a change
+    someone else made meanwhile is noticed, never overwritten."""
+
+    shown = HiddenField()
+
+
+def _not_ahead(form, field):
+    if field.data and dt.date.fromisoformat(field.data) > dt.date.today():
+        raise ValidationError(
+            _l("Record the hand-over on the day it happens: the date cannot be in the future")
+        )
+
+
+class HandoverForm(Form):
+    """The lead social worker role passing to another professional."""
+
+    to = RadioField(
+        _l("Who is the new lead social worker?"),
+        validators=[InputRequired(message=_l("Select who is the new lead social worker"))],
+        validate_choice=False,  # a member no longer offered gets a clear error (services)
+    )
+    new_name = StringField(_l("Full name"), validators=[Length(max=200)], filters=[_tidy])
+    new_organisation = StringField(
+        _l("Organisation"), validators=[Length(max=200)], filters=[_tidy]
+    )
+    new_email = EmailField(
+        _l("Work email address"),
+        description=_l("We email them an invitation. They become the lead when they accept it."),
+        filters=[_tidy],
+        validators=[Length(max=320)],
+    )
+    new_language = RadioField(
+        _l("Which language do they prefer?"),
+        choices=[SelectChoice(k, v) for k, v in LANGUAGES.items()],
+        default="en_GB",
+    )
+    on = DateInputField(
+        _l("Date of the hand-over"),
+        description=_l("Today, or the day it happened if you are recording it later."),
+        validators=[
+            InputRequired(message=_l("Enter the date of the hand-over")),
+            _not_ahead,
+            _within_years(5, 0),
+        ],
+    )
+    previous = RadioField(
+        _l("What happens to you, the lead social worker now?"),
+        choices=[
+            SelectChoice("stays", _l("I stay in the core group as a social worker")),
+            SelectChoice("leaves", _l("I leave the core group on that date")),
+        ],
+        validators=[InputRequired(message=_l("Select whether you stay in the core group"))],
+    )
+
+    def validate_new_name(self, field):
+        if self.to.data == "new" and not (field.data or "").strip():
+            raise ValidationError(_l("Enter the new lead social worker's full name"))
+
+    def validate_new_email(self, field):
+        if self.to.data != "new":
+            return
+        if not (field.data or "").strip():
+            raise ValidationError(
+                _l("Enter their work email address: their invitation is sent there")
+            )
+        Email(message=_l("Enter an email address like name@example.com"))(self, field)
 
 
 class ReviewConferenceForm(Form):

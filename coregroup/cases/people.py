@@ -13,7 +13,7 @@ from coregroup import formgen
 def member_context(case, member, item=None, **extra) -> formgen.Context:
     """Choices of people for a form: current members; leavers only where already chosen."""
     names = {m.ref: f"{m.name} ({m.role_label})" for m in case.members}
-    current = tuple((m.ref, names[m.ref]) for m in case.members if m.left_on is None)
+    current = tuple((m.ref, names[m.ref]) for m in case.members if m.is_current)
     departed = {
         m.ref: (
             _("%(name)s (left the core group)", name=names[m.ref]),
@@ -24,7 +24,7 @@ def member_context(case, member, item=None, **extra) -> formgen.Context:
             ),
         )
         for m in case.members
-        if m.left_on is not None
+        if m.has_left
     }
     from coregroup.meetings.services import case_rules
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from flask_babel import format_date
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -59,24 +60,81 @@ def open_case(form, user: User) -> Case:
     return case
 
 
-def add_member(case: Case, form) -> Member:
+def email_problem(case: Case, email: str | None, member: Member | None = None) -> str | None:
+    """Why this e-mail address cannot be this member's: someone in the core group has it."""
+    if not email:
+        return None
+    wanted = email.strip().lower()
+    for other in case.members:
+        if other is member or other.has_left:
+            continue
+        if (other.email or "").strip().lower() == wanted or (
+            other.user is not None and other.user.email.lower() == wanted
+        ):
+            return _(
+                "%(name)s is in this core group already with this email address",
+                name=other.name,
+            )
+    return None
+
+
+def _contact_from(form) -> dict:
+    return {
+        "organisation": (form.organisation.data or "").strip() or None,
+        "email": (form.email.data or "").strip() or None,
+        "phone": (form.phone.data or "").strip() or None,
+        "address": (form.address.data or "").strip() or None,
+        "confidential": "yes" in (form.confidential.data or []),
+        "language": form.language.data,
+    }
+
+
+def add_member(case: Case, form, user: User) -> Member:
     """Add someone to the core group; after the conference they are co-opted."""
     joined = _date(form.joined.data)
-    email = (form.email.data or "").strip() or None
-    # An account is never linked here: a family member is linked by accepting an invitation,
-    # so adding an e-mail address can neither reveal nor take over anyone's account.
+    # An account is never linked here: a member is linked by accepting an invitation, so
+    # adding an e-mail address can neither reveal nor take over anyone's account.
     member = Member(
         case_id=case.id,
         name=form.name.data.strip(),
         role=form.role.data,
-        organisation=(form.organisation.data or "").strip() or None,
-        email=email,
-        language=form.language.data,
         joined_on=joined,
         co_opted=bool(case.initial_conference and joined and joined > case.initial_conference),
+        **_contact_from(form),
     )
-    db.session.add(member)
+    case.members.append(member)
+    db.session.flush()
+    audit.record("member-added", f"member {member.id}", user.id, case.id)
     return member
+
+
+DETAIL_FIELDS = ("organisation", "email", "phone", "address", "confidential", "language")
+
+
+def shown_details(member: Member) -> dict:
+    return {name: getattr(member, name) for name in DETAIL_FIELDS}
+
+
+def update_details(member: Member, form, shown: dict, user: User) -> dict[str, str]:
+    """Save the member's contact details. A detail someone else changed since the page was
+    shown, to something other than what was typed, is a clash: nothing is saved, and the
+    page says what it is now."""
+    wanted = _contact_from(form)
+    clashes = {}
+    for name in DETAIL_FIELDS:
+        now = getattr(member, name)
+        if name in shown and shown[name] != now and wanted[name] != now:
+            clashes[name] = now
+    if clashes:
+        return clashes
+    if wanted["email"] != member.email:
+        from coregroup.cases import invitations
+
+        invitations.withdraw(member, user)  # links sent to the old address stop working
+    for name, value in wanted.items():
+        setattr(member, name, value)
+    audit.record("member-details-changed", f"member {member.id}", user.id, member.case_id)
+    return {}
 
 
 def record_review_conference(case: Case, held: str) -> str | None:
@@ -87,12 +145,19 @@ def record_review_conference(case: Case, held: str) -> str | None:
     return None
 
 
-def leave(member: Member, left: str) -> str | None:
-    """Record that someone left; their past part in the plan and meetings is kept."""
+def leave(member: Member, left: str, user: User) -> str | None:
+    """Record that someone left: no access from that day, and any invitation withdrawn; their
+    past part in the plan and meetings is kept."""
     day = _date(left)
+    if member.is_lead:
+        return _("Hand the lead social worker role to someone else first")
     if member.joined_on and day < member.joined_on:
         return _("The date they left must be on or after the date they joined")
+    from coregroup.cases import invitations
+
     member.left_on = day
+    invitations.withdraw(member, user)
+    audit.record("member-left", f"member {member.id} on {day.isoformat()}", user.id, member.case_id)
     return None
 
 
@@ -113,3 +178,64 @@ def triangle(plan: dict) -> dict:
         }
         for side in side_labels
     }
+
+
+def handover_target(case: Case, form) -> Member | str:
+    """The member the lead role passes to, or why it cannot. Someone new is a new Member, not
+    yet added (`add_new_lead`), joining on the hand-over's date; an existing member must be a
+    current professional."""
+    choice = form.to.data
+    if choice == "new":
+        problem = email_problem(case, form.new_email.data)
+        if problem:
+            form.new_email.errors.append(problem)
+            return _("Check the new lead social worker's details")
+        on = _date(form.on.data)
+        return Member(
+            case_id=case.id,
+            name=form.new_name.data.strip(),
+            role="social-worker",
+            organisation=(form.new_organisation.data or "").strip() or None,
+            email=form.new_email.data.strip(),
+            language=form.new_language.data or "en_GB",
+            joined_on=on,
+            co_opted=bool(case.initial_conference and on > case.initial_conference),
+        )
+    member = next((m for m in case.members if str(m.id) == choice), None)
+    if member is None or not member.is_current:
+        return _("Select someone who is in the core group now, or someone new")
+    if member.is_lead:
+        return _("%(name)s is the lead social worker already", name=member.name)
+    if member.is_family:
+        return _(
+            "%(name)s is a %(role)s, not a professional. Only a professional can be the lead "
+            "social worker",
+            name=member.name,
+            role=member.role_label,
+        )
+    if member.user_id is None and not member.email:
+        return _(
+            "%(name)s has no email address to be invited with. Add it first, from the core "
+            "group page",
+            name=member.name,
+        )
+    return member
+
+
+def add_new_lead(case: Case, member: Member, user: User) -> None:
+    case.members.append(member)
+    db.session.flush()
+    audit.record("member-added", f"member {member.id}", user.id, case.id)
+
+
+def handover_problem(case: Case, to, on: str) -> str | None:
+    day = _date(on)
+    if case.initial_conference and day < case.initial_conference:
+        return _("The hand-over must be on or after the initial conference")
+    if isinstance(to, Member) and to.joined_on and day < to.joined_on:
+        return _(
+            "%(name)s joined the core group on %(day)s: the hand-over cannot be before that",
+            name=to.name,
+            day=format_date(to.joined_on, "d MMMM yyyy"),
+        )
+    return None

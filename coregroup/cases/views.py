@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import json
+from dataclasses import replace
+
 from flask import (
     Blueprint,
     abort,
@@ -16,10 +20,11 @@ from flask import (
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from wtforms.fields.choices import SelectChoice
 
-from coregroup import access
+from coregroup import access, contacts
 from coregroup.access import case_route
-from coregroup.cases import forms, services
+from coregroup.cases import forms, handovers, invitations, services
 from coregroup.formgen import FieldSpec
 from coregroup.meetings import services as meetings
 from coregroup.plans import services as plans
@@ -34,6 +39,7 @@ KINDS = {
     "DateInputField": "string-date",
     "WholeNumberField": "integer",
     "TextAreaField": "string-textarea",
+    "TelField": "string",
 }
 
 
@@ -102,28 +108,116 @@ def new():
 def overview(case_id: int):
     case_meetings = meetings.meetings(g.case)
     latest = plans.latest_version(g.case)
+    viewer = contacts.Viewer.of(g.member)
+    current = [m for m in g.case.members if m.is_current]
     return render_template(
         "cases/overview.html",
         latest=latest,
-        members=[m for m in g.case.members if m.left_on is None],
+        members=current,
+        contact={m.id: viewer.contact(m) for m in current},
+        handovers=handovers.history(g.case),
         timeline=meetings.timeline(g.case, case_meetings),
         triangle=services.triangle(latest.document if latest else {}),
     )
 
 
+def _member_or_404(member_id: int, current: bool = True):
+    found = next((m for m in g.case.members if m.id == member_id), None)
+    if found is None or (current and found.has_left):
+        abort(404)
+    return found
+
+
+CONTACT_FIELDS = ("organisation", "email", "phone", "address", "confidential", "language")
+
+
 @bp.route("/<int:case_id>/members", methods=["GET", "POST"])
 @case_route("members.manage")
 def members(case_id: int):
+    """The core group, each member's invitation, and adding someone (at the initial
+    conference, or co-opted later, with the date)."""
     form = forms.MemberForm()
     if request.method == "GET":
         form.joined.process(None, data=services.today().isoformat())
     if form.validate_on_submit():
-        member = services.add_member(g.case, form)
-        flash(_("%(name)s is now in the core group.", name=member.name), "success")
-        return redirect(url_for("cases.members", case_id=case_id))
-    fields = specs(form, "name", "role", "organisation", "email", "language", "joined")
-    return render_template("cases/members.html", form=form, specs=fields, members=g.case.members), (
-        400 if form.errors else 200
+        problem = services.email_problem(g.case, form.email.data)
+        if problem:
+            form.email.errors.append(problem)
+        else:
+            member = services.add_member(g.case, form, current_user)
+            if member.email and not member.has_left:
+                sent = invitations.send(member, current_user)
+                if sent.emailed:
+                    message = _(
+                        "%(name)s is now in the core group. We have emailed them an invitation.",
+                        name=member.name,
+                    )
+                    flash(message, "success")
+                else:
+                    message = _(
+                        "%(name)s is now in the core group, but the invitation could not be "
+                        "emailed. Send it again, or give them the link in person.",
+                        name=member.name,
+                    )
+                    flash(message, "error")
+            else:
+                flash(_("%(name)s is now in the core group.", name=member.name), "success")
+            return redirect(url_for("cases.members", case_id=case_id))
+    fields = specs(form, "name", "role", *CONTACT_FIELDS, "joined")
+    return render_template(
+        "cases/members.html",
+        form=form,
+        specs=fields,
+        members=g.case.members,
+        invitations=invitations.newest(g.case),
+        handover=handovers.waiting(g.case),
+    ), (400 if form.errors else 200)
+
+
+@bp.route("/<int:case_id>/members/<int:member_id>/details", methods=["GET", "POST"])
+@case_route("members.manage")
+def details(case_id: int, member_id: int):
+    """A member's contact details, language, and whether they are confidential."""
+    member = _member_or_404(member_id)
+    form = forms.DetailsForm()
+    if request.method == "GET":
+        shown = services.shown_details(member)
+        for name in CONTACT_FIELDS:
+            value = shown[name]
+            form[name].process(
+                None, data=(["yes"] if value else []) if name == "confidential" else value
+            )
+        form.shown.data = json.dumps(shown)
+    if form.validate_on_submit():
+        try:
+            shown = json.loads(form.shown.data or "{}")
+        except ValueError:
+            shown = {}
+        problem = services.email_problem(g.case, form.email.data, member)
+        clashes = {} if problem else services.update_details(member, form, shown, current_user)
+        if problem:
+            form.email.errors.append(problem)
+        elif not clashes:
+            flash(_("%(name)s's details are saved.", name=member.name), "success")
+            return redirect(url_for("cases.members", case_id=case_id))
+        for name, now in clashes.items():
+            form[name].errors.append(_clash_message(name, now))
+        form.shown.data = json.dumps(services.shown_details(member))
+    return render_template(
+        "cases/details.html",
+        form=form,
+        specs=specs(form, *CONTACT_FIELDS),
+        member=member,
+    ), (400 if form.errors else 200)
+
+
+def _clash_message(name: str, now) -> str:
+    if name == "confidential":
+        now = _("Confidential") if now else _("Not confidential")
+    return _(
+        "Someone else changed this since you opened the page. It is now: %(now)s. Check it, "
+        "then save again.",
+        now=now if now not in (None, "") else _("blank"),
     )
 
 
@@ -137,7 +231,7 @@ def leave(case_id: int, member_id: int):
     if request.method == "GET":
         form.left.process(None, data=services.today().isoformat())
     if form.validate_on_submit():
-        problem = services.leave(leaving, form.left.data)
+        problem = services.leave(leaving, form.left.data, current_user)
         if problem is None:
             flash(_("%(name)s has left the core group.", name=leaving.name), "success")
             return redirect(url_for("cases.members", case_id=case_id))
@@ -145,6 +239,79 @@ def leave(case_id: int, member_id: int):
     return render_template(
         "cases/leave.html", form=form, specs=specs(form, "left"), leaving=leaving
     ), (400 if form.errors else 200)
+
+
+def _handover_choices(case) -> list[SelectChoice]:
+    choices = []
+    for m in case.members:
+        if m.is_current and not m.is_lead and not m.is_family:
+            label = f"{m.name} ({m.role_label}{', ' + m.organisation if m.organisation else ''})"
+            choices.append(SelectChoice(str(m.id), label))
+    choices.append(SelectChoice("new", _("Someone new to the core group")))
+    return choices
+
+
+@bp.route("/<int:case_id>/hand-over", methods=["GET", "POST"])
+@case_route("members.manage")
+def hand_over(case_id: int):
+    """The lead social worker role passes to another professional, on a date."""
+    waiting = handovers.waiting(g.case)
+    form = forms.HandoverForm()
+    form.to.choices = _handover_choices(g.case)
+    if request.method == "GET":
+        form.on.process(None, data=services.today().isoformat())
+    if waiting is None and form.validate_on_submit():
+        # Everything is checked before anyone new is added: a refused hand-over writes nothing.
+        to = services.handover_target(g.case, form)
+        problem = services.handover_problem(g.case, to, form.on.data)
+        if isinstance(to, str):
+            form.to.errors.append(to)
+        elif problem:
+            form.on.errors.append(problem)
+        else:
+            if to.id is None:
+                services.add_new_lead(g.case, to, current_user)
+            on = dt.date.fromisoformat(form.on.data)
+            leaves = form.previous.data == "leaves"
+            done = handovers.hand_over(g.case, g.member, to, on, leaves, current_user)
+            return _after_hand_over(done, to)
+    fields = specs(form, "to", "new_name", "new_organisation", "new_email", "new_language")
+    fields = fields[:1] + [replace(spec, show_if=("to", "new")) for spec in fields[1:]]
+    fields += specs(form, "on", "previous")
+    return render_template("cases/hand_over.html", form=form, specs=fields, waiting=waiting), (
+        400 if form.errors else 200
+    )
+
+
+def _after_hand_over(done, to):
+    if done.status == "done":
+        flash(_("%(name)s is now the lead social worker.", name=to.name), "success")
+        if g.member.has_left:  # the previous lead left today: the case is no longer theirs
+            return redirect(url_for("main.cases"))
+        return redirect(url_for("cases.overview", case_id=g.case.id))
+    waiting_link = invitations.newest(g.case).get(to.id)
+    emailed = True
+    if to.email and (waiting_link is None or waiting_link.state != "waiting"):
+        emailed = invitations.send(to, current_user).emailed
+    message = _(
+        "%(name)s becomes the lead social worker when they accept their invitation. Until "
+        "then, you are still the lead.",
+        name=to.name,
+    )
+    if not emailed:
+        message += " " + _("The invitation could not be emailed: send it again from this page.")
+    flash(message, "success" if emailed else "error")
+    return redirect(url_for("cases.members", case_id=g.case.id))
+
+
+@bp.post("/<int:case_id>/hand-over/cancel")
+@case_route("members.manage")
+def cancel_hand_over(case_id: int):
+    waiting = handovers.waiting(g.case)
+    if waiting is not None:
+        handovers.cancel(waiting, current_user)
+        flash(_("The hand-over is cancelled. You are still the lead social worker."), "success")
+    return redirect(url_for("cases.members", case_id=case_id))
 
 
 @bp.get("/<int:case_id>/audit")

@@ -14,17 +14,24 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, ValidationError
 
 from coregroup import mail
+from coregroup.cases import invitations
 from coregroup.extensions import db
 from coregroup.meetings import services
 from coregroup.models import Circulation, Member, utcnow
 from coregroup.webforms import Form
 
 
-def _email_for(member: Member, meeting) -> tuple[str, str]:
-    """The subject and body, in the member's own language."""
-    link = url_for(
-        "meetings.minutes", case_id=meeting.case_id, number=meeting.number, _external=True
-    )
+def _email_for(member: Member, meeting, user) -> tuple[str, str]:
+    """The subject and body, in the member's own language. The link opens the minutes after
+    they sign in; for a member with no account yet it is a new invitation that sets one up
+    first (their older invitation stops working)."""
+    path = url_for("meetings.minutes", case_id=meeting.case_id, number=meeting.number)
+    if member.user_id is None:
+        link = invitations.link_for(member, user, path)
+    else:
+        link = url_for(
+            "meetings.minutes", case_id=meeting.case_id, number=meeting.number, _external=True
+        )
     with force_locale(member.language or "en_GB"):
         subject = _("The plan and minutes from your core group meeting")
         body = _(
@@ -36,6 +43,15 @@ def _email_for(member: Member, meeting) -> tuple[str, str]:
             name=member.name,
             link=link,
         )
+        if member.user_id is None:
+            body += "\n" + _(
+                "You have not set up your account yet. The link sets it up first. It works "
+                "once, until %(until)s.\n",
+                until=invitations.expiry_text(
+                    utcnow() + current_app.config["COREGROUP_INVITATION_LIFETIME"],
+                    member.language,
+                ),
+            )
     return subject, body
 
 
@@ -45,7 +61,7 @@ def send_all(meeting, user) -> tuple[int, int]:
     for member in services.circulation_outstanding(meeting):
         if not member.email:
             continue
-        subject, body = _email_for(member, meeting)
+        subject, body = _email_for(member, meeting, user)
         try:
             mail.send(member.email, subject, body)
         except (mail.MailNotConfigured, smtplib.SMTPException, OSError) as problem:
@@ -79,7 +95,7 @@ class StatusRow:
 def status_rows(meeting) -> list[StatusRow]:
     rows = []
     for member in meeting.case.members:
-        if member.left_on is not None:
+        if not member.is_current:
             continue
         mine = [c for c in meeting.circulations if c.member_id == member.id]
         sent = next((c for c in reversed(mine) if c.error is None), None)

@@ -111,6 +111,9 @@ def minutes(ctx: services.MeetingContext) -> list[MinutesSection]:
             ],
         )
     ]
+    changed = membership_changes(ctx.meeting)
+    if changed.rows:
+        out.append(changed)
     for section in services.meeting_flow().sections:
         if not services.applies(section, ctx):
             continue
@@ -131,6 +134,48 @@ def minutes(ctx: services.MeetingContext) -> list[MinutesSection]:
                     part.rows.append(MinutesRow(label, shown))
         out.append(part)
     return out
+
+
+def membership_changes(meeting) -> MinutesSection:
+    """Who joined, left, or took over as lead social worker since the core group last met (or
+    since the initial conference), up to this meeting's day: the seeds' co-opted members and
+    changes of social worker, on the record."""
+    from coregroup.cases import handovers
+
+    case = meeting.case
+    earlier = [
+        m.date for m in services.meetings(case) if m.number < meeting.number and m.date is not None
+    ]
+    after = max(earlier) if earlier else case.initial_conference
+    until = meeting.date or dt.date.today()
+
+    def within(day):
+        return day is not None and (after is None or day > after) and day <= until
+
+    found: list[tuple[dt.date, str]] = []
+    for h in handovers.between(case, after, until):
+        found.append(
+            (
+                h.on,
+                _(
+                    "%(from)s handed the lead social worker role to %(to)s.",
+                    **{"from": h.from_member.name, "to": h.to_member.name},
+                ),
+            )
+        )
+    for m in case.members:
+        if within(m.joined_on):
+            found.append(
+                (m.joined_on, _("%(name)s (%(role)s) joined.", name=m.name, role=m.role_label))
+            )
+        if within(m.left_on):
+            found.append(
+                (m.left_on, _("%(name)s (%(role)s) left.", name=m.name, role=m.role_label))
+            )
+    return MinutesSection(
+        _("Changes to the core group since the last meeting"),
+        [MinutesRow(services.format_day(day), text) for day, text in sorted(found)],
+    )
 
 
 def plan_changes(meeting, case):

@@ -433,7 +433,7 @@ def timeline(case: Case, case_meetings: list[Meeting]) -> Timeline:
 def circulation_outstanding(meeting: Meeting) -> list[Member]:
     """Current members the plan and minutes have not yet reached."""
     reached = {c.member_id for c in meeting.circulations if c.error is None}
-    return [m for m in meeting.case.members if m.left_on is None and m.id not in reached]
+    return [m for m in meeting.case.members if m.is_current and m.id not in reached]
 
 
 def record_circulation(

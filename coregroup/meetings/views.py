@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
-from coregroup import audit, pages
+from coregroup import audit, contacts, pages
 from coregroup import document as docs
 from coregroup.access import case_route
 from coregroup.cases.people import member_context
@@ -376,6 +376,7 @@ def circulate(case_id: int, number: int):
         rows=circulation.status_rows(meeting),
         due=due,
         form=form,
+        viewer=contacts.Viewer.of(g.member),
     )
 
 

@@ -42,6 +42,7 @@ TEXT = st.text(
     max_size=30,
 )
 DATES = st.one_of(st.none(), st.dates(dt.date(2000, 1, 1), dt.date(2099, 12, 31)).map(str))
+PAST_DATES = st.one_of(st.none(), st.dates(dt.date(2000, 1, 1), dt.date(2025, 12, 31)).map(str))
 TIMES = st.datetimes(dt.datetime(2000, 1, 1), dt.datetime(2099, 12, 31)).map(
     lambda t: t.isoformat(timespec="microseconds")
 )
@@ -63,8 +64,11 @@ def case_exports(draw, importer_email: str):
             "organisation": draw(st.one_of(st.none(), TEXT)),
             "email": importer_email if i == 0 else draw(st.one_of(st.none(), TEXT)),
             "phone": draw(st.one_of(st.none(), TEXT)),
+            "address": draw(st.one_of(st.none(), TEXT)),
+            "confidential": draw(st.booleans()),
             "language": draw(st.one_of(st.none(), st.sampled_from(["en_GB", "ar", "pl"]))),
-            "joined": draw(DATES),
+            # The importer (the lead) is a member already, so they can export it again.
+            "joined": draw(PAST_DATES) if i == 0 else draw(DATES),
             "left": None if i == 0 else draw(DATES),
             "coOpted": draw(st.booleans()),
         }

@@ -121,7 +121,19 @@ def test_a_member_is_the_same_json_in_the_api_and_the_case_export(client, planne
     by_id = {m["id"]: m for m in exported}
     for member in listed:
         assert by_id[member["id"]] | member == by_id[member["id"]]  # the same, and more there
-    assert set(listed[0]) == {"id", "name", "role", "organisation", "joined", "left", "coOpted"}
+    assert set(listed[0]) == {
+        "id",
+        "name",
+        "role",
+        "organisation",
+        "joined",
+        "left",
+        "coOpted",
+        "confidential",
+        "email",
+        "phone",
+        "address",
+    }
 
 
 def _raw_patch(client, case, body: str, tag: str, kind: str = MERGE):

@@ -54,9 +54,10 @@ def test_an_invitation_works_once(client, invited):
     case, nadia, path = invited
     client.post(path, data={"passcode": PASSCODE, "again": PASSCODE})
     client.post("/sign-out")
-    again = client.get(path)
-    assert again.status_code == 404
+    again = client.get(path + "?lang=en_GB")
+    assert again.status_code == 410
     assert "This invitation link does not work" in page(again).text
+    assert "It has been used already" in page(client.get(path + "?lang=en_GB")).text
 
 
 def test_an_expired_invitation_does_not_work(client, invited, db):
@@ -64,7 +65,9 @@ def test_an_expired_invitation_does_not_work(client, invited, db):
     invitation = db.session.query(Invitation).one()
     invitation.expires_at = dt.datetime.now(dt.UTC).replace(tzinfo=None) - dt.timedelta(hours=1)
     db.session.commit()
-    assert client.get(path).status_code == 404
+    expired = client.get(path + "?lang=en_GB")
+    assert expired.status_code == 410
+    assert "It is too old" in page(expired).text
 
 
 def test_a_tampered_invitation_does_not_work(client, invited):

@@ -48,7 +48,7 @@ def test_an_invitation_never_links_an_existing_account_on_its_own(client, planne
     assert accepted.headers["Location"] == f"/cases/{case.id}"
     db.session.refresh(carer)
     assert carer.user_id == existing.id
-    assert client.get(path).status_code == 404, "used"
+    assert client.get(path).status_code == 410, "used"
 
 
 def test_a_new_invitation_retires_the_older_one(client, planned, db):
@@ -63,7 +63,7 @@ def test_a_new_invitation_retires_the_older_one(client, planned, db):
             html.select_one("#invitation-link").get_text(strip=True).split("localhost", 1)[1]
         )
     client.post("/sign-out")
-    assert client.get(links[0]).status_code == 404
+    assert client.get(links[0]).status_code == 410
     assert client.get(links[1]).status_code == 200
 
 

@@ -45,7 +45,7 @@ def browser():
 @pytest.fixture
 def inbox():
     """A real SMTP server on loopback that keeps what it is sent."""
-    from tests.meetings.test_circulation import Inbox
+    from tests.conftest import Inbox
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -1,36 +1,10 @@
 """After the meeting: the plan and minutes reach every member, through a real SMTP server."""
 
-import email
-import socket
-
 import pytest
-from aiosmtpd.controller import Controller
 
 from coregroup.models import Circulation
 from tests.conftest import page, sign_in
 from tests.meetings.test_views import record_people, record_rest, start
-
-
-class Inbox:
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append(email.message_from_bytes(envelope.content))
-        return "250 OK"
-
-
-@pytest.fixture
-def smtp(app):
-    inbox = Inbox()
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port)
-    yield inbox
-    controller.stop()
 
 
 @pytest.fixture
