@@ -58,8 +58,9 @@ def _why_not(token: str):
         return render_template("invitations/not_valid.html", state="unknown", lead=None), 404
     member = invitation.member
     state = invitation.state
-    if state == "waiting":  # the member left, or has an account linked already
-        state = "withdrawn" if member.has_left else "used"
+    if state == "waiting":  # the member left or changed address, or has an account already
+        moved = invitation.email is not None and invitation.email != member.email
+        state = "withdrawn" if member.has_left or moved else "used"
     lead = next((m.name for m in member.case.members if m.is_lead and m.is_current), None)
     return render_template("invitations/not_valid.html", state=state, lead=lead), 410
 

@@ -164,6 +164,9 @@ def find(token: str, lock: bool = False) -> Invitation | None:
     found = lookup(token, lock)
     if found is None or found.state != "waiting":
         return None
-    if found.member.has_left or found.member.user_id is not None:
+    member = found.member
+    if member.has_left or member.user_id is not None:
         return None
+    if found.email is not None and found.email != member.email:
+        return None  # sent to an address the member no longer has
     return found

@@ -73,6 +73,9 @@ async function navigate(request) {
       (await drafts.keepsPlan(response.headers.get("X-Offline-User")))
     ) {
       await (await caches.open(drafts.PLANS)).put(path, response.clone());
+    } else if (response.status === 404) {
+      // No longer theirs (they left the core group): the copy kept on the phone goes too.
+      await (await caches.open(drafts.PLANS)).delete(path, { ignoreVary: true, ignoreSearch: true });
     }
     return response;
   });

@@ -213,3 +213,32 @@ def test_signing_out_warns_before_views_not_yet_sent_are_deleted(browser, live_s
     assert page.url.endswith("/cases/1/plan/read")  # still signed in, the words still here
     assert page.evaluate("self.CoreGroupDrafts.all()")[0]["text"].startswith("Not sent yet")
     context.close()
+
+
+def test_a_family_member_who_leaves_the_core_group_loses_the_copy_on_the_phone(
+    browser, live_server
+):
+    """No access from the day they leave: the next time the phone has a signal and opens the
+    plan, the server's 404 removes the kept copy, so it is not shown offline either."""
+    from tests.browser.conftest import sign_in
+
+    base, credentials = live_server
+    context, page = _phone(browser, base, credentials)
+    page.get_by_label("Keep the plan on this phone").check()
+    _until(page, KEPT)
+
+    lead = browser.new_context()
+    desk = lead.new_page()
+    sam = "sam@demo.coregroup.example"
+    sign_in(desk, base, sam, credentials[sam])
+    desk.goto(f"{base}/cases/1/members")
+    desk.get_by_role("link", name="Record that they left Layla Hassan").click()
+    desk.get_by_role("button", name="Record that they left").click()
+    desk.wait_for_url(f"{base}/cases/1/members")
+    lead.close()
+
+    page.reload()
+    assert page.locator("h1").first.inner_text() == "Page not found"
+    _until(page, KEPT.replace("r => !!r", "r => !r"))  # gone
+    _reload_offline(context, page, expect="You are offline")
+    context.close()
