@@ -99,12 +99,21 @@ def needs_second_factor(user: User) -> bool:
 # --- Sessions ----------------------------------------------------------------------------------
 
 
-def start_session(user: User) -> None:
+def start_session(user: User, second_factor: bool = False) -> None:
     """A new session id at every sign-in: the old session's contents are not carried over,
-    except the language the person chose on the way in and messages waiting to be shown."""
+    except the language the person chose on the way in and messages waiting to be shown.
+
+    `second_factor`: the person gave their authenticator's code (or a recovery code) too. A
+    professional membership is used only by a session that did (coregroup.access), and a
+    hand-over waiting for this person completes only then."""
+    from coregroup.cases import handovers
+
     kept = {k: session[k] for k in ("lang", "_flashes") if k in session}
     session.clear()
     session.update(kept)
+    session["second_factor"] = second_factor
+    if second_factor or not needs_second_factor(user):
+        handovers.complete_waiting_for(user)
     sid = secrets.token_urlsafe(32)
     db.session.add(UserSession(id=sid, user_id=user.id, ip=audit.client_address()))
     user.failed_logins = 0
@@ -296,7 +305,7 @@ def code():
         ok = verify_code(user, form.code.data)
         if ok:
             target = session.get("pending_next")
-            start_session(user)
+            start_session(user, second_factor=True)
             return redirect(_safe_next(target))
         _fail(user)
         form.code.errors.append(_("The code is not right, or it has been used already"))
@@ -330,7 +339,7 @@ def set_up_code():
             codes = new_recovery_codes(user)
             audit.record("second-factor-set-up", "sign-in", user.id)
             target = session.get("pending_next")
-            start_session(user)
+            start_session(user, second_factor=True)
             return render_template(
                 "auth/recovery_codes.html", codes=codes, next_url=_safe_next(target)
             )

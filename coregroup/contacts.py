@@ -25,6 +25,9 @@ class Contact:
     email: str | None
     phone: str | None
     address: str | None
+    # Whether the member is confidential: told only to those who see their details (saying
+    # so to the other parent would itself tell them something).
+    confidential: bool | None = None
 
     def __bool__(self) -> bool:
         return bool(self.email or self.phone or self.address)
@@ -58,9 +61,15 @@ class Viewer:
 
     @property
     def privileged(self) -> bool:
-        """The lead social worker and the chair: they see confidential details."""
+        """The lead social worker and the chair: they see confidential details. A family
+        member is never privileged, even if a meeting record names them as its chair."""
         m = self.member
-        return m is not None and m.is_current and (m.is_lead or m.ref == self.chair)
+        return (
+            m is not None
+            and m.is_current
+            and not m.is_family
+            and (m.is_lead or m.ref == self.chair)
+        )
 
     def sees(self, subject: Member) -> bool:
         viewer = self.member
@@ -77,7 +86,7 @@ class Viewer:
     def contact(self, subject: Member) -> Contact:
         if not self.sees(subject):
             return WITHHELD
-        return Contact(subject.email, subject.phone, subject.address)
+        return Contact(subject.email, subject.phone, subject.address, subject.confidential)
 
     def address_of(self, subject: Member, address: str | None) -> str | None:
         """An address recorded for the member elsewhere (e.g. where a plan was sent)."""

@@ -29,12 +29,14 @@ from wtforms.validators import InputRequired, ValidationError
 from coregroup import audit
 from coregroup.access import case_route
 from coregroup.auth import (
+    end_session,
     find_user,
     hash_password,
     needs_second_factor,
     password_problem,
     start_session,
 )
+from coregroup.cases import handovers
 from coregroup.cases.invitations import (
     expiry_text,
     find,
@@ -95,7 +97,15 @@ def withdraw_invitation(case_id: int, member_id: int):
     member = next((m for m in g.case.members if m.id == member_id), None)
     if member is None:
         abort(404)
-    if withdraw(member, g.member.user):
+    if handovers.waiting_for_member(member) is not None:
+        flash(
+            _(
+                "%(name)s is to become the lead social worker. Cancel the hand-over first",
+                name=member.name,
+            ),
+            "error",
+        )
+    elif withdraw(member, g.member.user):
         flash(
             _(
                 "The invitation for %(name)s is withdrawn. Its link no longer works.",
@@ -151,17 +161,28 @@ class PasswordForm(PasscodeForm):
     mismatch = _l("The two passwords are not the same")
 
 
-def _joined(invitation: Invitation, user: User) -> str:
-    """Link the member to the account, finish a hand-over waiting for them, and say where to
-    go next."""
-    from coregroup.cases import handovers
+def _step_up(user: User, target: str, language: str | None):
+    """A professional's account is theirs once their second factor is set up (or given): the
+    half-signed-in state auth.set_up_code and auth.code take over from. The invitation's
+    language goes on with them."""
+    kept = {k: session[k] for k in ("lang", "_flashes") if k in session}
+    if language and "lang" not in kept:
+        kept["lang"] = language
+    end_session()
+    session.update(kept)
+    session["pending_user"] = user.id
+    session["pending_at"] = utcnow().timestamp()
+    session["pending_next"] = target
+    return redirect(url_for("auth.code" if user.totp_secret else "auth.set_up_code"))
 
+
+def _joined(invitation: Invitation, user: User) -> str:
+    """Link the member to the account and say where to go next."""
     member = invitation.member
     member.user_id = user.id
     invitation.used_at = utcnow()
     retire_others(member, keep_id=invitation.id)
     audit.record("invitation-accepted", f"member {member.id}", user.id, member.case_id)
-    handovers.complete_waiting(member, user)
     if not member.is_current:  # joining on a later day: the case opens to them then
         flash(
             _(
@@ -187,7 +208,11 @@ def accept(token: str):
         return _accept_as_owner(token, member, owner)
     form_class = PasscodeForm if member.is_family else PasswordForm
     form = form_class(email=member.email or "", name=member.name)
-    if form.validate_on_submit():
+    if current_user.is_authenticated and request.method == "POST":
+        # Someone signed in opening another person's invitation: never a silent switch.
+        form.validate_on_submit()
+        form.passcode.errors = [_("You are signed in as someone else. Sign out first.")]
+    elif form.validate_on_submit():
         invitation = find(token, lock=True)  # again, under the write lock: single use
         if invitation is None:
             return _why_not(token)
@@ -205,18 +230,16 @@ def accept(token: str):
         db.session.flush()
         target = _joined(invitation, user)
         if needs_second_factor(user):
-            # A professional: the account is theirs once the second factor is set up too.
-            kept = {k: session[k] for k in ("lang", "_flashes") if k in session}
-            session.clear()
-            session.update(kept)
-            session["pending_user"] = user.id
-            session["pending_at"] = utcnow().timestamp()
-            session["pending_next"] = target
-            return redirect(url_for("auth.set_up_code"))
+            return _step_up(user, target, member.language)
         start_session(user)
         return redirect(target)
     template = "invitations/accept.html" if member.is_family else "invitations/accept_pro.html"
-    return render_template(template, form=form, member=member), (400 if form.errors else 200)
+    return render_template(
+        template,
+        form=form,
+        member=member,
+        someone_else=current_user.is_authenticated,
+    ), (400 if form.errors else 200)
 
 
 def _accept_as_owner(token: str, member: Member, owner: User):
@@ -244,6 +267,11 @@ def _accept_as_owner(token: str, member: Member, owner: User):
             db.session.flush()
         target = _joined(invitation, owner)
         flash(_("The case is added to your account."), "success")
+        if needs_second_factor(owner) and not session.get("second_factor"):
+            # A family account joining as a professional (or any account signed in without a
+            # second factor): it sets one up, or gives it, before the membership is used.
+            return _step_up(owner, target, member.language)
+        handovers.complete_waiting_for(owner)
         return redirect(target)
     sign_in = url_for("auth.login", next=url_for("invitations.accept", token=token))
     return render_template(

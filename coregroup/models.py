@@ -371,6 +371,9 @@ class Handover(db.Model):
     to_member_id: Mapped[int] = mapped_column(ForeignKey("member.id"))
     on: Mapped[dt.date]  # the day the new lead took over (once done)
     previous_lead_leaves: Mapped[bool] = mapped_column(default=False)
+    # The new lead's role before, given back when they hand the role on (a health visitor
+    # acting as lead is a health visitor again afterwards).
+    to_role: Mapped[str | None] = mapped_column(String(40))
     status: Mapped[str] = mapped_column(String(20), default="waiting")  # done, cancelled
     recorded_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
     recorded_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

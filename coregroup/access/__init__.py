@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from functools import wraps
 
-from flask import abort, g, make_response, request
+from flask import abort, current_app, g, make_response, request, session
 from flask_login import current_user, login_required
 from sqlalchemy import and_, bindparam, or_, select
 from sqlalchemy.orm import contains_eager
@@ -126,6 +126,8 @@ def case_route(permission: str, audited: bool = True):
                 needed = tokens.PERMISSION_SCOPES[permission]
                 detail = f"This token needs the {needed} scope."
                 return problem(403, "insufficient_scope", detail, "/scope")
+            if token is None and _needs_second_factor_now(member):
+                return _sign_in_again()
             g.member, g.case = member, member.case
             g.can = lambda name: can(member, name)
             if g.get("case_audited") == case_id:  # a view of this request calling another
@@ -155,6 +157,41 @@ def case_route(permission: str, audited: bool = True):
         return wrapped
 
     return decorate
+
+
+def _needs_second_factor_now(member: Member) -> bool:
+    """A professional membership is used only by a session that gave a second factor: an
+    account that signed in with a family member's passcode alone and was then invited as a
+    professional (or handed the lead) signs in again with one first."""
+    return (
+        current_app.config["COREGROUP_REQUIRE_SECOND_FACTOR"]
+        and not member.is_family
+        and not session.get("second_factor")
+    )
+
+
+def _sign_in_again():
+    from flask import flash, redirect, url_for
+    from flask_babel import gettext as _
+    from flask_login import logout_user
+    from sqlalchemy import update
+
+    from coregroup.models import UserSession, utcnow
+
+    sid = session.get("sid")
+    if sid:
+        db.session.execute(
+            update(UserSession).where(UserSession.id == sid).values(ended_at=utcnow())
+        )
+    logout_user()
+    language = session.get("lang")
+    session.clear()
+    if language:
+        session["lang"] = language
+    if request.path.startswith("/api/"):
+        return problem(401, "unauthorised", "Sign in again with your second factor.")
+    flash(_("Sign in again with the code from your authenticator app to see this case."))
+    return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
 
 
 def my_cases(user) -> list[Case]:
@@ -193,10 +230,17 @@ SOCIAL_WORK_ROLES = ("lead-social-worker", "social-worker")
 def can_open_cases(user) -> bool:
     """Only social workers open cases (whoever records the initial conference becomes its lead
     social worker): an account an administrator made as a professional's, or someone who is a
-    social worker in a core group. A GP or police officer invited to one core group is not."""
+    social worker in a core group now, signed in with their second factor. A GP or police
+    officer invited to one core group is not; nor is someone who was once a social worker."""
     if user.professional:
         return True
-    roles = set(db.session.scalars(select(Member.role).where(Member.user_id == user.id)))
+    if current_app.config["COREGROUP_REQUIRE_SECOND_FACTOR"] and not session.get("second_factor"):
+        return False
+    roles = set(
+        db.session.scalars(
+            select(Member.role).where(Member.user_id == user.id, current_on(dt.date.today()))
+        )
+    )
     return bool(roles & set(SOCIAL_WORK_ROLES))
 
 

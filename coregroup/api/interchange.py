@@ -322,7 +322,7 @@ def import_case(data, importer: User) -> Case:
             email=m.get("email"),
             phone=m.get("phone"),
             address=m.get("address"),
-            confidential=m.get("confidential", False),
+            confidential=bool(m.get("confidential")),
             language=m.get("language"),
             joined_on=_parse_date(m.get("joined")),
             left_on=_parse_date(m.get("left")),

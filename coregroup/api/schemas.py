@@ -80,9 +80,6 @@ class MemberSchema(Schema):
     joined = fields.Date(attribute="joined_on", allow_none=True)
     left = fields.Date(attribute="left_on", allow_none=True)
     coOpted = fields.Boolean(attribute="co_opted")
-    confidential = fields.Boolean(
-        metadata={"description": "Contact details seen only by the lead social worker and chair"}
-    )
 
 
 class ContactSchema(Schema):
@@ -92,6 +89,13 @@ class ContactSchema(Schema):
     email = fields.String(allow_none=True)
     phone = fields.String(allow_none=True)
     address = fields.String(allow_none=True)
+    confidential = fields.Boolean(
+        allow_none=True,
+        metadata={
+            "description": "Contact details seen only by the lead social worker and the chair; "
+            "null where you may not see the member's details"
+        },
+    )
 
 
 class MemberWithContactSchema(MemberSchema, ContactSchema):

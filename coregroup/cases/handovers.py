@@ -17,7 +17,13 @@ from coregroup import audit
 from coregroup.extensions import db
 from coregroup.models import Handover, Member, User, utcnow
 
-PREVIOUS_ROLE = "social-worker"  # what the previous lead becomes when they stay
+PREVIOUS_ROLE = "social-worker"  # what a previous lead becomes, unless they were another role
+
+
+def waiting_for_member(member: Member) -> Handover | None:
+    return db.session.scalar(
+        select(Handover).where(Handover.to_member_id == member.id, Handover.status == "waiting")
+    )
 
 
 def waiting(case) -> Handover | None:
@@ -71,27 +77,43 @@ def _target(handover: Handover) -> str:
     return f"lead social worker: member {handover.from_member_id} to member {handover.to_member_id}"
 
 
+def _role_before_lead(member: Member) -> str:
+    """The role a lead had before they took the role over, or a social worker's."""
+    before = db.session.scalar(
+        select(Handover.to_role)
+        .where(Handover.to_member_id == member.id, Handover.status == "done")
+        .order_by(Handover.id.desc())
+        .limit(1)
+    )
+    return before or PREVIOUS_ROLE
+
+
 def _complete(handover: Handover, on: dt.date, user: User) -> None:
     previous, new = handover.from_member, handover.to_member
     handover.on = on
     handover.status = "done"
     handover.done_at = utcnow()
+    handover.to_role = new.role
     new.role = "lead-social-worker"
     if previous.is_lead:
-        previous.role = PREVIOUS_ROLE
+        previous.role = _role_before_lead(previous)
         if handover.previous_lead_leaves:
             previous.left_on = max(on, previous.joined_on or on)
     audit.record("hand-over", _target(handover), user.id, handover.case_id)
 
 
-def complete_waiting(member: Member, user: User) -> None:
-    """Called when `member` accepts their invitation: a hand-over waiting for them takes effect
-    on that day (a hand-over is never dated ahead, so that is on or after the day it named)."""
-    handover = db.session.scalar(
-        select(Handover).where(Handover.to_member_id == member.id, Handover.status == "waiting")
+def complete_waiting_for(user: User) -> None:
+    """Called when someone is fully signed in (their second factor too, for a professional):
+    a hand-over waiting for them takes effect on that day (a hand-over is never dated ahead,
+    so that is on or after the day it named)."""
+    waiting_for = db.session.scalars(
+        select(Handover)
+        .join(Member, Member.id == Handover.to_member_id)
+        .where(Member.user_id == user.id, Handover.status == "waiting")
     )
-    if handover is not None:
-        _complete(handover, max(handover.on, dt.date.today()), user)
+    for handover in waiting_for:
+        if handover.to_member.is_current and not handover.to_member.is_family:
+            _complete(handover, max(handover.on, dt.date.today()), user)
 
 
 def cancel(handover: Handover, user: User) -> None:

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from coregroup import audit
 from coregroup.extensions import db
-from coregroup.models import Case, Child, Member, User
+from coregroup.models import FAMILY_ROLES, Case, Child, Member, User
 
 
 def today() -> dt.date:
@@ -76,6 +76,23 @@ def email_problem(case: Case, email: str | None, member: Member | None = None) -
                 name=other.name,
             )
     return None
+
+
+def new_member_problems(case: Case, form) -> dict[str, str]:
+    """What the form's own checks cannot know: the case's members and its conference."""
+    problems = {}
+    email = email_problem(case, form.email.data)
+    if email:
+        problems["email"] = email
+    if form.role.data not in FAMILY_ROLES and not (form.organisation.data or "").strip():
+        problems["organisation"] = _("Enter the organisation they work for")
+    joined = _date(form.joined.data)
+    if case.initial_conference and joined and joined < case.initial_conference:
+        problems["joined"] = _(
+            "The date they joined must be on or after the initial conference, %(day)s",
+            day=format_date(case.initial_conference, "d MMMM yyyy"),
+        )
+    return problems
 
 
 def _contact_from(form) -> dict:
@@ -151,6 +168,13 @@ def leave(member: Member, left: str, user: User) -> str | None:
     day = _date(left)
     if member.is_lead:
         return _("Hand the lead social worker role to someone else first")
+    from coregroup.cases import handovers
+
+    if handovers.waiting_for_member(member) is not None:
+        return _(
+            "%(name)s is to become the lead social worker. Cancel the hand-over first",
+            name=member.name,
+        )
     if member.joined_on and day < member.joined_on:
         return _("The date they left must be on or after the date they joined")
     from coregroup.cases import invitations

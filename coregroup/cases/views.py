@@ -140,10 +140,9 @@ def members(case_id: int):
     if request.method == "GET":
         form.joined.process(None, data=services.today().isoformat())
     if form.validate_on_submit():
-        problem = services.email_problem(g.case, form.email.data)
-        if problem:
-            form.email.errors.append(problem)
-        else:
+        for name, problem in services.new_member_problems(g.case, form).items():
+            form[name].errors.append(problem)
+        if not form.errors:
             member = services.add_member(g.case, form, current_user)
             if member.email and not member.has_left:
                 sent = invitations.send(member, current_user)
@@ -184,6 +183,8 @@ def details(case_id: int, member_id: int):
         shown = services.shown_details(member)
         for name in CONTACT_FIELDS:
             value = shown[name]
+            if name == "language" and value not in {c.value for c in form.language.choices}:
+                value = "en_GB"  # none, or e.g. "en" as older records have it
             form[name].process(
                 None, data=(["yes"] if value else []) if name == "confidential" else value
             )

@@ -152,29 +152,24 @@ def membership_changes(meeting) -> MinutesSection:
     def within(day):
         return day is not None and (after is None or day > after) and day <= until
 
-    found: list[tuple[dt.date, str]] = []
+    # (day, then joined before a hand-over before a departure, then the order recorded, text)
+    found: list[tuple[dt.date, int, int, str]] = []
     for h in handovers.between(case, after, until):
-        found.append(
-            (
-                h.on,
-                _(
-                    "%(from)s handed the lead social worker role to %(to)s.",
-                    **{"from": h.from_member.name, "to": h.to_member.name},
-                ),
-            )
+        text = _(
+            "%(from)s handed the lead social worker role to %(to)s.",
+            **{"from": h.from_member.name, "to": h.to_member.name},
         )
+        found.append((h.on, 1, h.id, text))
     for m in case.members:
         if within(m.joined_on):
-            found.append(
-                (m.joined_on, _("%(name)s (%(role)s) joined.", name=m.name, role=m.role_label))
-            )
+            text = _("%(name)s (%(role)s) joined.", name=m.name, role=m.role_label)
+            found.append((m.joined_on, 0, m.id, text))
         if within(m.left_on):
-            found.append(
-                (m.left_on, _("%(name)s (%(role)s) left.", name=m.name, role=m.role_label))
-            )
+            text = _("%(name)s (%(role)s) left.", name=m.name, role=m.role_label)
+            found.append((m.left_on, 2, m.id, text))
     return MinutesSection(
         _("Changes to the core group since the last meeting"),
-        [MinutesRow(services.format_day(day), text) for day, text in sorted(found)],
+        [MinutesRow(services.format_day(day), text) for day, _o, _i, text in sorted(found)],
     )
 
 

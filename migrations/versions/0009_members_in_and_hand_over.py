@@ -35,6 +35,7 @@ def upgrade():
         sa.Column('to_member_id', sa.Integer(), nullable=False),
         sa.Column('on', sa.Date(), nullable=False),
         sa.Column('previous_lead_leaves', sa.Boolean(), nullable=False),
+        sa.Column('to_role', sa.String(length=40), nullable=True),
         sa.Column('status', sa.String(length=20), nullable=False),
         sa.Column('recorded_by_id', sa.Integer(), nullable=False),
         sa.Column('recorded_at', sa.DateTime(), nullable=False),

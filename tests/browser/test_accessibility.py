@@ -103,8 +103,9 @@ def strict_server(database_uri, inbox):
 
     from werkzeug.serving import make_server
 
-    from coregroup import create_app, invitations
+    from coregroup import create_app
     from coregroup.auth import hash_password
+    from coregroup.cases import invitations
     from coregroup.demo import load_demo
     from coregroup.extensions import db
     from coregroup.models import Member, User
@@ -131,16 +132,25 @@ def strict_server(database_uri, inbox):
         newcomer = Member(
             case_id=1, name="Nadia Newcomer", role="carer", email="nadia@example.test"
         )
-        db.session.add_all([admin, newcomer])
+        doctor = Member(
+            case_id=1, name="Gwen Doctor", role="gp", email="gwen@example.test", organisation="GP"
+        )
+        db.session.add_all([admin, newcomer, doctor])
         db.session.commit()
         with app.test_request_context():
             token = invitations.create(newcomer, admin)
+            professional = invitations.create(doctor, admin)
         db.session.commit()
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     base = f"http://127.0.0.1:{server.server_port}"
-    yield base, "admin@example.test", password, f"{base}/invitation/{token}"
+    yield (
+        base,
+        "admin@example.test",
+        password,
+        [f"{base}/invitation/{token}", f"{base}/invitation/{professional}"],
+    )
     server.shutdown()
     thread.join()
     with app.app_context():
@@ -150,10 +160,11 @@ def strict_server(database_uri, inbox):
 @pytest.mark.parametrize("language", ["en_GB", "ar"])
 def test_no_axe_violations_on_pages_reached_by_a_form_or_an_email(strict_server, browser, language):
     """Second-factor set-up and sign-in, recovery codes, the administrator's accounts page and
-    a family invitation, each as first shown and after a failed submit."""
+    a family member's and a professional's invitation, each as first shown and after a failed
+    submit, and a link that does not work."""
     import pyotp
 
-    base, email, password, invitation = strict_server
+    base, email, password, (invitation, professional) = strict_server
     context = browser.new_context(viewport=PHONE)
     page = context.new_page()
     page.set_default_timeout(10000)
@@ -206,7 +217,14 @@ def test_no_axe_violations_on_pages_reached_by_a_form_or_an_email(strict_server,
     submit()  # no passcode
     assert page.locator(".govuk-error-summary").is_visible()
     check("invitation, no passcode")
+    page.goto(professional)
+    check("invitation for a professional")
+    submit()  # no password
+    assert page.locator(".govuk-error-summary").is_visible()
+    check("invitation for a professional, no password")
+    page.goto(f"{base}/invitation/not-a-link")
+    check("an invitation link that does not work")
     invited.close()
     context.close()
-    assert len(checked) == 9
+    assert len(checked) == 12
     assert not problems, "\n".join(f"{p}\n    on {', '.join(w[:4])}" for p, w in problems.items())

@@ -32,6 +32,14 @@ def add(client, case, **fields):
     return client.post(f"/cases/{case.id}/members", data=data)
 
 
+def require_second_factor(app, client) -> None:
+    """Professionals give a second factor (the tests' default is not to); the lead, already
+    signed in, gave theirs."""
+    app.config["COREGROUP_REQUIRE_SECOND_FACTOR"] = True
+    with client.session_transaction() as session:
+        session["second_factor"] = True
+
+
 def link_in(message) -> str:
     from tests.conftest import Inbox
 
@@ -60,7 +68,7 @@ def test_a_professional_added_is_invited_by_email_in_their_language_and_sets_up_
     app, client, planned, db, smtp
 ):
     case, members = planned
-    app.config["COREGROUP_REQUIRE_SECOND_FACTOR"] = True
+    require_second_factor(app, client)
     response = add(
         client, case, name="Ana Popescu", role="gp", email="ana@surgery.example", language="ro"
     )
@@ -557,3 +565,190 @@ def test_someone_invited_ahead_of_joining_is_told_when_the_case_opens_to_them(
     assert done.headers["Location"] == "/cases"
     assert "You can see the case from then" in client.get("/cases").text
     assert client.get(f"/cases/{case.id}").status_code == 404
+
+
+# --- What a black-box review found -------------------------------------------------------------
+
+
+def test_a_family_member_named_as_chair_sees_no_other_family_member_s_details(client, contacts, db):
+    case, members = contacts
+    meeting = db.session.get(Meeting, 1)
+    meeting.record = {"chair": members["daniel"].ref}
+    db.session.commit()
+    as_member(client, members["daniel"])
+    assert "layla@" not in seen_on_overview(client, case)
+    listed = client.get(f"/api/v1/cases/{case.id}/members").get_json()["members"]
+    layla = next(m for m in listed if m["id"] == members["layla"].ref)
+    assert layla["confidential"] is None, "not even told that she is confidential"
+    assert layla["email"] is None and layla["address"] is None
+
+
+def test_a_family_account_invited_as_a_professional_sets_up_a_second_factor_first(
+    app, client, planned, db, smtp
+):
+    from tests.conftest import make_case, make_member
+
+    _case, members = planned
+    require_second_factor(app, client)
+    daniel = members["daniel"].user
+    daniel.email = "daniel@home.example"
+    case = make_case()  # Sam's other case, where Daniel works at the children's school
+    make_member(case, members["sam"].user, role="lead-social-worker")
+    add(client, case, name="Daniel at school", role="teacher", email="daniel@home.example")
+    path = link_in(smtp.to("daniel@home.example")[-1])
+    client.post("/sign-out")
+    sign_in(client, daniel)  # his passcode alone: he is a parent
+    accepted = client.post(path)
+    assert accepted.headers["Location"] == "/sign-in/set-up-code"
+    assert client.get(f"/cases/{case.id}/plan/versions").status_code == 302, "signed out"
+    html = page(client.get("/sign-in/set-up-code"))
+    secret = re.search(r"[A-Z2-7]{32}", html.text).group(0)
+    client.post("/sign-in/set-up-code", data={"code": pyotp.TOTP(secret).now()})
+    assert client.get(f"/cases/{case.id}/plan/versions").status_code == 200
+
+
+def test_a_session_without_a_second_factor_never_uses_a_professional_membership(
+    app, client, planned, db
+):
+    from tests.conftest import make_case, make_member
+
+    case, members = planned
+    require_second_factor(app, client)
+    client.post("/sign-out")
+    daniel = members["daniel"]
+    sign_in(client, daniel.user)
+    other = make_case()
+    make_member(other, daniel.user, role="social-worker")
+    refused = client.get(f"/cases/{other.id}")
+    assert refused.status_code == 302 and "/sign-in?next=" in refused.headers["Location"]
+    assert client.get(f"/cases/{case.id}").status_code == 302, "the session has ended"
+    assert client.get("/cases/new").status_code == 302
+
+
+def test_only_a_social_worker_now_opens_cases(client, planned, db):
+    from tests.conftest import make_case, make_member
+
+    case, members = planned
+    client.post("/sign-out")
+    daniel = members["daniel"].user
+    sign_in(client, daniel)
+    assert client.get("/cases/new").status_code == 404
+    make_member(make_case(), daniel, role="social-worker", left_on=TODAY)
+    assert client.get("/cases/new").status_code == 404, "a social worker once, not now"
+    make_member(make_case(), daniel, role="social-worker")
+    assert client.get("/cases/new").status_code == 200
+
+
+def test_the_member_a_hand_over_waits_for_cannot_leave_nor_lose_their_invitation(
+    client, planned, db, smtp
+):
+    case, members = planned
+    hand_over(client, case, "new", new_name="Nia Jones", new_email="nia@council.example")
+    nia = member_named(case, "Nia Jones")
+    left = client.post(
+        f"/cases/{case.id}/members/{nia.id}/leave",
+        data={
+            "left-day": str(TODAY.day),
+            "left-month": str(TODAY.month),
+            "left-year": str(TODAY.year),
+        },
+    )
+    assert left.status_code == 400 and "Cancel the hand-over first" in left.text
+    client.post(f"/cases/{case.id}/members/{nia.id}/withdraw-invitation")
+    assert "Cancel the hand-over first" in client.get(f"/cases/{case.id}/members").text
+    assert db.session.query(Invitation).filter_by(member_id=nia.id).one().state == "waiting"
+
+
+def test_a_professional_who_was_lead_for_a_while_gets_their_own_role_back(client, planned, db):
+    case, members = planned
+    sam, priya = members["sam"], members["priya"]
+    hand_over(client, case, str(priya.id))
+    client.post("/sign-out")
+    sign_in(client, priya.user)
+    hand_over(client, case, str(sam.id))
+    db.session.refresh(priya)
+    db.session.refresh(sam)
+    assert (sam.role, priya.role) == ("lead-social-worker", "health-visitor")
+
+
+def test_a_hand_over_completes_only_once_the_new_lead_has_their_second_factor(
+    app, client, planned, db, smtp
+):
+    case, members = planned
+    require_second_factor(app, client)
+    hand_over(client, case, "new", new_name="Nia Jones", new_email="nia@council.example")
+    path = link_in(smtp.to("nia@council.example")[-1])
+    client.post("/sign-out")
+    client.post(path, data={"passcode": NEW_PASSWORD, "again": NEW_PASSWORD})
+    db.session.refresh(members["sam"])
+    assert members["sam"].is_lead, "a password alone is not yet an account"
+    html = page(client.get("/sign-in/set-up-code"))
+    secret = re.search(r"[A-Z2-7]{32}", html.text).group(0)
+    client.post("/sign-in/set-up-code", data={"code": pyotp.TOTP(secret).now()})
+    db.session.expire_all()
+    assert member_named(case, "Nia Jones").is_lead and not members["sam"].is_lead
+
+
+def test_the_minutes_list_changes_of_one_day_in_the_order_they_happened(client, planned, db):
+    case, members = planned
+    members["priya"].role = "social-worker"
+    db.session.commit()
+    hand_over(client, case, str(members["priya"].id))
+    client.post("/sign-out")
+    sign_in(client, members["priya"].user)
+    hand_over(client, case, str(members["sam"].id))
+    client.post("/sign-out")
+    sign_in(client, members["sam"].user)
+    db.session.add(
+        Meeting(case_id=case.id, number=1, kind="first", record={"date": TODAY.isoformat()})
+    )
+    db.session.commit()
+    text = page(client.get(f"/cases/{case.id}/meetings/1/minutes")).text
+    first = text.index("Sam handed the lead social worker role to Priya.")
+    assert first < text.index("Priya handed the lead social worker role to Sam.")
+
+
+@pytest.mark.parametrize(
+    ("fields", "field", "message"),
+    [
+        ({"organisation": ""}, "organisation", "Enter the organisation they work for"),
+        (
+            {"joined-year": "2026", "joined-month": "11", "joined-day": "1"},
+            "joined",
+            "must be on or after the initial conference, 2 November 2026",
+        ),
+    ],
+)
+def test_a_professional_needs_an_organisation_and_nobody_joins_before_the_conference(
+    client, planned, fields, field, message
+):
+    case, members = planned
+    response = add(client, case, **fields)
+    assert response.status_code == 400
+    assert message in page(response).select_one(f"#{field}-error").text
+
+
+def test_details_recorded_with_an_older_language_code_save_unchanged(client, planned, db):
+    case, members = planned
+    members["ruth"].language = "en"
+    db.session.commit()
+    url = f"/cases/{case.id}/members/{members['ruth'].id}/details"
+    shown = page(client.get(url))
+    data = {i["name"]: i.get("value", "") for i in shown.select("form input[type=hidden]")}
+    data.update(language=shown.select_one("input[name=language][checked]")["value"])
+    saved = client.post(url, data=data)
+    assert saved.status_code == 302, page(saved).select_one(".govuk-error-summary")
+
+
+def test_someone_signed_in_cannot_use_another_person_s_new_account_invitation(
+    client, planned, db, smtp
+):
+    case, members = planned
+    add(client, case)
+    path = link_in(smtp.messages[-1])
+    shown = client.get(path)
+    assert "You are signed in as someone else" in shown.text
+    refused = client.post(path, data={"passcode": NEW_PASSWORD, "again": NEW_PASSWORD})
+    assert refused.status_code == 400
+    assert member_named(case, "Pat Constable").user_id is None
+    assert client.get(f"/cases/{case.id}/members").status_code == 200, "still Sam"
