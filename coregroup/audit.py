@@ -238,13 +238,15 @@ def _erased_by_retention(found, closed: set[int]) -> bool:
     )
 
 
-def for_case(case_id: int, limit: int = 200) -> list[AuditEvent]:
+def for_case(case_id: int, limit: int = 200, actions=None) -> list[AuditEvent]:
+    query = select(AuditEvent).where(AuditEvent.case_id == case_id)
+    if actions is not None:
+        query = query.where(AuditEvent.action.in_(list(actions)))
     return list(
         db.session.scalars(
-            select(AuditEvent)
-            .where(AuditEvent.case_id == case_id)
-            .order_by(AuditEvent.seq.desc())  # the chain's own order, which its hashes fix
-            .limit(limit)
+            query.order_by(
+                AuditEvent.seq.desc()
+            ).limit(limit)  # the chain's own order, which its hashes fix
         )
     )
 

@@ -74,7 +74,7 @@ def hand_over(
 
 
 def _target(handover: Handover) -> str:
-    return f"lead social worker: member {handover.from_member_id} to member {handover.to_member_id}"
+    return f"member {handover.from_member_id} → member {handover.to_member_id}"
 
 
 def _role_before_lead(member: Member) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from dataclasses import replace
 
 from flask import (
@@ -19,6 +20,7 @@ from flask import (
 )
 from flask_babel import format_date
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
@@ -315,13 +317,47 @@ def cancel_hand_over(case_id: int):
     return redirect(url_for("cases.members", case_id=case_id))
 
 
+MEMBERSHIP_ACTIONS = {
+    "case-opened": _l("Case opened"),
+    "member-added": _l("Member added"),
+    "member-details-changed": _l("Contact details changed"),
+    "member-left": _l("Member left"),
+    "invitation-sent": _l("Invitation sent"),
+    "invitation-accepted": _l("Invitation accepted"),
+    "invitation-withdrawn": _l("Invitation withdrawn"),
+    "hand-over": _l("Lead social worker role handed over"),
+    "hand-over-waiting": _l("Hand-over waiting for the new lead to accept"),
+    "hand-over-cancelled": _l("Hand-over cancelled"),
+}
+_MEMBER_IN_TARGET = re.compile(r"member (\d+)")
+
+
 @bp.get("/<int:case_id>/audit")
 @case_route("audit.view")
 def audit_trail(case_id: int):
-    """Who viewed and changed this case: for the lead social worker."""
+    """Who viewed and changed this case: for the lead social worker. `?about=members`: only
+    the changes to the core group (members, invitations, hand-overs)."""
     from coregroup import audit
 
-    return render_template("cases/audit.html", events=audit.for_case(case_id))
+    about = request.args.get("about")
+    if about not in (None, "members"):
+        abort(404)
+    actions = MEMBERSHIP_ACTIONS if about == "members" else None
+    names = {str(m.id): m.name for m in g.case.members}
+
+    def target(event) -> str:
+        # "member 17" as the member's name; other targets (a page, an export) as recorded.
+        return _MEMBER_IN_TARGET.sub(
+            lambda found: names.get(found.group(1), found.group(0)), event.target
+        )
+
+    return render_template(
+        "cases/audit.html",
+        events=audit.for_case(case_id, actions=actions),
+        about=about,
+        labels=MEMBERSHIP_ACTIONS,
+        target=target,
+    )
 
 
 @bp.post("/<int:case_id>/review-conference")

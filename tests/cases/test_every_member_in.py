@@ -752,3 +752,18 @@ def test_someone_signed_in_cannot_use_another_person_s_new_account_invitation(
     assert refused.status_code == 400
     assert member_named(case, "Pat Constable").user_id is None
     assert client.get(f"/cases/{case.id}/members").status_code == 200, "still Sam"
+
+
+def test_the_lead_reads_the_core_group_s_changes_in_the_audit_trail_by_name(client, planned):
+    case, members = planned
+    add(client, case)
+    client.post(f"/cases/{case.id}/members/{member_named(case, 'Pat Constable').id}/invite")
+    hand_over(client, case, str(members["priya"].id))
+    client.post("/sign-out")
+    sign_in(client, members["priya"].user)
+    html = page(client.get(f"/cases/{case.id}/audit?about=members"))
+    rows = [r.get_text(" ", strip=True) for r in html.select("tbody tr")]
+    assert any("Lead social worker role handed over" in r and "Sam → Priya" in r for r in rows)
+    assert any("Invitation sent" in r and "Pat Constable" in r for r in rows)
+    assert not any("Viewed" in r for r in rows), "only the core group's changes"
+    assert client.get(f"/cases/{case.id}/audit?about=nonsense").status_code == 404
