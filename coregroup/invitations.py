@@ -233,9 +233,8 @@ def accept(token: str):
             return _step_up(user, target, member.language)
         start_session(user)
         return redirect(target)
-    template = "invitations/accept.html" if member.is_family else "invitations/accept_pro.html"
     return render_template(
-        template,
+        "invitations/accept.html",
         form=form,
         member=member,
         someone_else=current_user.is_authenticated,
