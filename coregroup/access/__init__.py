@@ -159,15 +159,21 @@ def case_route(permission: str, audited: bool = True):
     return decorate
 
 
-def _needs_second_factor_now(member: Member) -> bool:
-    """A professional membership is used only by a session that gave a second factor: an
-    account that signed in with a family member's passcode alone and was then invited as a
-    professional (or handed the lead) signs in again with one first."""
+def professional_memberships_allowed() -> bool:
+    """Whether this request may use professional memberships: a session that gave a second
+    factor (or a bearer token, made by the person for another system), or any session where
+    no second factor is required. An account that signed in with a family member's passcode
+    alone and was then invited as a professional (or handed the lead) signs in again with one
+    first; until then its professional cases are not even listed."""
     return (
-        current_app.config["COREGROUP_REQUIRE_SECOND_FACTOR"]
-        and not member.is_family
-        and not session.get("second_factor")
+        not current_app.config["COREGROUP_REQUIRE_SECOND_FACTOR"]
+        or bool(session.get("second_factor"))
+        or tokens.current() is not None
     )
+
+
+def _needs_second_factor_now(member: Member) -> bool:
+    return not member.is_family and not professional_memberships_allowed()
 
 
 def _sign_in_again():
@@ -195,19 +201,23 @@ def _sign_in_again():
 
 
 def my_cases(user) -> list[Case]:
-    return list(
-        db.session.scalars(
-            select(Case)
-            .join(Member)
-            .where(Member.user_id == user.id, current_on(dt.date.today()))
-            .order_by(Case.reference)
-        )
+    query = (
+        select(Case)
+        .join(Member)
+        .where(Member.user_id == user.id, current_on(dt.date.today()))
+        .order_by(Case.reference)
     )
+    if not professional_memberships_allowed():
+        query = query.where(Member.role.in_(FAMILY_ROLES))
+    return list(db.session.scalars(query))
 
 
 def professional_cases(user) -> list[Case]:
     """The cases where this person is a current professional member, members loaded at once."""
     from sqlalchemy.orm import selectinload
+
+    if not professional_memberships_allowed():
+        return []
 
     return list(
         db.session.scalars(
@@ -234,7 +244,7 @@ def can_open_cases(user) -> bool:
     officer invited to one core group is not; nor is someone who was once a social worker."""
     if user.professional:
         return True
-    if current_app.config["COREGROUP_REQUIRE_SECOND_FACTOR"] and not session.get("second_factor"):
+    if not professional_memberships_allowed():
         return False
     roles = set(
         db.session.scalars(

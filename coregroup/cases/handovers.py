@@ -66,11 +66,18 @@ def hand_over(
     handover.from_member, handover.to_member = lead, to
     db.session.add(handover)
     db.session.flush()
-    if to.user_id is not None:
+    if to.user_id is not None and _fully_set_up(to.user):
         _complete(handover, on, user)
     else:
         audit.record("hand-over-waiting", _target(handover), user.id, case.id)
     return handover
+
+
+def _fully_set_up(account: User) -> bool:
+    """An account that can sign in as a lead: with its second factor, where one is required."""
+    from flask import current_app
+
+    return bool(account.totp_secret) or not current_app.config["COREGROUP_REQUIRE_SECOND_FACTOR"]
 
 
 def _target(handover: Handover) -> str:

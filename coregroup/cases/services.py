@@ -95,6 +95,24 @@ def new_member_problems(case: Case, form) -> dict[str, str]:
     return problems
 
 
+def details_problems(case: Case, member: Member, form) -> dict[str, str]:
+    problems = {}
+    email = email_problem(case, form.email.data, member)
+    if email:
+        problems["email"] = email
+    from coregroup.cases import handovers
+
+    new_email = (form.email.data or "").strip() or None
+    if new_email != member.email and handovers.waiting_for_member(member) is not None:
+        problems["email"] = _(
+            "%(name)s is to become the lead social worker. Cancel the hand-over first",
+            name=member.name,
+        )
+    if not member.is_family and not (form.organisation.data or "").strip():
+        problems["organisation"] = _("Enter the organisation they work for")
+    return problems
+
+
 def _contact_from(form) -> dict:
     return {
         "organisation": (form.organisation.data or "").strip() or None,
@@ -144,6 +162,8 @@ def update_details(member: Member, form, shown: dict, user: User) -> dict[str, s
             clashes[name] = now
     if clashes:
         return clashes
+    if all(wanted[name] == getattr(member, name) for name in DETAIL_FIELDS):
+        return {}  # saved as it was: nothing to record
     if wanted["email"] != member.email:
         from coregroup.cases import invitations
 
@@ -253,9 +273,17 @@ def add_new_lead(case: Case, member: Member, user: User) -> None:
 
 
 def handover_problem(case: Case, to, on: str) -> str | None:
+    from coregroup.cases import handovers
+
     day = _date(on)
     if case.initial_conference and day < case.initial_conference:
         return _("The hand-over must be on or after the initial conference")
+    done = handovers.history(case)
+    if done and day < done[-1].on:
+        return _(
+            "The last hand-over was on %(day)s: this one cannot be before it",
+            day=format_date(done[-1].on, "d MMMM yyyy"),
+        )
     if isinstance(to, Member) and to.joined_on and day < to.joined_on:
         return _(
             "%(name)s joined the core group on %(day)s: the hand-over cannot be before that",

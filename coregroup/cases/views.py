@@ -196,11 +196,11 @@ def details(case_id: int, member_id: int):
             shown = json.loads(form.shown.data or "{}")
         except ValueError:
             shown = {}
-        problem = services.email_problem(g.case, form.email.data, member)
-        clashes = {} if problem else services.update_details(member, form, shown, current_user)
-        if problem:
-            form.email.errors.append(problem)
-        elif not clashes:
+        problems = services.details_problems(g.case, member, form)
+        for name, problem in problems.items():
+            form[name].errors.append(problem)
+        clashes = {} if problems else services.update_details(member, form, shown, current_user)
+        if not problems and not clashes:
             flash(_("%(name)s's details are saved.", name=member.name), "success")
             return redirect(url_for("cases.members", case_id=case_id))
         for name, now in clashes.items():
@@ -292,6 +292,14 @@ def _after_hand_over(done, to):
         if g.member.has_left:  # the previous lead left today: the case is no longer theirs
             return redirect(url_for("main.cases"))
         return redirect(url_for("cases.overview", case_id=g.case.id))
+    if to.user_id is not None:  # an account without its second factor yet
+        message = _(
+            "%(name)s becomes the lead social worker when they next sign in with their "
+            "authenticator app. Until then, you are still the lead.",
+            name=to.name,
+        )
+        flash(message, "success")
+        return redirect(url_for("cases.members", case_id=g.case.id))
     waiting_link = invitations.newest(g.case).get(to.id)
     emailed = True
     if to.email and (waiting_link is None or waiting_link.state != "waiting"):

@@ -205,6 +205,8 @@ def test_a_whole_core_group_comes_in_from_its_emails(browser, server, inbox):
     case_url = page.url.rsplit("/members", 1)[0]
     for member in FIRST_MEMBERS:
         add_member(page, *member, joined=CONFERENCE)
+    # The lead's table is wide: it scrolls in its own box, the page stays phone-wide.
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
 
     # Everyone accepts from their own e-mail, in their own browser.
     people = {}

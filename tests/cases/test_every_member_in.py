@@ -243,7 +243,7 @@ def test_a_member_s_details_changed_from_a_stale_page_are_a_clash_never_overwrit
     url = f"/cases/{case.id}/members/{ruth.id}/details"
     shown = page(client.get(url))
     stale = {i["name"]: i.get("value", "") for i in shown.select("form input") if i.get("name")}
-    stale.update(language="en_GB", phone="01481 700700")
+    stale.update(language="en_GB", phone="01481 700700", organisation="Queen's Road Surgery")
     newer = dict(stale, phone="01481 111222")
     assert client.post(url, data=newer).status_code == 302
     clash = client.post(url, data=stale)
@@ -256,7 +256,7 @@ def test_a_member_s_details_changed_from_a_stale_page_are_a_clash_never_overwrit
     resend = {
         i["name"]: i.get("value", "") for i in page(clash).select("form input") if i.get("name")
     }
-    resend.update(language="en_GB")
+    resend.update(language="en_GB", organisation="Queen's Road Surgery")
     assert client.post(url, data=resend).status_code == 302
     db.session.refresh(ruth)
     assert ruth.phone == "01481 700700"
@@ -731,10 +731,15 @@ def test_a_professional_needs_an_organisation_and_nobody_joins_before_the_confer
 def test_details_recorded_with_an_older_language_code_save_unchanged(client, planned, db):
     case, members = planned
     members["ruth"].language = "en"
+    members["ruth"].organisation = "Queen's Road Surgery"
     db.session.commit()
     url = f"/cases/{case.id}/members/{members['ruth'].id}/details"
     shown = page(client.get(url))
-    data = {i["name"]: i.get("value", "") for i in shown.select("form input[type=hidden]")}
+    data = {
+        i["name"]: i.get("value", "")
+        for i in shown.select("form input:not([type=radio]):not([type=checkbox])")
+        if i.get("name")
+    }
     data.update(language=shown.select_one("input[name=language][checked]")["value"])
     saved = client.post(url, data=data)
     assert saved.status_code == 302, page(saved).select_one(".govuk-error-summary")
@@ -767,3 +772,92 @@ def test_the_lead_reads_the_core_group_s_changes_in_the_audit_trail_by_name(clie
     assert any("Invitation sent" in r and "Pat Constable" in r for r in rows)
     assert not any("Viewed" in r for r in rows), "only the core group's changes"
     assert client.get(f"/cases/{case.id}/audit?about=nonsense").status_code == 404
+
+
+# --- What the second review found --------------------------------------------------------------
+
+
+def test_a_session_without_a_second_factor_does_not_even_list_professional_cases(
+    app, client, planned, db
+):
+    from tests.conftest import make_case, make_member
+
+    case, members = planned
+    app.config["COREGROUP_REQUIRE_SECOND_FACTOR"] = True
+    client.post("/sign-out")
+    daniel = members["daniel"]
+    sign_in(client, daniel.user)
+    other = make_case(reference="POLICE-CASE")
+    make_member(other, daniel.user, role="police")
+    assert "POLICE-CASE" not in client.get("/cases").text
+    assert "POLICE-CASE" not in client.get("/dashboard").text
+    listed = client.get("/api/v1/cases").get_json()["cases"]
+    assert [c["reference"] for c in listed] == [case.reference]
+
+
+def test_a_hand_over_to_an_account_without_its_second_factor_waits_for_it(app, client, planned, db):
+    import pyotp as otp
+
+    case, members = planned
+    require_second_factor(app, client)
+    priya = members["priya"]
+    priya.user.totp_secret = None
+    db.session.commit()
+    response = hand_over(client, case, str(priya.id))
+    assert (
+        "when they next sign in with their authenticator app"
+        in client.get(response.headers["Location"]).text
+    )
+    db.session.refresh(members["sam"])
+    assert members["sam"].is_lead and not priya.is_lead
+    client.post("/sign-out")
+    client.post("/sign-in", data={"email": priya.user.email, "password": PASSWORD})
+    secret = re.search(r"[A-Z2-7]{32}", client.get("/sign-in/set-up-code").text).group(0)
+    client.post("/sign-in/set-up-code", data={"code": otp.TOTP(secret).now()})
+    db.session.expire_all()
+    assert priya.is_lead and not members["sam"].is_lead
+
+
+def test_the_member_a_hand_over_waits_for_keeps_their_email_address(client, planned, db, smtp):
+    case, members = planned
+    hand_over(client, case, "new", new_name="Nia Jones", new_email="nia@council.example")
+    nia = member_named(case, "Nia Jones")
+    url = f"/cases/{case.id}/members/{nia.id}/details"
+    shown = page(client.get(url))
+    data = {i["name"]: i.get("value", "") for i in shown.select("form input") if i.get("name")}
+    data.update(language="en_GB", email="nia.jones@elsewhere.example")
+    refused = client.post(url, data=data)
+    assert refused.status_code == 400 and "Cancel the hand-over first" in refused.text
+    assert db.session.query(Invitation).filter_by(member_id=nia.id).one().state == "waiting"
+
+
+def test_a_professional_s_organisation_cannot_be_emptied(client, planned, db):
+    case, members = planned
+    members["ruth"].organisation = "Queen's Road Surgery"
+    db.session.commit()
+    url = f"/cases/{case.id}/members/{members['ruth'].id}/details"
+    shown = page(client.get(url))
+    data = {i["name"]: i.get("value", "") for i in shown.select("form input") if i.get("name")}
+    data.update(language="en_GB", organisation=" ")
+    refused = client.post(url, data=data)
+    assert refused.status_code == 400 and "Enter the organisation they work for" in refused.text
+
+
+def test_a_hand_over_cannot_be_dated_before_the_last_one(client, planned, db):
+    case, members = planned
+    hand_over(client, case, str(members["priya"].id))
+    client.post("/sign-out")
+    sign_in(client, members["priya"].user)
+    yesterday = TODAY - dt.timedelta(days=1)
+    refused = hand_over(
+        client,
+        case,
+        str(members["owen"].id),
+        **{
+            "on-day": str(yesterday.day),
+            "on-month": str(yesterday.month),
+            "on-year": str(yesterday.year),
+        },
+    )
+    assert refused.status_code == 400
+    assert "The last hand-over was on" in page(refused).select_one(".govuk-error-summary").text
