@@ -242,13 +242,8 @@ def for_case(case_id: int, limit: int = 200, actions=None) -> list[AuditEvent]:
     query = select(AuditEvent).where(AuditEvent.case_id == case_id)
     if actions is not None:
         query = query.where(AuditEvent.action.in_(list(actions)))
-    return list(
-        db.session.scalars(
-            query.order_by(
-                AuditEvent.seq.desc()
-            ).limit(limit)  # the chain's own order, which its hashes fix
-        )
-    )
+    # Newest first, in the chain's own order, which its hashes fix.
+    return list(db.session.scalars(query.order_by(AuditEvent.seq.desc()).limit(limit)))
 
 
 def last_change_by_another(case_id: int, user_id: int, target: str) -> AuditEvent | None:
