@@ -40,6 +40,12 @@ def require_second_factor(app, client) -> None:
         session["second_factor"] = True
 
 
+def record_leaving(client, case, member_id):
+    """The lead records that a member leaves today."""
+    today = {"left-day": TODAY.day, "left-month": TODAY.month, "left-year": TODAY.year}
+    return client.post(f"/cases/{case.id}/members/{member_id}/leave", data=today)
+
+
 def link_in(message) -> str:
     from tests.conftest import Inbox
 
@@ -194,14 +200,7 @@ def test_a_member_who_leaves_has_no_access_from_that_day_and_their_invitation_st
     add(client, case)
     link = link_in(smtp.messages[-1])
     pat = member_named(case, "Pat Constable")
-    left = client.post(
-        f"/cases/{case.id}/members/{pat.id}/leave",
-        data={
-            "left-day": str(TODAY.day),
-            "left-month": str(TODAY.month),
-            "left-year": str(TODAY.year),
-        },
-    )
+    left = record_leaving(client, case, pat.id)
     assert left.status_code == 302
     assert "member-left" in actions(db, case)
     client.post("/sign-out")
@@ -223,14 +222,7 @@ def test_someone_joining_later_sees_the_case_from_the_day_they_join(client, plan
 
 def test_the_lead_cannot_simply_leave_they_hand_over(client, planned):
     case, members = planned
-    response = client.post(
-        f"/cases/{case.id}/members/{members['sam'].id}/leave",
-        data={
-            "left-day": str(TODAY.day),
-            "left-month": str(TODAY.month),
-            "left-year": str(TODAY.year),
-        },
-    )
+    response = record_leaving(client, case, members["sam"].id)
     assert response.status_code == 400
     assert "Hand the lead social worker role to someone else first" in response.text
 
@@ -645,14 +637,7 @@ def test_the_member_a_hand_over_waits_for_cannot_leave_nor_lose_their_invitation
     case, members = planned
     hand_over(client, case, "new", new_name="Nia Jones", new_email="nia@council.example")
     nia = member_named(case, "Nia Jones")
-    left = client.post(
-        f"/cases/{case.id}/members/{nia.id}/leave",
-        data={
-            "left-day": str(TODAY.day),
-            "left-month": str(TODAY.month),
-            "left-year": str(TODAY.year),
-        },
-    )
+    left = record_leaving(client, case, nia.id)
     assert left.status_code == 400 and "Cancel the hand-over first" in left.text
     client.post(f"/cases/{case.id}/members/{nia.id}/withdraw-invitation")
     assert "Cancel the hand-over first" in client.get(f"/cases/{case.id}/members").text
