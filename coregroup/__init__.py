@@ -253,6 +253,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
 
     from coregroup import admin, auth, cli, errors, invitations, main, offline, resume, templating
     from coregroup.api.views import bp as api_bp
+    from coregroup.cases import lifecycle  # noqa: F401  (its pages, on the cases blueprint)
     from coregroup.cases.views import bp as cases_bp
     from coregroup.meetings.views import bp as meetings_bp
     from coregroup.plans.views import bp as plans_bp

@@ -60,6 +60,7 @@ def register(app) -> None:
     app.cli.add_command(check_text)
     app.cli.add_command(audit_cli)
     app.cli.add_command(people)
+    app.cli.add_command(retention_command)
     from coregroup.tokens import tokens_cli
 
     app.cli.add_command(tokens_cli)
@@ -312,3 +313,55 @@ def stored_text_problems():
                 reason = textpolicy.stored_problem(parse(value) if parse else value)
                 if reason:
                     yield table.name, row_id, column.name, reason
+
+
+@click.command("retention")
+@click.option("--dry-run", is_flag=True, help="List what would be deleted; change nothing.")
+@click.option("--case", "reference", help="Only this case (by reference).")
+@click.option("--today", help="The day to judge by (YYYY-MM-DD); default today.")
+def retention_command(dry_run: bool, reference: str | None, today: str | None):
+    """Reduce the closed cases whose retention period has ended (cases on legal hold never).
+
+    With --dry-run, list every closed case with what would happen to it and what would be
+    deleted, and change nothing. Then run it again without --dry-run to do it."""
+    import datetime as dt
+
+    from sqlalchemy import select
+
+    from coregroup import audit, retention
+    from coregroup.models import Case
+
+    day = dt.date.fromisoformat(today) if today else dt.date.today()
+    if reference is not None:
+        case = db.session.scalar(select(Case).where(Case.reference == reference))
+        if case is None:
+            raise click.ClickException(f"There is no case {reference}.")
+        decisions = [retention.decide(case, day)]
+        if case.reduced_on is not None:
+            raise click.ClickException(f"{reference} was reduced on {case.reduced_on}.")
+        if not case.is_closed:
+            raise click.ClickException(f"{reference} is not closed: nothing was deleted.")
+        if decisions[0].verdict != "reduce":
+            raise click.ClickException(
+                f"{reference} is {decisions[0].reason}. Nothing was deleted."
+            )
+    else:
+        decisions = retention.review(day)
+    due = [d for d in decisions if d.verdict == "reduce"]
+    for found in decisions:
+        verb = "would reduce" if dry_run else "reducing"
+        line = f"{found.case.reference}: closed {found.case.closed_on}, {found.reason}"
+        if found.verdict == "reduce":
+            deleted = retention.counts(found.case)
+            listed = ", ".join(f"{n} {what}" for what, n in deleted.items() if n)
+            line += f" -> {verb}: {listed or 'nothing left to delete'}"
+        click.echo(line)
+    if dry_run:
+        click.echo(f"Dry run: {len(due)} of {len(decisions)} closed cases would be reduced.")
+        db.session.rollback()
+        return
+    for found in due:
+        retention.reduce(found.case, day)
+    audit.record("retention-run", f"{len(due)} cases reduced on {day.isoformat()}")
+    db.session.commit()
+    click.echo(f"{len(due)} of {len(decisions)} closed cases reduced.")

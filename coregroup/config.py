@@ -80,6 +80,9 @@ def settings(name: str) -> dict:
         # The cookie is sent again only when the session changes: it lasts the absolute time-out
         # from sign-in anyway, and the server ends idle sessions itself (auth.load_user).
         "SESSION_REFRESH_EACH_REQUEST": False,
+        # After a case closes, its members can still read it for this long (to read the
+        # last minutes, to ask what happens next); then only its last lead social worker.
+        "COREGROUP_CLOSED_READABLE_DAYS": int(env("COREGROUP_CLOSED_READABLE_DAYS", "90")),
         "COREGROUP_INVITATION_LIFETIME": dt.timedelta(
             hours=int(env("COREGROUP_INVITATION_HOURS", "168"))
         ),

@@ -11,9 +11,10 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from coregroup.cases import childplans
 from coregroup.extensions import db
 from coregroup.meetings import services as meetings
-from coregroup.models import Case, Meeting, PlanVersion
+from coregroup.models import Case, ConferenceRequest, Meeting, PlanVersion
 from coregroup.plans import services as plans
 from coregroup.rules.attention import Finding, findings
 
@@ -70,7 +71,11 @@ def _text(found: Finding) -> str:
             day=day,
         )
     if found.code == "conference-asked":
-        return _("The core group asked for another child protection conference")
+        return _(
+            "The core group asked for another child protection conference on %(day)s. No "
+            "conference has been recorded since",
+            day=day,
+        )
     if found.code == "no-recommendation":
         return _(
             "Review conference due by %(day)s and the core group has made no recommendation yet",
@@ -87,16 +92,24 @@ def _url(case: Case, found: Finding) -> str:
             "plans.location", case_id=case.id, section_id="needs", location=found.location
         )
     if found.code == "conference-asked":
-        return url_for("meetings.minutes", case_id=case.id, number=found.meeting)
+        return url_for("cases.children", case_id=case.id)
     return url_for("meetings.index", case_id=case.id)
 
 
 def items_for(
-    case: Case, today: dt.date, case_meetings=None, latest=None, prefetched: bool = False
+    case: Case,
+    today: dt.date,
+    case_meetings=None,
+    latest=None,
+    prefetched: bool = False,
+    requests=None,
 ) -> list[Item]:
+    if case.is_closed:
+        return []  # no plan runs: nothing is asked for
     if not prefetched:
         case_meetings = meetings.meetings(case)
         latest = plans.latest_version(case)
+        requests = childplans.open_requests(case)
     outstanding = {
         m.number: len(meetings.circulation_outstanding(m)) for m in case_meetings if m.is_completed
     }
@@ -104,7 +117,9 @@ def items_for(
     plan = latest.document if latest else {}
     return [
         Item(case, found.kind, _text(found), _url(case, found), found.when)
-        for found in findings(case, today, timeline, case_meetings, plan, outstanding)
+        for found in findings(
+            case, today, timeline, case_meetings, plan, outstanding, requests or []
+        )
     ]
 
 
@@ -134,10 +149,19 @@ def items(cases: list[Case], today: dt.date) -> list[Item]:
             )
         )
     }
+    asked: dict[int, list] = {case_id: [] for case_id in ids}
+    for request in db.session.scalars(
+        select(ConferenceRequest)
+        .where(ConferenceRequest.case_id.in_(ids), ConferenceRequest.answered_by_id.is_(None))
+        .order_by(ConferenceRequest.requested_on, ConferenceRequest.id)
+    ):
+        asked[request.case_id].append(request)
     order = {"overdue": 0, "attention": 1, "due": 2}
     found = [
         item
         for case in cases
-        for item in items_for(case, today, by_case[case.id], latest.get(case.id), True)
+        for item in items_for(
+            case, today, by_case[case.id], latest.get(case.id), True, asked[case.id]
+        )
     ]
     return sorted(found, key=lambda i: (order[i.kind], i.when or today, i.case.reference))

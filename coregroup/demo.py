@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from coregroup.auth import hash_password
 from coregroup.extensions import db
-from coregroup.models import Case, Child, Member, User
+from coregroup.models import Case, Child, ChildPlan, Member, User
 from coregroup.plans.services import plan_schema, write_version
 
 DEMO_DOMAIN = "demo.coregroup.example"
@@ -201,7 +201,6 @@ def load_demo(today: dt.date | None = None) -> dict[str, str] | None:
         reference="DEMO-0001",
         jurisdiction="guernsey",
         initial_conference=conference,
-        categories=["neglect", "emotional"],
         first_core_group_on=conference + dt.timedelta(days=9),
         core_group_every_weeks=4,
     )
@@ -209,6 +208,17 @@ def load_demo(today: dt.date | None = None) -> dict[str, str] | None:
         Child(name="Amira Hassan", date_of_birth=dt.date(today.year - 8, 3, 14)),
         Child(name="Yusuf Hassan", date_of_birth=dt.date(today.year - 3, 9, 2)),
     ]
+    for child, categories in zip(
+        case.children, (["emotional"], ["neglect", "emotional"]), strict=True
+    ):
+        child.plans.append(
+            ChildPlan(
+                number=1,
+                categories=categories,
+                initial_categories=categories,
+                started_on=conference,
+            )
+        )
     credentials = {}
     refs = {}
     for key, name, role, organisation, language in PEOPLE:
@@ -235,6 +245,7 @@ def load_demo(today: dt.date | None = None) -> dict[str, str] | None:
             language=language,
             joined_on=conference,
             user=user,
+            children=list(case.children) if role in ("parent", "carer", "child") else [],
         )
         case.members.append(member)
         credentials[email] = password

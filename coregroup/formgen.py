@@ -57,6 +57,7 @@ class Context:
     """What a page needs beyond the schema: the case's members and the item being edited."""
 
     members: tuple[tuple[str, str], ...] = ()
+    children: tuple[tuple[str, str], ...] = ()  # the case's children: (ref, name)
     member_ref: str | None = None
     item: dict | None = None
     key: str | None = None  # the item an "each" section is asking about
@@ -131,6 +132,8 @@ def _choices(spec: FieldSpec, ctx: Context) -> list[SelectChoice]:
         return [SelectChoice(ref, label) for ref, label in ctx.members] + [
             SelectChoice(ref, ctx.departed[ref][0]) for ref in gone
         ]
+    if schema.get("x-options") == "children":
+        return [SelectChoice(ref, name) for ref, name in ctx.children]
     enum = schema.get("enum") or schema.get("items", {}).get("enum", [])
     labels = schema.get("x-enum-labels") or schema.get("items", {}).get("x-enum-labels", {})
     allowed = ctx.limits.get(schema.get("x-options-limited-by"))

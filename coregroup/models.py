@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+import uuid
 
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
@@ -85,20 +86,32 @@ class User(UserMixin, db.Model):
 
 
 class Case(db.Model):
-    """The child or children (siblings share one plan) and their core group."""
+    """The children (any number: siblings, a new baby, an unborn child) and their core group.
+    The core group, its meetings and its plan are shared; each child has their own plan status
+    (ChildPlan). The case closes when the last child's plan ends."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # Recognises the case in any installation: made once, carried by every export, and an
+    # import of a case whose uid (or reference) is here already is refused.
+    uid: Mapped[str] = mapped_column(String(36), unique=True, default=lambda: str(uuid.uuid4()))
     reference: Mapped[str] = mapped_column(TypedText(40), unique=True)
     jurisdiction: Mapped[str] = mapped_column(String(40), default="guernsey")
+    # The conference that started the plans now running (a new plan after the case closed
+    # moves it on; each child's own start is on their ChildPlan).
     initial_conference: Mapped[dt.date | None]
-    categories: Mapped[list] = mapped_column(Document, default=list)
     # Set by the initial conference: the first core group's date and how often the group meets.
     first_core_group_on: Mapped[dt.date | None]
     core_group_every_weeks: Mapped[int | None]
     # This case's own values in place of its jurisdiction's (coregroup.rules.OVERRIDABLE).
     rule_overrides: Mapped[dict | None] = mapped_column(Document)
-    last_review_conference: Mapped[dt.date | None]
-    status: Mapped[str] = mapped_column(String(20), default="open")
+    status: Mapped[str] = mapped_column(String(20), default="open")  # "closed"
+    closed_on: Mapped[dt.date | None]
+    # Never deleted by retention while held (e.g. proceedings, an inquiry), with why.
+    legal_hold: Mapped[bool] = mapped_column(default=False)
+    legal_hold_reason: Mapped[str | None] = mapped_column(TypedText(500))
+    # Retention removed its content: only the reference, the dates and the audit chain's
+    # shape are left.
+    reduced_on: Mapped[dt.date | None]
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     children: Mapped[list[Child]] = relationship(
@@ -107,19 +120,169 @@ class Case(db.Model):
     members: Mapped[list[Member]] = relationship(
         back_populates="case", order_by="Member.id", cascade="all, delete-orphan"
     )
+    review_conferences: Mapped[list[ReviewConference]] = relationship(
+        back_populates="case",
+        order_by="ReviewConference.held_on, ReviewConference.id",
+        cascade="all, delete-orphan",
+    )
 
     @property
     def title(self) -> str:
         return ", ".join(child.name for child in self.children) or self.reference
 
+    @property
+    def is_closed(self) -> bool:
+        return self.status == "closed"
+
+    @property
+    def categories(self) -> list[str]:
+        """Every category of concern on a plan running now (each child's are on their plan)."""
+        found = []
+        for child in self.children:
+            plan = child.current_plan
+            for category in plan.categories if plan else []:
+                if category not in found:
+                    found.append(category)
+        return found
+
+    @property
+    def last_review_conference(self) -> dt.date | None:
+        """The latest review conference since the conference that started the plans now."""
+        held = [
+            r.held_on
+            for r in self.review_conferences
+            if self.initial_conference is None or r.held_on >= self.initial_conference
+        ]
+        return max(held) if held else None
+
+
+member_child = db.Table(
+    "member_child",
+    db.Column("member_id", ForeignKey("member.id"), primary_key=True),
+    db.Column("child_id", ForeignKey("child.id"), primary_key=True, index=True),
+)
+
+
+def new_child_ref() -> str:
+    return "c-" + secrets.token_hex(6)
+
 
 class Child(db.Model):
+    """A child of the case: born (a date of birth) or not yet (the date the baby is due)."""
+
     id: Mapped[int] = mapped_column(primary_key=True)
-    case_id: Mapped[int] = mapped_column(ForeignKey("case.id"))
+    ref: Mapped[str] = mapped_column(String(48), unique=True, default=new_child_ref)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id"), index=True)
     name: Mapped[str] = mapped_column(TypedText(200))
     date_of_birth: Mapped[dt.date | None]
+    expected_on: Mapped[dt.date | None]  # unborn: a pre-birth plan
+    added_on: Mapped[dt.date | None]  # added after the case opened (a new baby, moved in)
 
     case: Mapped[Case] = relationship(back_populates="children")
+    plans: Mapped[list[ChildPlan]] = relationship(
+        back_populates="child", order_by="ChildPlan.number", cascade="all, delete-orphan"
+    )
+    # The family members who are this child's parent or carer (and the child themself).
+    family: Mapped[list[Member]] = relationship(
+        secondary=member_child, back_populates="children", order_by="Member.id"
+    )
+
+    @property
+    def unborn(self) -> bool:
+        return self.date_of_birth is None and self.expected_on is not None
+
+    @property
+    def current_plan(self) -> ChildPlan | None:
+        return next((p for p in reversed(self.plans) if p.ended_on is None), None)
+
+    @property
+    def previous_plans(self) -> int:
+        """Plans ended before the one running now (or before now): the census asks for it."""
+        current = self.current_plan
+        return sum(1 for p in self.plans if p is not current and p.ended_on is not None)
+
+
+PLAN_END_REASONS = {
+    "no-longer-at-risk": _l("No longer at risk of significant harm"),
+    "moved-away": _l("Moved to another area, which takes over the plan"),
+    "in-care": _l("Looked after by the local authority, with a care plan instead"),
+    "turned-18": _l("Turned 18"),
+    "died": _l("Died"),
+    "other": _l("Another reason"),
+}
+
+
+class ChildPlan(db.Model):
+    """One child's child protection plan, from the conference that started it to the one that
+    ended it: its categories of concern (as the latest conference set them). A child can have
+    several over the years; only the newest can be running."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    child_id: Mapped[int] = mapped_column(ForeignKey("child.id"), index=True)
+    number: Mapped[int]  # 1 for the child's first plan
+    categories: Mapped[list] = mapped_column(Document, default=list)
+    initial_categories: Mapped[list] = mapped_column(Document, default=list)
+    started_on: Mapped[dt.date]
+    ended_on: Mapped[dt.date | None]
+    end_reason: Mapped[str | None] = mapped_column(String(40))
+    end_note: Mapped[str | None] = mapped_column(TypedText(1000))
+    ended_by_id: Mapped[int | None] = mapped_column(ForeignKey("review_conference.id"))
+
+    child: Mapped[Child] = relationship(back_populates="plans")
+
+    __table_args__ = (UniqueConstraint("child_id", "number", name="uq_child_plan_number"),)
+
+    @property
+    def end_reason_label(self) -> str:
+        return str(PLAN_END_REASONS.get(self.end_reason or "", self.end_reason or ""))
+
+
+class ReviewConference(db.Model):
+    """A review child protection conference: when, who chaired it, each child's outcome
+    (`outcomes`: {child ref: {"outcome": "continue"|"end", "categories": [...], "reason",
+    "note", "recommendation"}}) and when the next review is due."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id"), index=True)
+    held_on: Mapped[dt.date]
+    chair: Mapped[str | None] = mapped_column(TypedText(200))
+    outcomes: Mapped[dict] = mapped_column(Document, default=dict)
+    next_review_on: Mapped[dt.date | None]
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    recorded_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    case: Mapped[Case] = relationship(back_populates="review_conferences")
+
+
+class ConferenceRequest(db.Model):
+    """The core group asking for a child protection conference before the review is due (the
+    seeds: "consider if another child protection conference is needed"), until the
+    conference that answers it."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id"), index=True)
+    requested_on: Mapped[dt.date]
+    meeting_number: Mapped[int | None]  # the core group that asked, if one did
+    reason: Mapped[str | None] = mapped_column(TypedText(2000))
+    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("review_conference.id"))
+
+    answered_by: Mapped[ReviewConference | None] = relationship()
+
+
+class SubjectAccessRelease(db.Model):
+    """What was released to a person who asked for the information held about them, and what
+    was withheld from it and why (third-party information), reviewed by the lead social worker.
+    `released` holds the items released; `withheld` [{"item", "label", "reason"}]."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id"), index=True)
+    subject: Mapped[str] = mapped_column(String(48))  # a member's or a child's ref
+    subject_name: Mapped[str] = mapped_column(TypedText(200))
+    released: Mapped[dict] = mapped_column(Document)
+    withheld: Mapped[list] = mapped_column(Document, default=list)
+    released_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    released_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
 def new_member_ref() -> str:
@@ -150,6 +313,11 @@ class Member(db.Model):
 
     case: Mapped[Case] = relationship(back_populates="members")
     user: Mapped[User | None] = relationship()
+    # A family member: the children they are a parent or carer of (a child: themself). They
+    # see the parts of the plan that concern these children.
+    children: Mapped[list[Child]] = relationship(
+        secondary="member_child", back_populates="family", order_by="Child.id"
+    )
 
     __table_args__ = (UniqueConstraint("case_id", "user_id", name="uq_member_case_user"),)
 

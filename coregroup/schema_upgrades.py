@@ -12,10 +12,74 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable
 
+
 # {schema name: {from version: (to version, upgrade function)}}
+def _plan_1_1_0(document: dict) -> dict:
+    """1.1.0 lets a need and an action name the children it concerns (`children`); a plan
+    written before says nothing, which means every child. Nothing else changed."""
+    return document
+
+
+def _case_export_1_1_0(export: dict) -> dict:
+    """1.1.0 gives each child their own plan status, records review conferences and the core
+    group's requests for a conference, and recognises a case by `uid`. A 1.0.0 export had one
+    set of categories for the case: each child gets a plan with them, from the initial
+    conference; its last review conference becomes one at which every plan continued; its
+    family members are the parents or carers of every child; its uid is derived from its
+    reference (so importing the same 1.0.0 file twice is recognised)."""
+    import hashlib
+    import uuid
+
+    head = export["case"]
+    categories = list(head.pop("categories", []) or [])
+    last_review = head.pop("lastReviewConference", None)
+    head.setdefault("uid", str(uuid.uuid5(uuid.NAMESPACE_URL, "coregroup:" + head["reference"])))
+    head.setdefault("closedOn", None)
+    started = head.get("initialConference") or head["createdAt"][:10]
+    family = [
+        m["id"] for m in export.get("members", []) if m["role"] in ("parent", "carer", "child")
+    ]
+    for n, child in enumerate(export.get("children", [])):
+        digest = hashlib.sha256(f"{head['reference']}/{n}".encode()).hexdigest()[:12]
+        child.setdefault("id", "c-" + digest)
+        child.setdefault("family", family)
+        child.setdefault(
+            "plans",
+            [
+                {
+                    "number": 1,
+                    "categories": categories,
+                    "initialCategories": categories,
+                    "startedOn": started,
+                }
+            ],
+        )
+    export["reviewConferences"] = (
+        [
+            {
+                "number": 1,
+                "heldOn": last_review,
+                "chair": None,
+                "outcomes": {
+                    c["id"]: {"outcome": "continue", "plan": 1, "categories": categories}
+                    for c in export.get("children", [])
+                },
+                "nextReviewOn": None,
+                "recordedAt": head["createdAt"],
+            }
+        ]
+        if last_review
+        else []
+    )
+    export["conferenceRequests"] = []
+    export["format"] = "https://coregroup.example/schemas/case-export/1.1.0.json"
+    return export
+
+
 UPGRADES: dict[str, dict[str, tuple[str, Callable[[dict], dict]]]] = {
-    "child-protection-plan": {},
+    "child-protection-plan": {"1.0.0": ("1.1.0", _plan_1_1_0)},
     "core-group-meeting": {},
+    "case-export": {"1.0.0": ("1.1.0", _case_export_1_1_0)},
 }
 
 
@@ -37,5 +101,6 @@ def upgrade(name: str, document: dict, version: str, current: str) -> dict:
         seen.add(version)
         version, step = steps[version]
         result = step(result)
-        result["schemaVersion"] = version
+        if name != "case-export":  # an export names its version in `format`
+            result["schemaVersion"] = version
     return result

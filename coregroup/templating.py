@@ -94,6 +94,13 @@ def register(app) -> None:
             return ""
         return format_timedelta(value - dt.date.today(), granularity="day", add_direction=True)
 
+    @app.template_filter("category")
+    def _category(value: str) -> str:
+        """A category of concern (a code, e.g. "neglect") in the reader's language."""
+        from coregroup.cases.forms import CATEGORY_LABELS
+
+        return str(CATEGORY_LABELS.get(value, value))
+
     @app.template_filter("number")
     def _number(value) -> str:
         return format_decimal(value)

@@ -15,7 +15,7 @@ from flask import g
 from coregroup import create_app
 from coregroup.auth import hash_password
 from coregroup.extensions import db as _db
-from coregroup.models import Case, Child, Member, User
+from coregroup.models import Case, Child, ChildPlan, Member, User
 
 PASSWORD = "correct horse battery"
 _counter = itertools.count(1)
@@ -126,12 +126,22 @@ def make_user(**overrides) -> User:
     return user
 
 
-def make_case(**overrides) -> Case:
+def make_case(categories=("neglect",), **overrides) -> Case:
+    """A case with one child on a plan (`categories=None`: not on one) since its conference."""
     n = next(_counter)
     values = {"reference": f"CASE-{n:04d}", "initial_conference": dt.date(2026, 11, 2)}
     values.update(overrides)
     case = Case(**values)
     case.children = [Child(name=f"Child {n}", date_of_birth=dt.date(2019, 5, 1))]
+    if categories is not None:
+        case.children[0].plans = [
+            ChildPlan(
+                number=1,
+                categories=list(categories),
+                initial_categories=list(categories),
+                started_on=case.initial_conference or dt.date(2026, 11, 2),
+            )
+        ]
     _db.session.add(case)
     _db.session.commit()
     return case

@@ -58,3 +58,22 @@ def large_plan(refs: list[str], schema_version: str, needs: int = 12, actions: i
     for n, ref in enumerate(refs):
         plan["roles"].append({"id": f"role-{n}", "member": ref, "responsibilities": "Helps."})
     return plan
+
+
+def moved_copy(exported: dict, suffix: str, email: str | None = None) -> dict:
+    """A case's export made into another case, to import beside the original: its reference,
+    uid and every member's and child's id changed (ids end with `suffix`, a-z0-9); `email`:
+    the first member's, the account that imports it."""
+    import json
+    import uuid
+
+    exported = json.loads(json.dumps(exported))
+    exported["case"]["reference"] = f"{exported['case']['reference']}-{suffix}"[:40]
+    exported["case"]["uid"] = str(uuid.uuid4())
+    text = json.dumps(exported)
+    for person in [*exported["members"], *exported["children"]]:
+        text = text.replace(f'"{person["id"]}"', f'"{person["id"]}{suffix}"')
+    moved = json.loads(text)
+    if email is not None:
+        moved["members"][0]["email"] = email
+    return moved

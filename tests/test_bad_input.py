@@ -68,5 +68,5 @@ def test_an_unknown_category_on_the_case_form_is_an_error(client, db):
     from tests.conftest import make_user, sign_in
 
     sign_in(client, make_user())
-    response = client.post("/cases/new", data=conference_form(categories=["bogus"]))
+    response = client.post("/cases/new", data=conference_form(child1_categories=["bogus"]))
     assert response.status_code == 400

@@ -12,6 +12,7 @@ from coregroup import textpolicy
 from coregroup.models import Member
 from coregroup.plans import services
 from tests.conftest import make_user, page, sign_in
+from tests.factories import moved_copy
 
 MERGE = {"Content-Type": "application/merge-patch+json"}
 
@@ -257,12 +258,8 @@ def test_the_command_line_holds_to_the_policy(runner, app, tmp_path, planned):
 def test_the_command_line_imports_a_case(runner, client, planned, db, tmp_path):
     case, members = planned
     exported = client.get(f"/api/v1/cases/{case.id}/export").get_json()
-    exported["case"]["reference"] = "MOVED-1"
-    text = json.dumps(exported)
-    for member in exported["members"]:
-        text = text.replace(f'"{member["id"]}"', f'"{member["id"]}moved"')
-    moved = json.loads(text)
-    moved["members"][0]["email"] = members["sam"].user.email
+    moved = moved_copy(exported, "moved", members["sam"].user.email)
+    moved["case"]["reference"] = "MOVED-1"
     path = tmp_path / "case.json"
     path.write_text(json.dumps(moved))
     result = runner.invoke(args=["import", str(path), "--as", members["sam"].user.email])

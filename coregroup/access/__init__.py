@@ -17,7 +17,7 @@ from sqlalchemy.orm import contains_eager
 
 from coregroup import audit, tokens
 from coregroup.extensions import db
-from coregroup.models import FAMILY_ROLES, Case, Member
+from coregroup.models import FAMILY_ROLES, Case, Child, Member
 from coregroup.problems import problem
 
 ADMIN, LEAD, PROFESSIONAL, FAMILY, VIEWER = (
@@ -106,10 +106,13 @@ def membership(user, case_id: int) -> Member | None:
     )
 
 
-def case_route(permission: str, audited: bool = True):
+def case_route(permission: str, audited: bool = True, when_closed: bool = False):
     """Load the case named by `case_id` for a member whose role has `permission`; else 404.
 
     `audited=False` only for polling that shows no case content beyond what the pages showed.
+    A closed case is read-only: a change is refused with a page that says so and shows what
+    was typed, unless the route says it is for a closed case too (`when_closed`: starting a
+    new plan, a legal hold, a subject access release, confirming receipt).
     """
     if permission not in PERMISSIONS:
         raise KeyError(permission)
@@ -130,6 +133,11 @@ def case_route(permission: str, audited: bool = True):
                 return _sign_in_again()
             g.member, g.case = member, member.case
             g.can = lambda name: can(member, name)
+            if member.case.is_closed:
+                from coregroup.cases import childplans
+
+                if childplans.closed_to(member, dt.date.today()):
+                    return _closed_page(member.case, 410)
             if g.get("case_audited") == case_id:  # a view of this request calling another
                 return view(*args, case_id=case_id, **kwargs)
             g.case_audited = case_id
@@ -146,7 +154,11 @@ def case_route(permission: str, audited: bool = True):
             # never waits in a circle with a change.
             lock = select(Case.id).where(Case.id == case_id).with_for_update(key_share=True)
             db.session.execute(lock)
-            response = make_response(view(*args, case_id=case_id, **kwargs))
+            db.session.refresh(member.case, ["status"])  # closed by someone meanwhile?
+            if member.case.is_closed and not when_closed:
+                response = make_response(_closed_page(member.case, 409))
+            else:
+                response = make_response(view(*args, case_id=case_id, **kwargs))
             # A request that was refused (4xx: invalid, a clash, a precondition) is recorded
             # as such, never as a change.
             action = "change" if response.status_code < 400 else "refused"
@@ -157,6 +169,33 @@ def case_route(permission: str, audited: bool = True):
         return wrapped
 
     return decorate
+
+
+# Form fields that carry the page's machinery, not what a person typed.
+_MACHINERY = {"csrf_token", "page_state", "shown", "base", "action"}
+
+
+def _closed_page(case: Case, status: int):
+    """The case closed: nothing can change (409, with what was typed to copy), or its reading
+    period is over (410)."""
+    from flask import render_template
+
+    from coregroup.cases import childplans
+
+    if request.path.startswith("/api/"):
+        return problem(status, "case_closed", "This case is closed: nothing in it can change.")
+    typed = [
+        (name, value)
+        for name, value in request.form.items(multi=True)
+        if name not in _MACHINERY and value.strip()
+    ]
+    page = render_template(
+        "cases/closed.html",
+        case=case,
+        typed=typed if status == 409 else [],
+        until=childplans.readable_until(case),
+    )
+    return page, status
 
 
 def professional_memberships_allowed() -> bool:
@@ -228,7 +267,11 @@ def professional_cases(user) -> list[Case]:
                 current_on(dt.date.today()),
                 Member.role.not_in(FAMILY_ROLES),
             )
-            .options(selectinload(Case.members), selectinload(Case.children))
+            .options(
+                selectinload(Case.members),
+                selectinload(Case.children).selectinload(Child.plans),
+                selectinload(Case.review_conferences),
+            )
             .order_by(Case.reference)
         )
     )

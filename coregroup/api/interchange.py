@@ -14,11 +14,23 @@ from coregroup import textpolicy
 from coregroup.api.schemas import ContactSchema, MemberSchema
 from coregroup.contacts import Viewer
 from coregroup.extensions import db
-from coregroup.models import Case, Child, Circulation, Meeting, Member, PlanVersion, User
+from coregroup.models import (
+    Case,
+    Child,
+    ChildPlan,
+    Circulation,
+    ConferenceRequest,
+    Meeting,
+    Member,
+    PlanVersion,
+    ReviewConference,
+    User,
+)
 from coregroup.plans import translations
 from coregroup.schema import SchemaError, pointer
 
-FORMAT = "https://coregroup.example/schemas/case-export/1.0.0.json"
+FORMAT = "https://coregroup.example/schemas/case-export/1.1.0.json"
+FORMAT_1_0 = "https://coregroup.example/schemas/case-export/1.0.0.json"
 
 
 def _date(value: dt.date | None) -> str | None:
@@ -37,6 +49,32 @@ def _parse_time(value: str | None) -> dt.datetime | None:
     return dt.datetime.fromisoformat(value) if value else None
 
 
+def child_json(child: Child) -> dict:
+    """A child and their plans, as exports and the API give them."""
+    return {
+        "id": child.ref,
+        "name": child.name,
+        "dateOfBirth": _date(child.date_of_birth),
+        "expectedOn": _date(child.expected_on),
+        "addedOn": _date(child.added_on),
+        "family": [m.ref for m in child.family],
+        "plans": [
+            {
+                "number": p.number,
+                "categories": list(p.categories or []),
+                "initialCategories": list(p.initial_categories or []),
+                "startedOn": p.started_on.isoformat(),
+                "endedOn": _date(p.ended_on),
+                "endReason": p.end_reason,
+                "endNote": p.end_note,
+                "endedBy": None,  # filled in by the export, which numbers the conferences
+            }
+            for p in child.plans
+        ],
+        "previousPlans": child.previous_plans,
+    }
+
+
 def export_case(case: Case, viewer: Viewer) -> dict:
     """Everything of the case another installation needs; valid against the export schema.
 
@@ -51,23 +89,53 @@ def export_case(case: Case, viewer: Viewer) -> dict:
         .order_by(Meeting.number)
         .options(selectinload(Meeting.circulations).selectinload(Circulation.member))
     )
+    conferences = {r.id: n for n, r in enumerate(case.review_conferences, start=1)}
+    children = []
+    for child in sorted(case.children, key=lambda c: c.id):
+        entry = child_json(child)
+        del entry["previousPlans"]  # worked out from the plans
+        for plan, row in zip(entry["plans"], child.plans, strict=True):
+            plan["endedBy"] = conferences.get(row.ended_by_id)
+        children.append(entry)
+    requests = db.session.scalars(
+        select(ConferenceRequest)
+        .where(ConferenceRequest.case_id == case.id)
+        .order_by(ConferenceRequest.requested_on, ConferenceRequest.id)
+    )
     return {
         "format": FORMAT,
         "case": {
+            "uid": case.uid,
             "reference": case.reference,
             "jurisdiction": case.jurisdiction,
             "status": case.status,
+            "closedOn": _date(case.closed_on),
             "initialConference": _date(case.initial_conference),
-            "categories": list(case.categories or []),
             "firstCoreGroupOn": _date(case.first_core_group_on),
             "coreGroupEveryWeeks": case.core_group_every_weeks,
             "ruleOverrides": case.rule_overrides,
-            "lastReviewConference": _date(case.last_review_conference),
             "createdAt": _time(case.created_at),
         },
-        "children": [
-            {"name": c.name, "dateOfBirth": _date(c.date_of_birth)}
-            for c in sorted(case.children, key=lambda c: c.id)
+        "children": children,
+        "reviewConferences": [
+            {
+                "number": conferences[r.id],
+                "heldOn": r.held_on.isoformat(),
+                "chair": r.chair,
+                "outcomes": r.outcomes or {},
+                "nextReviewOn": _date(r.next_review_on),
+                "recordedAt": _time(r.recorded_at),
+            }
+            for r in case.review_conferences
+        ],
+        "conferenceRequests": [
+            {
+                "requestedOn": q.requested_on.isoformat(),
+                "meeting": q.meeting_number,
+                "reason": q.reason,
+                "answeredBy": conferences.get(q.answered_by_id),
+            }
+            for q in requests
         ],
         "members": [
             MemberSchema().dump(m)
@@ -177,11 +245,26 @@ def _time_problems(data: dict) -> list[dict]:
             found.append(_problem(where, "format", "Not a real date or time."))
 
     head = data["case"]
-    for key in ("initialConference", "firstCoreGroupOn", "lastReviewConference"):
+    for key in ("initialConference", "firstCoreGroupOn", "lastReviewConference", "closedOn"):
         real(f"/case/{key}", head.get(key), dt.date.fromisoformat)
     real("/case/createdAt", head.get("createdAt"), dt.datetime.fromisoformat)
     for n, child in enumerate(data["children"]):
-        real(f"/children/{n}/dateOfBirth", child.get("dateOfBirth"), dt.date.fromisoformat)
+        for key in ("dateOfBirth", "expectedOn", "addedOn"):
+            real(f"/children/{n}/{key}", child.get(key), dt.date.fromisoformat)
+    for n, review in enumerate(data.get("reviewConferences", [])):
+        for key in ("heldOn", "nextReviewOn"):
+            real(f"/reviewConferences/{n}/{key}", review.get(key), dt.date.fromisoformat)
+        real(
+            f"/reviewConferences/{n}/recordedAt",
+            review.get("recordedAt"),
+            dt.datetime.fromisoformat,
+        )
+    for n, request in enumerate(data.get("conferenceRequests", [])):
+        real(
+            f"/conferenceRequests/{n}/requestedOn",
+            request.get("requestedOn"),
+            dt.date.fromisoformat,
+        )
     for n, member in enumerate(data["members"]):
         for key in ("joined", "left"):
             real(f"/members/{n}/{key}", member.get(key), dt.date.fromisoformat)
@@ -200,11 +283,83 @@ def _time_problems(data: dict) -> list[dict]:
     return found
 
 
+def upgraded(data: dict) -> dict:
+    """A 1.0.0 export as 1.1.0 (coregroup.schema_upgrades); a 1.1.0 export as it is."""
+    import copy
+
+    from coregroup.schema_upgrades import upgrade
+
+    if data.get("format") != FORMAT_1_0:
+        return data
+    return upgrade("case-export", copy.deepcopy(data), "1.0.0", "1.1.0")
+
+
+def _children_problems(data: dict) -> list[dict]:
+    """What the schema cannot say of the children, their plans and the conferences."""
+    found = []
+    members = {m["id"] for m in data["members"]}
+    refs = [c["id"] for c in data["children"]]
+    if len(set(refs)) != len(refs):
+        found.append(_problem("/children", "unique", "Each child id must be different."))
+    numbers = [r["number"] for r in data["reviewConferences"]]
+    if numbers != list(range(1, len(numbers) + 1)):
+        found.append(_problem("/reviewConferences", "numbers", "Conferences are numbered 1, 2, 3…"))
+    for n, child in enumerate(data["children"]):
+        where = f"/children/{n}"
+        for m, ref in enumerate(child.get("family", [])):
+            if ref not in members:
+                found.append(_problem(f"{where}/family/{m}", "member", "Not a member."))
+        plans = child["plans"]
+        if [p["number"] for p in plans] != list(range(1, len(plans) + 1)):
+            found.append(_problem(f"{where}/plans", "numbers", "Plans are numbered 1, 2, 3…"))
+        for k, plan in enumerate(plans):
+            here = f"{where}/plans/{k}"
+            real = True
+            for key in ("startedOn", "endedOn"):
+                try:
+                    _parse_date(plan.get(key))
+                except ValueError:
+                    found.append(_problem(f"{here}/{key}", "format", "Not a real date."))
+                    real = False
+            if real and plan.get("endedOn") and plan["endedOn"] < plan["startedOn"]:
+                found.append(
+                    _problem(f"{here}/endedOn", "order", "A plan cannot end before it started.")
+                )
+            if plan.get("endedOn") is None and k != len(plans) - 1:
+                found.append(
+                    _problem(f"{here}/endedOn", "running", "Only a child's newest plan can run.")
+                )
+            if plan.get("endedBy") and plan["endedBy"] not in numbers:
+                found.append(_problem(f"{here}/endedBy", "conference", "No such conference."))
+    for n, review in enumerate(data["reviewConferences"]):
+        for ref in review["outcomes"]:
+            if ref not in refs:
+                found.append(
+                    _problem(f"/reviewConferences/{n}/outcomes/{ref}", "child", "Not a child.")
+                )
+    for n, request in enumerate(data["conferenceRequests"]):
+        if request.get("answeredBy") and request["answeredBy"] not in numbers:
+            found.append(
+                _problem(f"/conferenceRequests/{n}/answeredBy", "conference", "No such conference.")
+            )
+    running = any(p.get("endedOn") is None for c in data["children"] for p in c["plans"])
+    if data["case"]["status"] == "closed" and running:
+        found.append(_problem("/case/status", "closed", "A closed case has no plan running."))
+    return found
+
+
 def check(data) -> list[dict]:
     """Every reason `data` cannot be imported (empty when it can), as JSON Pointers."""
     schemas = current_app.extensions["coregroup.schemas"]
     if not isinstance(data, dict):
         return [_problem("", "type", "An export is a JSON object.")]
+    if data.get("format") == FORMAT_1_0:  # an export from an installation not yet upgraded
+        problems = _schema_problems(schemas.version("case-export", "1.0.0").errors(data))
+        problems += _text_problems(data, [])
+        problems += [] if problems else _time_problems(data)
+        if problems:
+            return problems
+        data = upgraded(data)
     problems = _schema_problems(schemas["case-export"].errors(data))
     problems += _text_problems(data, [])
     if problems:
@@ -212,6 +367,7 @@ def check(data) -> list[dict]:
     problems += _time_problems(data)
     if problems:
         return problems
+    problems += _children_problems(data)
     meeting_schema = schemas["core-group-meeting"]
     refs = [m["id"] for m in data["members"]]
     known = set(refs)
@@ -268,6 +424,8 @@ def import_case(data, importer: User) -> Case:
     from coregroup.access import can_open_cases, role_may
 
     problems = check(data)
+    if not problems:
+        data = upgraded(data)
     if not can_open_cases(importer):
         raise ImportRefused([_problem("", "forbidden", "Only professionals import cases.")], 403)
     mine = [
@@ -287,30 +445,56 @@ def import_case(data, importer: User) -> Case:
         )
     if problems:
         raise ImportRefused(problems)
-    taken = db.session.scalar(select(Case.id).where(Case.reference == data["case"]["reference"]))
-    refs = [m["id"] for m in data["members"]]
-    if taken or db.session.scalar(select(Member.id).where(Member.ref.in_(refs)).limit(1)):
-        raise ImportRefused(
-            [_problem("/case/reference", "exists", "This case is already here.")], status=409
-        )
+    held = held_already(data)
+    if held:
+        raise ImportRefused([held], status=409)
     importer_ref = data["members"][mine[0]]["id"]
     head = data["case"]
     case = Case(
+        uid=head["uid"],
         reference=head["reference"],
         jurisdiction=head["jurisdiction"],
         status=head["status"],
+        closed_on=_parse_date(head.get("closedOn")),
         initial_conference=_parse_date(head.get("initialConference")),
-        categories=list(head["categories"]),
         first_core_group_on=_parse_date(head.get("firstCoreGroupOn")),
         core_group_every_weeks=head.get("coreGroupEveryWeeks"),
         rule_overrides=head.get("ruleOverrides"),
-        last_review_conference=_parse_date(head.get("lastReviewConference")),
         created_at=_parse_time(head["createdAt"]),
     )
-    case.children = [
-        Child(name=c["name"], date_of_birth=_parse_date(c.get("dateOfBirth")))
-        for c in data["children"]
-    ]
+    conferences = {
+        r["number"]: ReviewConference(
+            held_on=_parse_date(r["heldOn"]),
+            chair=r.get("chair"),
+            outcomes=r["outcomes"],
+            next_review_on=_parse_date(r.get("nextReviewOn")),
+            recorded_at=_parse_time(r["recordedAt"]),
+        )
+        for r in data["reviewConferences"]
+    }
+    case.review_conferences = list(conferences.values())
+    children = {}
+    for c in data["children"]:
+        children[c["id"]] = Child(
+            ref=c["id"],
+            name=c["name"],
+            date_of_birth=_parse_date(c.get("dateOfBirth")),
+            expected_on=_parse_date(c.get("expectedOn")),
+            added_on=_parse_date(c.get("addedOn")),
+            plans=[
+                ChildPlan(
+                    number=p["number"],
+                    categories=p["categories"],
+                    initial_categories=p["initialCategories"],
+                    started_on=_parse_date(p["startedOn"]),
+                    ended_on=_parse_date(p.get("endedOn")),
+                    end_reason=p.get("endReason"),
+                    end_note=p.get("endNote"),
+                )
+                for p in c["plans"]
+            ],
+        )
+    case.children = list(children.values())
     members = {}
     for m in data["members"]:
         account = importer if m["id"] == importer_ref else None
@@ -330,8 +514,25 @@ def import_case(data, importer: User) -> Case:
             user=account,
         )
     case.members = list(members.values())
+    for c in data["children"]:
+        children[c["id"]].family = [members[ref] for ref in c.get("family", [])]
     db.session.add(case)
     db.session.flush()
+    for c in data["children"]:
+        for plan, p in zip(children[c["id"]].plans, c["plans"], strict=True):
+            if p.get("endedBy"):
+                plan.ended_by_id = conferences[p["endedBy"]].id
+    for q in data["conferenceRequests"]:
+        answered = conferences.get(q.get("answeredBy"))
+        db.session.add(
+            ConferenceRequest(
+                case_id=case.id,
+                requested_on=_parse_date(q["requestedOn"]),
+                meeting_number=q.get("meeting"),
+                reason=q.get("reason"),
+                answered_by_id=answered.id if answered else None,
+            )
+        )
 
     def user_of(ref):
         member = members.get(ref) if ref else None
@@ -383,6 +584,24 @@ def import_case(data, importer: User) -> Case:
         db.session.add(meeting)
     db.session.flush()
     return case
+
+
+def held_already(data: dict) -> dict | None:
+    """Why this installation holds the case already, or None. A case is the same case when its
+    uid is the same (made once, where it was opened, and carried by every export), or its
+    reference, or any of its members' or children's ids (random, made where they were added)."""
+    head = data["case"]
+    if db.session.scalar(select(Case.id).where(Case.uid == head["uid"])):
+        return _problem("/case/uid", "exists", "This case is already here.")
+    if db.session.scalar(select(Case.id).where(Case.reference == head["reference"])):
+        return _problem("/case/reference", "exists", "A case with this reference is already here.")
+    refs = [m["id"] for m in data["members"]]
+    if db.session.scalar(select(Member.id).where(Member.ref.in_(refs)).limit(1)):
+        return _problem("/members", "exists", "Members of this case are already here.")
+    kids = [c["id"] for c in data["children"]]
+    if kids and db.session.scalar(select(Child.id).where(Child.ref.in_(kids)).limit(1)):
+        return _problem("/children", "exists", "Children of this case are already here.")
+    return None
 
 
 def exportable_cases(user: User) -> list[int]:

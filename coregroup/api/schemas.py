@@ -62,9 +62,29 @@ class ErrorSchema(Schema):
     message = fields.String(metadata={"description": "Deprecated: the same as detail"})
 
 
+class ChildPlanSchema(Schema):
+    """One child's child protection plan: from the conference that started it to the one that
+    ended it."""
+
+    number = fields.Integer(required=True)
+    categories = fields.List(fields.String(), required=True)
+    initialCategories = fields.List(fields.String(), required=True)
+    startedOn = fields.Date(required=True)
+    endedOn = fields.Date(allow_none=True)
+    endReason = fields.String(allow_none=True)
+    endNote = fields.String(allow_none=True)
+    endedBy = fields.Integer(allow_none=True)
+
+
 class ChildSchema(Schema):
+    id = fields.String(required=True, metadata={"description": "The child's id (c-…)"})
     name = fields.String(required=True)
     dateOfBirth = fields.Date(allow_none=True)
+    expectedOn = fields.Date(allow_none=True, metadata={"description": "Unborn: when due"})
+    addedOn = fields.Date(allow_none=True)
+    family = fields.List(fields.String(), metadata={"description": "Their parents and carers"})
+    plans = fields.List(fields.Nested(ChildPlanSchema))
+    previousPlans = fields.Integer(metadata={"description": "Plans ended before the current"})
 
 
 class MemberSchema(Schema):
@@ -120,6 +140,7 @@ class CaseSummarySchema(Schema):
 
 class CaseSchema(CaseSummarySchema):
     initialConference = fields.Date(allow_none=True)
+    closedOn = fields.Date(allow_none=True)
     categories = fields.List(fields.String())
     coreGroupEveryWeeks = fields.Integer(allow_none=True)
     children = fields.List(fields.Nested(ChildSchema))

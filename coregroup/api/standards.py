@@ -172,39 +172,38 @@ def _cell(value: str) -> str:
     return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
-def cin_rows(cases: list[tuple[Case, list]]) -> str:
-    """One row per child per case: plan start and end dates, category of abuse, review dates.
-
-    `cases` pairs each case with its review conference dates (from the meetings and rules)."""
+def cin_rows(cases: list[Case]) -> str:
+    """One row per child per plan: its start and end dates, its categories of abuse when it
+    started and now, the child's previous plans, and the review conferences held during it."""
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=CIN_COLUMNS, lineterminator="\n")
     writer.writeheader()
-    for case, reviews in cases:
+    for case in cases:
         for child in sorted(case.children, key=lambda c: c.id):
-            writer.writerow(
-                {
-                    key: _cell(value)
-                    for key, value in {
-                        "case_reference": case.reference,
-                        "child_name": child.name,
-                        "child_date_of_birth": child.date_of_birth.isoformat()
-                        if child.date_of_birth
-                        else "",
-                        "cpp_start_date": case.initial_conference.isoformat()
-                        if case.initial_conference
-                        else "",
-                        "cpp_end_date": ""
-                        if case.status == "open"
-                        else (
-                            case.last_review_conference.isoformat()
-                            if case.last_review_conference
-                            else ""
-                        ),
-                        "initial_category_of_abuse": cin_category(case.categories),
-                        "latest_category_of_abuse": cin_category(case.categories),
-                        "number_of_previous_cpp": "",
-                        "cpp_review_dates": ";".join(d.isoformat() for d in reviews),
-                    }.items()
-                }
-            )
+            for plan in child.plans:
+                reviews = [
+                    r.held_on
+                    for r in case.review_conferences
+                    if r.held_on >= plan.started_on
+                    and (plan.ended_on is None or r.held_on <= plan.ended_on)
+                    and child.ref in (r.outcomes or {})
+                ]
+                writer.writerow(
+                    {
+                        key: _cell(value)
+                        for key, value in {
+                            "case_reference": case.reference,
+                            "child_name": child.name,
+                            "child_date_of_birth": child.date_of_birth.isoformat()
+                            if child.date_of_birth
+                            else "",
+                            "cpp_start_date": plan.started_on.isoformat(),
+                            "cpp_end_date": plan.ended_on.isoformat() if plan.ended_on else "",
+                            "initial_category_of_abuse": cin_category(plan.initial_categories),
+                            "latest_category_of_abuse": cin_category(plan.categories),
+                            "number_of_previous_cpp": str(plan.number - 1),
+                            "cpp_review_dates": ";".join(d.isoformat() for d in reviews),
+                        }.items()
+                    }
+                )
     return out.getvalue()

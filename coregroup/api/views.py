@@ -197,15 +197,10 @@ def case(case_id: int):
         jurisdiction=case.jurisdiction,
         status=case.status,
         initialConference=case.initial_conference.isoformat() if case.initial_conference else None,
+        closedOn=case.closed_on.isoformat() if case.closed_on else None,
         categories=case.categories,
         coreGroupEveryWeeks=case.core_group_every_weeks,
-        children=[
-            {
-                "name": c.name,
-                "dateOfBirth": c.date_of_birth.isoformat() if c.date_of_birth else None,
-            }
-            for c in case.children
-        ],
+        children=[interchange.child_json(c) for c in case.children],
         members=_members_json(case.members, contacts.Viewer.of(g.member)),
         meetings=[_meeting_json(m) for m in case_meetings],
         planVersion=latest.number if latest else None,
@@ -399,12 +394,8 @@ def cin_csv():
         return _scope_refused("export")
     ids = interchange.exportable_cases(current_user)
     cases = interchange.cases_by_id(ids)
-    rows = [
-        (case, [case.last_review_conference] if case.last_review_conference else [])
-        for case in cases
-    ]
-    audit.record_each("export", tokens.audit_target(), current_user.id, [c.id for c, _r in rows])
-    response = Response(cin_rows(rows), mimetype="text/csv")
+    audit.record_each("export", tokens.audit_target(), current_user.id, [c.id for c in cases])
+    response = Response(cin_rows(cases), mimetype="text/csv")
     response.headers["Content-Disposition"] = 'attachment; filename="cin-census-cpp.csv"'
     return response
 

@@ -22,6 +22,7 @@ from wtforms.validators import (
     InputRequired,
     Length,
     Optional,
+    StopValidation,
     ValidationError,
 )
 
@@ -49,6 +50,9 @@ LANGUAGES = {
     "ar": "العربية",
     "bn": "বাংলা",
 }
+
+
+_CATEGORY_CHOICES = [SelectChoice(k, v) for k, v in CATEGORY_LABELS.items()]
 
 
 def _profiles():
@@ -100,11 +104,17 @@ class ConferenceForm(Form):
     )
     child1 = StringField(
         _l("Child's full name"),
+        description=_l("For a baby not yet born, for example “Baby of Anna Kowalska”."),
         validators=[DataRequired(message=_l("Enter the child's full name")), Length(max=200)],
         filters=[_tidy],
     )
     child1_born = DateInputField(
         _l("Date of birth"), description=_BORN_HINT, validators=[Optional(), _born]
+    )
+    child1_categories = SelectMultipleField(
+        _l("Categories of concern for this child"),
+        choices=_CATEGORY_CHOICES,
+        validators=[InputRequired(message=_l("Select at least one category of concern"))],
     )
     child2 = StringField(
         _l("Second child's full name (if siblings share the plan)"),
@@ -114,11 +124,20 @@ class ConferenceForm(Form):
     child2_born = DateInputField(
         _l("Date of birth"), description=_BORN_HINT, validators=[Optional(), _born]
     )
+    child2_categories = SelectMultipleField(
+        _l("Categories of concern for the second child"), choices=_CATEGORY_CHOICES
+    )
     child3 = StringField(
-        _l("Third child's full name"), validators=[Optional(), Length(max=200)], filters=[_tidy]
+        _l("Third child's full name"),
+        description=_l("You can add more children later, from the case's page."),
+        validators=[Optional(), Length(max=200)],
+        filters=[_tidy],
     )
     child3_born = DateInputField(
         _l("Date of birth"), description=_BORN_HINT, validators=[Optional(), _born]
+    )
+    child3_categories = SelectMultipleField(
+        _l("Categories of concern for the third child"), choices=_CATEGORY_CHOICES
     )
     jurisdiction = RadioField(
         _l("Whose procedures apply?"),
@@ -133,11 +152,6 @@ class ConferenceForm(Form):
             _within_years(5, 0),
         ],
     )
-    categories = SelectMultipleField(
-        _l("Categories of concern"),
-        choices=[SelectChoice(k, v) for k, v in CATEGORY_LABELS.items()],
-        validators=[InputRequired(message=_l("Select at least one category of concern"))],
-    )
     first_core_group = DateInputField(
         _l("Date of the first core group, if the conference set it"), validators=[Optional()]
     )
@@ -146,7 +160,13 @@ class ConferenceForm(Form):
         type_message=_l("Enter a whole number, like 4"),
     )
 
-    def validate_categories(self, field):
+    def _check_categories(self, field, named: bool):
+        if not named:
+            if field.data:
+                raise ValidationError(_l("Enter this child's name, or clear these categories"))
+            return
+        if not field.data:
+            raise ValidationError(_l("Select at least one category of concern"))
         if self.jurisdiction.data in rules.load_profiles():
             allowed = rules.profile(self.jurisdiction.data).categories
             wrong = [c for c in field.data or [] if c not in allowed and c in CATEGORY_LABELS]
@@ -155,6 +175,15 @@ class ConferenceForm(Form):
                     _l("%(category)s is not a category under these procedures")
                     % {"category": CATEGORY_LABELS[wrong[0]]}
                 )
+
+    def validate_child1_categories(self, field):
+        self._check_categories(field, True)
+
+    def validate_child2_categories(self, field):
+        self._check_categories(field, bool((self.child2.data or "").strip()))
+
+    def validate_child3_categories(self, field):
+        self._check_categories(field, bool((self.child3.data or "").strip()))
 
     def validate_child2_born(self, field):
         if field.data and not (self.child2.data or "").strip():
@@ -258,6 +287,11 @@ class MemberForm(ContactFields):
         choices=MEMBER_ROLES,
         validators=[InputRequired(message=_l("Select their role"))],
     )
+    children = SelectMultipleField(
+        _l("For a parent, carer or child: which children are they a parent or carer of?"),
+        description=_l("They see the parts of the plan about these children only."),
+        validate_choice=False,
+    )
     joined = DateInputField(
         _l("Date they joined the core group"),
         description=_l(
@@ -337,14 +371,192 @@ class HandoverForm(Form):
         Email(message=_l("Enter an email address like name@example.com"))(self, field)
 
 
+def _held(form, field):
+    if field.data and dt.date.fromisoformat(field.data) > dt.date.today():
+        raise ValidationError(_l("The date of the conference must be today or in the past"))
+
+
 class ReviewConferenceForm(Form):
+    """A review conference: its date and chair, and the next review's date. Each child's
+    outcome is added per child by `review_form`."""
+
     held = DateInputField(
         _l("Date the review conference was held"),
         validators=[
             InputRequired(message=_l("Enter the date of the review conference")),
-            _not_in_future,
+            _held,
             _within_years(5, 0),
         ],
+    )
+    chair = StringField(
+        _l("Who chaired the conference?"),
+        description=_l("Usually an independent chair, not a member of the core group."),
+        validators=[
+            DataRequired(message=_l("Enter the name of the person who chaired the conference")),
+            Length(max=200),
+        ],
+        filters=[_tidy],
+    )
+    next_review = DateInputField(
+        _l("Date of the next review conference"),
+        description=_l("Leave this empty if every plan ends at this conference."),
+        validators=[Optional(), _within_years(1, 2)],
+    )
+
+
+OUTCOMES = [
+    SelectChoice("continue", _l("The plan continues")),
+    SelectChoice("end", _l("The plan ends")),
+]
+
+
+def review_form(children, allowed_categories, formdata=None):
+    """The review conference form with an outcome, categories and end reason per child on a
+    plan (field names end with the child's id)."""
+    from coregroup.models import PLAN_END_REASONS
+
+    class Bound(ReviewConferenceForm):
+        pass
+
+    for child in children:
+        setattr(
+            Bound,
+            f"outcome_{child.id}",
+            RadioField(
+                _l("What did the conference decide?"), choices=OUTCOMES, validate_choice=False
+            ),
+        )
+        setattr(
+            Bound,
+            f"categories_{child.id}",
+            SelectMultipleField(
+                _l("Categories of concern from now on"),
+                choices=[SelectChoice(k, CATEGORY_LABELS[k]) for k in allowed_categories],
+                validate_choice=False,
+            ),
+        )
+        setattr(
+            Bound,
+            f"reason_{child.id}",
+            RadioField(
+                _l("Why does the plan end?"),
+                choices=[SelectChoice(k, v) for k, v in PLAN_END_REASONS.items()],
+                validate_choice=False,
+            ),
+        )
+        setattr(
+            Bound,
+            f"note_{child.id}",
+            TextAreaField(
+                _l("More about why (optional, unless you chose another reason)"),
+                validators=[Optional(), Length(max=1000)],
+            ),
+        )
+    return Bound(formdata=formdata) if formdata is not None else Bound()
+
+
+def _asked_if_on_plan(message):
+    """Asked only when the child is on a plan: then required, and a date of the last 5 years."""
+
+    def check(form, field):
+        if form.plan.data != "yes":
+            field.errors[:] = []
+            raise StopValidation()
+        if not field.data:
+            raise StopValidation(message)
+        _within_years(5, 0)(form, field)
+
+    return check
+
+
+class ChildForm(Form):
+    """A child added to the case: a new baby, a child who moved in, an unborn child."""
+
+    name = StringField(
+        _l("Child's full name"),
+        description=_l("For a baby not yet born, for example “Baby of Anna Kowalska”."),
+        validators=[DataRequired(message=_l("Enter the child's full name")), Length(max=200)],
+        filters=[_tidy],
+    )
+    born = DateInputField(
+        _l("Date of birth, or the date the baby is due"),
+        validators=[
+            InputRequired(message=_l("Enter the date of birth, or the date the baby is due")),
+            _within_years(18, 1),
+        ],
+    )
+    family = SelectMultipleField(
+        _l("Who in the core group is this child's parent or carer?"),
+        description=_l("They will see the parts of the plan about this child."),
+        validate_choice=False,
+    )
+    plan = RadioField(
+        _l("Is this child on a child protection plan?"),
+        choices=[
+            SelectChoice("yes", _l("Yes, a conference decided it")),
+            SelectChoice("no", _l("Not yet")),
+        ],
+        validators=[InputRequired(message=_l("Select whether this child is on a plan"))],
+    )
+    plan_from = DateInputField(
+        _l("Date of the conference that decided it"),
+        validators=[_asked_if_on_plan(_l("Enter the date of the conference that decided it"))],
+    )
+    categories = SelectMultipleField(
+        _l("Categories of concern for this child"),
+        choices=_CATEGORY_CHOICES,
+        validate_choice=False,
+    )
+
+
+class StartPlanForm(Form):
+    """A new plan for a child of the case, after a conference (the case opens again if it
+    was closed)."""
+
+    child = RadioField(
+        _l("Which child is the plan for?"),
+        validators=[InputRequired(message=_l("Select the child"))],
+        validate_choice=False,
+    )
+    plan_from = DateInputField(
+        _l("Date of the conference that decided it"),
+        validators=[
+            InputRequired(message=_l("Enter the date of the conference that decided it")),
+            _within_years(5, 0),
+        ],
+    )
+    categories = SelectMultipleField(
+        _l("Categories of concern for this child"),
+        choices=_CATEGORY_CHOICES,
+        validate_choice=False,
+    )
+
+
+class LegalHoldForm(Form):
+    hold = RadioField(
+        _l("Must this case be kept whatever the retention period?"),
+        choices=[
+            SelectChoice("yes", _l("Yes, put it on legal hold")),
+            SelectChoice("no", _l("No, lift the legal hold")),
+        ],
+        validators=[InputRequired(message=_l("Select whether the case is on legal hold"))],
+    )
+    reason = TextAreaField(
+        _l("Why?"),
+        description=_l("For example, care proceedings, a court order or a review."),
+        validators=[Length(max=500)],
+    )
+
+    def validate_reason(self, field):
+        if self.hold.data == "yes" and not (field.data or "").strip():
+            raise ValidationError(_l("Enter why the case must be kept"))
+
+
+class FamilyLinksForm(Form):
+    children = SelectMultipleField(
+        _l("Which children are they a parent or carer of?"),
+        description=_l("They see the parts of the plan about these children only."),
+        validate_choice=False,
     )
 
 

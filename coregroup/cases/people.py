@@ -30,6 +30,7 @@ def member_context(case, member, item=None, **extra) -> formgen.Context:
 
     extra.setdefault("limits", {"jurisdiction": case_rules(case).categories})
     extra.setdefault("anchors", {"today": dt.date.today(), "conference": case.initial_conference})
+    extra.setdefault("children", tuple((c.ref, c.name) for c in case.children))
     return formgen.Context(
         members=current, member_ref=member.ref, item=item, departed=departed, **extra
     )

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from coregroup import audit
 from coregroup.extensions import db
-from coregroup.models import FAMILY_ROLES, Case, Child, Member, User
+from coregroup.models import FAMILY_ROLES, Case, Child, ChildPlan, Member, User
 
 
 def today() -> dt.date:
@@ -32,18 +32,24 @@ def open_case(form, user: User) -> Case:
         reference=form.reference.data.strip(),
         jurisdiction=form.jurisdiction.data,
         initial_conference=conference,
-        categories=list(form.categories.data),
         first_core_group_on=_date(form.first_core_group.data),
         core_group_every_weeks=form.every_weeks.data,
     )
-    for name_field, born_field in (
-        ("child1", "child1_born"),
-        ("child2", "child2_born"),
-        ("child3", "child3_born"),
-    ):
-        name = (form[name_field].data or "").strip()
+    for n in (1, 2, 3):
+        name = (form[f"child{n}"].data or "").strip()
         if name:
-            case.children.append(Child(name=name, date_of_birth=_date(form[born_field].data)))
+            born = _date(form[f"child{n}_born"].data)
+            categories = list(form[f"child{n}_categories"].data)
+            child = Child(name=name, **born_or_due(born, conference or today()))
+            child.plans.append(
+                ChildPlan(
+                    number=1,
+                    categories=categories,
+                    initial_categories=categories,
+                    started_on=conference,
+                )
+            )
+            case.children.append(child)
     case.members.append(
         Member(
             name=user.name,
@@ -58,6 +64,13 @@ def open_case(form, user: User) -> Case:
     db.session.flush()
     audit.record("case-opened", f"case {case.id}", user.id, case.id)
     return case
+
+
+def born_or_due(day: dt.date | None, on: dt.date) -> dict:
+    """A date after `on` is when an unborn baby is due; else a date of birth."""
+    if day is not None and day > on:
+        return {"expected_on": day, "date_of_birth": None}
+    return {"date_of_birth": day, "expected_on": None}
 
 
 def email_problem(case: Case, email: str | None, member: Member | None = None) -> str | None:
@@ -86,6 +99,10 @@ def new_member_problems(case: Case, form) -> dict[str, str]:
         problems["email"] = email
     if form.role.data not in FAMILY_ROLES and not (form.organisation.data or "").strip():
         problems["organisation"] = _("Enter the organisation they work for")
+    if form.role.data in FAMILY_ROLES and len(case.children) > 1:
+        chosen = set(form.children.data or [])
+        if not chosen & {str(c.id) for c in case.children}:
+            problems["children"] = _("Select the children they are a parent or carer of")
     joined = _date(form.joined.data)
     if case.initial_conference and joined and joined < case.initial_conference:
         problems["joined"] = _(
@@ -138,6 +155,11 @@ def add_member(case: Case, form, user: User) -> Member:
         **_contact_from(form),
     )
     case.members.append(member)
+    if member.is_family:
+        chosen = set(form.children.data or [])
+        member.children = [
+            c for c in case.children if str(c.id) in chosen or len(case.children) == 1
+        ]
     db.session.flush()
     audit.record("member-added", f"member {member.id}", user.id, case.id)
     return member
@@ -172,14 +194,6 @@ def update_details(member: Member, form, shown: dict, user: User) -> dict[str, s
         setattr(member, name, value)
     audit.record("member-details-changed", f"member {member.id}", user.id, member.case_id)
     return {}
-
-
-def record_review_conference(case: Case, held: str) -> str | None:
-    day = _date(held)
-    if case.initial_conference and day < case.initial_conference:
-        return _("The review conference must be after the initial conference")
-    case.last_review_conference = day
-    return None
 
 
 def leave(member: Member, left: str, user: User) -> str | None:

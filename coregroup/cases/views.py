@@ -90,15 +90,17 @@ def new():
     fields = specs(
         form,
         "reference",
-        "child1",
-        "child1_born",
-        "child2",
-        "child2_born",
-        "child3",
-        "child3_born",
         "jurisdiction",
         "conference",
-        "categories",
+        "child1",
+        "child1_born",
+        "child1_categories",
+        "child2",
+        "child2_born",
+        "child2_categories",
+        "child3",
+        "child3_born",
+        "child3_categories",
         "first_core_group",
         "every_weeks",
     )
@@ -164,7 +166,10 @@ def members(case_id: int):
             else:
                 flash(_("%(name)s is now in the core group.", name=member.name), "success")
             return redirect(url_for("cases.members", case_id=case_id))
+    form.children.choices = [SelectChoice(str(c.id), c.name) for c in g.case.children]
     fields = specs(form, "name", "role", *CONTACT_FIELDS, "joined")
+    if len(g.case.children) > 1:
+        fields.insert(2, specs(form, "children")[0])
     return render_template(
         "cases/members.html",
         form=form,
@@ -336,6 +341,8 @@ MEMBERSHIP_ACTIONS = {
     "hand-over": _l("Lead social worker role handed over"),
     "hand-over-waiting": _l("Hand-over waiting for the new lead to accept"),
     "hand-over-cancelled": _l("Hand-over cancelled"),
+    "family-linked": _l("Children of a family member changed"),
+    "child-added": _l("Child added"),
 }
 _MEMBER_IN_TARGET = re.compile(r"member (\d+)")
 
@@ -366,19 +373,3 @@ def audit_trail(case_id: int):
         labels=MEMBERSHIP_ACTIONS,
         target=target,
     )
-
-
-@bp.post("/<int:case_id>/review-conference")
-@case_route("case.manage")
-def review_conference(case_id: int):
-    """Record that a review conference was held: the next is due within 6 months of it."""
-    form = forms.ReviewConferenceForm()
-    if form.validate():
-        problem = services.record_review_conference(g.case, form.held.data)
-        if problem is None:
-            flash(_("Review conference recorded."), "success")
-            return redirect(url_for("meetings.index", case_id=case_id))
-        form.held.errors.append(problem)
-    from coregroup.meetings.views import render_index
-
-    return render_index(review=form, status=400)

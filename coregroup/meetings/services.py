@@ -375,6 +375,9 @@ def complete(meeting: Meeting, user: User, today: dt.date) -> list[Problem]:
     meeting.completed_at = utcnow()
     meeting.completed_by_id = user.id
     meeting.plan_number = latest.number if latest else None
+    from coregroup.cases import childplans
+
+    childplans.after_meeting(meeting, user)
     return []
 
 
@@ -408,19 +411,21 @@ def timeline(case: Case, case_meetings: list[Meeting]) -> Timeline:
     conference = case.initial_conference
     first_due = rules.first_core_group_due(conference, profile) if conference else None
     completed = [m for m in case_meetings if m.is_completed and m.date]
-    if completed:
-        last = completed[-1]
+    # Meetings of the plans now running: a case opened again starts from its new conference.
+    running = [m for m in completed if conference is None or m.date >= conference]
+    if running:
+        last = running[-1]
         next_due = rules.next_core_group_due(last.date, profile, case.core_group_every_weeks)
         planned = last.record.get("nextMeeting", {}).get("date")
         planned = dt.date.fromisoformat(planned) if planned else None
     else:
         next_due = first_due
         planned = case.first_core_group_on
-    review_due = (
-        rules.review_conference_due(conference, profile, case.last_review_conference)
-        if conference
-        else None
-    )
+    from coregroup.cases import childplans
+
+    review_due = childplans.next_review_due(case)
+    if case.is_closed:  # no plan runs: nothing more is due
+        first_due = next_due = planned = None
     return Timeline(
         first_core_group_due=first_due,
         next_core_group_due=next_due,

@@ -56,15 +56,9 @@ def index(case_id: int):
     return render_index()
 
 
-def render_index(review=None, status: int = 200):
-    """The case's meetings; `review`: a review conference form sent with a problem, shown
-    again with what was typed and the problem at its field."""
+def render_index(status: int = 200):
+    """The case's meetings, the dates the procedures set, and the scaling scores."""
     case_meetings = services.meetings(g.case)
-    problems = [
-        {"text": f.errors[0], "href": f"#{f.id}-{f.error_parts[0]}"}
-        for f in ([review.held] if review is not None else [])
-        if f.errors
-    ]
     return render_template(
         "meetings/index.html",
         meetings=case_meetings,
@@ -73,8 +67,7 @@ def render_index(review=None, status: int = 200):
         scores=presenters.score_series(case_meetings, g.case.members),
         kinds=MEETING_KINDS,
         form=Form(),
-        review=review,
-        summary_errors=problems,
+        summary_errors=[],
     ), status
 
 

@@ -47,7 +47,9 @@ bp = Blueprint("plans", __name__, url_prefix="/cases/<int:case_id>/plan")
 
 
 def _members() -> dict[str, str]:
-    return {m.ref: f"{m.name} ({m.role_label})" for m in g.case.members}
+    """Names for the ids a plan holds: the core group's members, and the case's children."""
+    names = {m.ref: f"{m.name} ({m.role_label})" for m in g.case.members}
+    return names | {c.ref: c.name for c in g.case.children}
 
 
 def _context(item=None) -> formgen.Context:
@@ -494,6 +496,8 @@ def _render_read(views_error: str | None = None, typed: str | None = None, statu
             str(get_locale()),
             language,
             tuple((m.ref, m.name, m.role, m.language, m.left_on) for m in g.case.members),
+            # A family member sees what concerns their own children, named as they are now.
+            tuple((c.ref, c.name) for c in g.member.children) if g.member.is_family else (),
             dt.date.today(),
         )
         summary, own_views = fragments.cached(key, lambda: _read_summary(latest, language))

@@ -29,6 +29,10 @@ class Profile:
     review_first_months: int
     review_then_months: int
     categories: tuple[str, ...]
+    # Retention: a closed case is kept until its youngest child is this old, and at least
+    # this many years after it closed (coregroup.retention).
+    retention_until_youngest_is: int = 25
+    retention_years_after_closed: int = 6
     words: dict = field(default_factory=dict)
     sources: dict = field(default_factory=dict)
 
@@ -65,6 +69,8 @@ def load_profiles(path: Path = PROFILES_FILE) -> dict[str, Profile]:
             review_first_months=p["review_conference"]["first_months"],
             review_then_months=p["review_conference"]["then_months"],
             categories=tuple(p["categories"]["values"]),
+            retention_until_youngest_is=p["retention"]["until_youngest_is"],
+            retention_years_after_closed=p["retention"]["years_after_closed"],
             words={k: v for k, v in p["words"].items() if k != "source"},
             sources={
                 name: p[name]["source"]
@@ -74,6 +80,7 @@ def load_profiles(path: Path = PROFILES_FILE) -> dict[str, Profile]:
                     "circulation",
                     "review_conference",
                     "categories",
+                    "retention",
                     "words",
                 )
             },
@@ -144,6 +151,16 @@ def review_conference_due(
     if last_review is None:
         return initial_conference + relativedelta(months=rules.review_first_months)
     return last_review + relativedelta(months=rules.review_then_months)
+
+
+def retained_until(rules: Profile, closed_on: dt.date, youngest_born: dt.date | None) -> dt.date:
+    """The first day a closed case may be deleted: when its youngest child (born, or due) is
+    old enough, and never sooner than the years after closing the profile asks for."""
+    after_closing = closed_on + relativedelta(years=rules.retention_years_after_closed)
+    if youngest_born is None:
+        return after_closing
+    grown = youngest_born + relativedelta(years=rules.retention_until_youngest_is)
+    return max(after_closing, grown)
 
 
 def timescales(

@@ -25,11 +25,21 @@ class Finding:
 
 
 def findings(
-    case, today: dt.date, timeline, case_meetings, plan: dict, outstanding: dict[int, int]
+    case,
+    today: dt.date,
+    timeline,
+    case_meetings,
+    plan: dict,
+    outstanding: dict[int, int],
+    requests=(),
 ) -> list[Finding]:
     """`timeline`: the case's due dates (meetings.services.timeline); `outstanding`: how many
-    members still lack the plan and minutes of each completed meeting, by number."""
+    members still lack the plan and minutes of each completed meeting, by number; `requests`:
+    the core group's requests for a conference that no conference has answered yet. A closed
+    case asks for nothing."""
     found: list[Finding] = []
+    if case.is_closed:
+        return found
     due = timeline.next_core_group_due
     if due is not None and due < today:
         found.append(Finding("overdue", "core-group-overdue", due))
@@ -65,12 +75,15 @@ def findings(
                     )
                 )
 
-    last_completed = next((m for m in reversed(case_meetings) if m.is_completed), None)
-    if last_completed:
-        reviews = last_completed.record.get("needsReview", {})
-        impossible = any(r.get("progress") == "cannot-be-carried-out" for r in reviews.values())
-        if impossible and last_completed.record.get("conferenceDecision") == "request-conference":
-            found.append(Finding("attention", "conference-asked", meeting=last_completed.number))
+    for request in requests:
+        found.append(
+            Finding(
+                "attention",
+                "conference-asked",
+                request.requested_on,
+                meeting=request.meeting_number,
+            )
+        )
 
     review = timeline.review_conference_due
     if review and review - today <= REVIEW_SOON:

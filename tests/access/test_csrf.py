@@ -20,6 +20,7 @@ from tests.factories import full_plan
 STATE = (Case, Member, Meeting, Circulation, Invitation, PlanDraft, PlanVersion, User)
 VALUES = {
     "section_id": "aims",
+    "ref": "m-owen",
     "user_id": 1,
     "language": "ar",
     "location": "aims",

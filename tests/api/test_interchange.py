@@ -5,6 +5,7 @@ import copy
 import datetime as dt
 import itertools
 import json
+import uuid
 
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
@@ -15,6 +16,7 @@ from coregroup.api import interchange
 from coregroup.models import Case
 from coregroup.schema import SchemaRegistry
 from tests.conftest import make_user, sign_in
+from tests.factories import moved_copy
 
 SCHEMAS = SchemaRegistry()
 ROLES = ["parent", "carer", "child", "social-worker", "teacher", "gp", "viewer"]
@@ -123,28 +125,82 @@ def case_exports(draw, importer_email: str):
         }
         for i, record in enumerate(draw(st.lists(RECORDS, max_size=2)))
     ]
+    family = [m["id"] for m in members if m["role"] in ("parent", "carer", "child")]
+    children = []
+    for c in range(draw(st.integers(0, 3))):
+        plans = []
+        start = draw(st.dates(dt.date(2000, 1, 1), dt.date(2090, 12, 31)))
+        for number in range(1, draw(st.integers(1, 3)) + 1):
+            categories = draw(
+                st.lists(st.sampled_from(["physical", "neglect", "sexual"]), unique=True)
+            )
+            ended = start + dt.timedelta(days=draw(st.integers(0, 400)))
+            last = number == 3 or draw(st.booleans())
+            plans.append(
+                {
+                    "number": number,
+                    "categories": categories,
+                    "initialCategories": categories[:1],
+                    "startedOn": start.isoformat(),
+                    "endedOn": None if last else ended.isoformat(),
+                    "endReason": None if last else "no-longer-at-risk",
+                    "endNote": None if last else draw(st.one_of(st.none(), TEXT)),
+                    "endedBy": None,
+                }
+            )
+            if last:
+                break
+            start = ended + dt.timedelta(days=draw(st.integers(0, 400)))
+        children.append(
+            {
+                "id": f"c-{n}x{c}",
+                "name": draw(TEXT.filter(str.strip)),
+                "dateOfBirth": draw(DATES),
+                "expectedOn": draw(DATES),
+                "addedOn": draw(DATES),
+                "family": draw(st.lists(st.sampled_from(family), unique=True)) if family else [],
+                "plans": plans,
+            }
+        )
+    reviews = [
+        {
+            "number": k + 1,
+            "heldOn": draw(st.dates(dt.date(2000, 1, 1), dt.date(2099, 12, 31))).isoformat(),
+            "chair": draw(st.one_of(st.none(), TEXT)),
+            "outcomes": {
+                c["id"]: {"outcome": "continue", "plan": 1, "categories": ["neglect"]}
+                for c in children[:1]
+            },
+            "nextReviewOn": draw(DATES),
+            "recordedAt": draw(TIMES),
+        }
+        for k in range(draw(st.integers(0, 2)))
+    ]
     return {
         "format": interchange.FORMAT,
         "case": {
+            "uid": str(uuid.uuid5(uuid.NAMESPACE_URL, f"import-{n}")),
             "reference": f"IMPORT-{n}",
             "jurisdiction": draw(st.sampled_from(["guernsey", "england", "wales", "scotland"])),
             "status": "open",
+            "closedOn": None,
             "initialConference": draw(DATES),
-            "categories": draw(
-                st.lists(st.sampled_from(["physical", "neglect", "sexual"]), unique=True)
-            ),
             "firstCoreGroupOn": draw(DATES),
             "coreGroupEveryWeeks": draw(st.one_of(st.none(), st.integers(1, 52))),
             "ruleOverrides": None,
-            "lastReviewConference": draw(DATES),
             "createdAt": draw(TIMES),
         },
-        "children": draw(
-            st.lists(
-                st.fixed_dictionaries({"name": TEXT.filter(str.strip), "dateOfBirth": DATES}),
-                max_size=3,
-            )
-        ),
+        "children": children,
+        "reviewConferences": reviews,
+        "conferenceRequests": [
+            {
+                "requestedOn": draw(st.dates(dt.date(2000, 1, 1), dt.date(2099, 1, 1))).isoformat(),
+                "meeting": None,
+                "reason": draw(st.one_of(st.none(), TEXT)),
+                "answeredBy": draw(st.sampled_from([None, *range(1, len(reviews) + 1)])),
+            }
+            for _ in range(draw(st.integers(0, 2)))
+        ],
         "members": members,
         "planVersions": versions,
         "meetings": meetings,
@@ -181,19 +237,14 @@ def test_export_import_export_gives_the_same_json_for_any_valid_case(app, db, cl
 def test_a_demo_case_comes_back_identical(app, db, client, planned):
     case, members = planned
     exported = client.get(f"/api/v1/cases/{case.id}/export").get_json()
-    moved = copy.deepcopy(exported)
-    moved["case"]["reference"] = "MOVED-1"
-    renames = {m["id"]: m["id"] + "moved" for m in moved["members"]}
-    text = json.dumps(moved)
-    for old, new in renames.items():
-        text = text.replace(f'"{old}"', f'"{new}"')
-    moved = json.loads(text)
-    moved["members"][0]["email"] = members["sam"].user.email  # the account that imports it
+    # Another case: its reference, uid, members' and children's ids changed; the account that
+    # imports it is its first member's.
+    moved = moved_copy(exported, "moved", members["sam"].user.email)
     response = client.post("/api/v1/cases/import", json=moved)
     assert response.status_code == 201, response.get_json()
     back = client.get(f"/api/v1/cases/{response.get_json()['id']}/export").get_json()
     assert _canonical(back) == _canonical(moved)
-    assert back["planVersions"][0]["author"] == renames["m-sam"]
+    assert back["planVersions"][0]["author"] == "m-sammoved"
 
 
 def test_an_invalid_export_names_every_error_and_writes_nothing(app, db, client, planned):
@@ -242,12 +293,8 @@ def test_the_bulk_export_streams_one_case_per_line(app, db, client, planned):
 def _movable(client, case, members, reference):
     """The planned case's export, renamed so that it can be imported beside the original."""
     exported = client.get(f"/api/v1/cases/{case.id}/export").get_json()
-    exported["case"]["reference"] = reference
-    text = json.dumps(exported)
-    for member in exported["members"]:
-        text = text.replace(f'"{member["id"]}"', f'"{member["id"]}{reference.lower()[-1]}"')
-    moved = json.loads(text)
-    moved["members"][0]["email"] = members["sam"].user.email
+    moved = moved_copy(exported, reference.lower()[-1], members["sam"].user.email)
+    moved["case"]["reference"] = reference
     return moved
 
 

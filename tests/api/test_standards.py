@@ -38,8 +38,17 @@ def test_the_plan_as_a_fhir_careplan_bundle(client, planned, db):
 
 def test_the_cin_census_rows(client, planned, db):
     case, members = planned
-    case.categories = ["neglect", "emotional"]
-    case.last_review_conference = dt.date(2027, 1, 28)
+    from coregroup.models import ReviewConference
+
+    plan = case.children[0].current_plan
+    plan.categories = ["neglect", "emotional"]  # changed at the review conference
+    case.review_conferences.append(
+        ReviewConference(
+            held_on=dt.date(2027, 1, 28),
+            chair="Chair",
+            outcomes={case.children[0].ref: {"outcome": "continue"}},
+        )
+    )
     other = make_case(reference="NOT-MINE")
     db.session.commit()
     response = client.get("/api/v1/cin.csv")
@@ -48,7 +57,9 @@ def test_the_cin_census_rows(client, planned, db):
     assert [r["case_reference"] for r in rows] == [case.reference]  # only cases you may export
     row = rows[0]
     assert row["cpp_start_date"] == case.initial_conference.isoformat()
-    assert row["initial_category_of_abuse"] == "MUL" and row["cpp_end_date"] == ""
+    assert row["initial_category_of_abuse"] == "NEG", "as the plan started"
+    assert row["latest_category_of_abuse"] == "MUL", "as the review conference left it"
+    assert row["cpp_end_date"] == "" and row["number_of_previous_cpp"] == "0"
     assert row["cpp_review_dates"] == "2027-01-28"
     assert row["child_name"] == case.children[0].name
     assert other.reference not in response.get_data(as_text=True)

@@ -18,7 +18,8 @@ def conference_form(**overrides):
         "conference-day": "19",
         "conference-month": "12",
         "conference-year": "2025",
-        "categories": ["neglect", "emotional"],
+        "child1_categories": ["neglect", "emotional"],
+        "child2_categories": ["neglect"],
         "first_core_group-day": "5",
         "first_core_group-month": "1",
         "first_core_group-year": "2026",
@@ -36,7 +37,11 @@ def test_a_lead_social_worker_records_the_initial_conference(client, db, monkeyp
     case = db.session.query(Case).one()
     assert [c.name for c in case.children] == ["Maya Brown", "Leo Brown"]
     assert case.children[0].date_of_birth == dt.date(2018, 4, 3)
-    assert case.categories == ["neglect", "emotional"]
+    assert [c.current_plan.categories for c in case.children] == [
+        ["neglect", "emotional"],
+        ["neglect"],
+    ], "each child's own categories"
+    assert case.children[0].current_plan.started_on == dt.date(2025, 12, 19)
     assert (case.jurisdiction, case.core_group_every_weeks) == ("england", 4)
     lead = case.members[0]
     assert (lead.user_id, lead.role) == (user.id, "lead-social-worker")
@@ -57,7 +62,7 @@ def test_conference_errors_keep_what_was_typed(client, db):
     response = client.post(
         "/cases/new",
         data=conference_form(
-            **{"categories": ["exploitation"], "conference-year": "2099", "child1": ""}
+            **{"child1_categories": ["exploitation"], "conference-year": "2099", "child1": ""}
         ),
     )
     assert response.status_code == 400
@@ -149,32 +154,6 @@ def test_the_triangle_marks_the_areas_with_needs(client, planned):
     assert svg["role"] == "img" and "Keeping me safe" in svg.select_one("desc").text
     bold = [s.get_text(strip=True) for s in html.select(".govuk-list strong")]
     assert bold == ["Being healthy", "Keeping me safe", "Being there for me", "School"]
-
-
-def test_recording_a_review_conference_moves_the_next_review_six_months_on(client, planned, db):
-    case, _ = planned
-    case.initial_conference = dt.date(2026, 5, 4)
-    db.session.commit()
-    response = client.post(
-        f"/cases/{case.id}/review-conference",
-        data={"held-day": "3", "held-month": "8", "held-year": "2026"},
-    )
-    assert response.status_code == 302
-    assert case.last_review_conference == dt.date(2026, 8, 3)
-    api = client.get(f"/api/v1/cases/{case.id}").get_json()
-    assert api["dueDates"]["reviewConferenceDue"] == "2027-02-03"
-    refused = client.post(
-        f"/cases/{case.id}/review-conference",
-        data={"held-day": "1", "held-month": "1", "held-year": "2026"},
-    )
-    assert case.last_review_conference == dt.date(2026, 8, 3), "before the conference: refused"
-    # Refused at the field, with what was typed kept and the form open.
-    assert refused.status_code == 400
-    html = page(refused)
-    assert html.select_one("#held-error") is not None
-    assert html.select_one(".govuk-error-summary a")["href"] == "#held-day"
-    assert html.select_one("input[name=held-year]")["value"] == "2026"
-    assert html.select_one("details[open]") is not None
 
 
 def test_the_plan_offers_only_the_categories_of_the_case_procedures(client, planned, db):

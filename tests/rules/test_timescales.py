@@ -18,6 +18,7 @@ ENGLAND, WALES, SCOTLAND, NI, GUERNSEY = (
 def test_every_profile_names_a_source_for_every_rule():
     for profile in rules.load_profiles().values():
         assert set(profile.sources) == {
+            "retention",
             "first_core_group",
             "core_group_interval",
             "circulation",

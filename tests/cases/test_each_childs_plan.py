@@ -1,0 +1,480 @@
+"""Each child's plan to its end: a plan status per child, review conferences with outcomes, an
+early conference asked for and answered, plans that end, cases that close (read-only, families
+told, nothing more asked), a new plan on the same record, half-siblings' parents seeing their
+own child's parts, retention with legal holds, and subject access with a review step."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from coregroup.models import AuditEvent, Case, ChildPlan, ConferenceRequest, Member
+from tests.conftest import make_case, make_member, make_user, page, sign_in
+
+TODAY = dt.date.today()
+
+
+def _date(prefix: str, day: dt.date) -> dict:
+    return {f"{prefix}-day": day.day, f"{prefix}-month": day.month, f"{prefix}-year": day.year}
+
+
+@pytest.fixture
+def siblings(db, client):
+    """Two half-siblings on a plan since 60 days ago with different categories: Maya (mother
+    Anna, father Ben) and Leo (mother Anna, father Carl). Signed in as the lead."""
+    from coregroup.models import Child
+
+    conference = TODAY - dt.timedelta(days=60)
+    case = make_case(initial_conference=conference, categories=None, jurisdiction="england")
+    maya = case.children[0]
+    maya.name = "Maya"
+    leo = Child(name="Leo", date_of_birth=dt.date(2021, 2, 3))
+    case.children.append(leo)
+    for child, categories in ((maya, ["neglect"]), (leo, ["physical", "emotional"])):
+        child.plans.append(
+            ChildPlan(
+                number=1,
+                categories=categories,
+                initial_categories=categories,
+                started_on=conference,
+            )
+        )
+    lead = make_user(name="Sam Lead")
+    people = {"sam": make_member(case, lead, joined_on=conference, ref="m-sam")}
+    for key, child_list in (("anna", [maya, leo]), ("ben", [maya]), ("carl", [leo])):
+        user = make_user(name=key.title(), professional=False, email=f"{key}@example.test")
+        people[key] = make_member(
+            case,
+            user,
+            role="parent",
+            joined_on=conference,
+            ref=f"m-{key}",
+            email=user.email,
+            language="pl" if key == "ben" else None,
+        )
+        people[key].children = child_list
+    db.session.commit()
+    sign_in(client, lead)
+    return case, people
+
+
+def _outcomes(case, **by_name) -> dict:
+    """Form data for each child: name=("continue", [categories]) or ("end", reason)."""
+    data = {}
+    for child in case.children:
+        if child.name not in by_name:
+            continue
+        outcome, detail = by_name[child.name]
+        data[f"outcome_{child.id}"] = outcome
+        if outcome == "continue":
+            data[f"categories_{child.id}"] = detail
+        else:
+            data[f"reason_{child.id}"] = detail
+    return data
+
+
+def _review(client, case, held, next_review=None, chair="Chris Chair", **by_name):
+    data = {**_date("held", held), "chair": chair, **_outcomes(case, **by_name)}
+    if next_review:
+        data.update(_date("next_review", next_review))
+    return client.post(f"/cases/{case.id}/review-conference", data=data)
+
+
+def test_each_child_has_their_own_plan_and_a_review_ends_one(client, db, siblings):
+    case, people = siblings
+    html = page(client.get(f"/cases/{case.id}/children"))
+    assert "Neglect" in html.select_one("#child-" + case.children[0].ref).find_next("dl").text
+    held = TODAY - dt.timedelta(days=2)
+    response = _review(
+        client,
+        case,
+        held,
+        next_review=held + dt.timedelta(days=120),
+        Maya=("end", "no-longer-at-risk"),
+        Leo=("continue", ["physical"]),
+    )
+    assert response.status_code == 302, page(response).select(".govuk-error-message")
+    db.session.expire_all()
+    maya, leo = case.children
+    assert maya.current_plan is None and maya.plans[0].ended_on == held
+    assert maya.plans[0].end_reason == "no-longer-at-risk"
+    assert leo.current_plan.categories == ["physical"], "categories changed at the review"
+    assert leo.current_plan.initial_categories == ["physical", "emotional"]
+    assert case.status == "open"
+    conference = case.review_conferences[0]
+    assert conference.chair == "Chris Chair"
+    assert conference.outcomes[maya.ref]["outcome"] == "end"
+    due = client.get(f"/api/v1/cases/{case.id}").get_json()["dueDates"]["reviewConferenceDue"]
+    assert due == (held + dt.timedelta(days=120)).isoformat(), "the date the conference set"
+    csv_text = client.get("/api/v1/cin.csv").get_data(as_text=True)
+    assert f",{held.isoformat()}," in csv_text, "the census end date is filled"
+
+
+def test_the_last_plan_ending_closes_the_case_and_tells_the_family(client, db, siblings, smtp):
+    case, people = siblings
+    held = TODAY - dt.timedelta(days=1)
+    response = _review(
+        client, case, held, Maya=("end", "no-longer-at-risk"), Leo=("end", "moved-away")
+    )
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert case.status == "closed" and case.closed_on == held
+    polish = smtp.to("ben@example.test")
+    assert len(polish) == 1 and smtp.to("anna@example.test")
+    assert polish[0]["Subject"] != "The child protection plan has ended", "Ben reads Polish"
+    assert "conference" in smtp.body(smtp.to("anna@example.test")[0])
+    # The dashboard asks for nothing more.
+    dashboard = page(client.get("/"))
+    assert case.reference not in dashboard.select_one("main").text or "overdue" not in (
+        dashboard.select_one("main").text.lower()
+    )
+    from coregroup import dashboard as board
+
+    with client.application.test_request_context():
+        assert board.items_for(case, TODAY) == []
+    # Still readable; nothing can be changed, and what was typed is shown to copy.
+    assert client.get(f"/cases/{case.id}/plan/read").status_code == 200
+    stale = client.post(
+        f"/cases/{case.id}/members",
+        data={"name": "Late Person", "role": "teacher", "organisation": "School"},
+    )
+    assert stale.status_code == 409
+    assert "This case is closed" in stale.text and "Late Person" in stale.text
+    assert db.session.query(Member).filter_by(name="Late Person").count() == 0
+    api = client.patch(
+        f"/api/v1/cases/{case.id}/plan",
+        json={"aims": "x"},
+        headers={"If-Match": '"1"'},
+    )
+    assert api.status_code == 409 and api.get_json()["code"] == "case_closed"
+
+
+def test_a_closed_case_is_readable_for_the_configured_period_only(app, client, db, siblings):
+    case, people = siblings
+    case.status, case.closed_on = "closed", TODAY - dt.timedelta(days=100)
+    for child in case.children:
+        child.plans[0].ended_on = case.closed_on
+    db.session.commit()
+    app.config["COREGROUP_CLOSED_READABLE_DAYS"] = 90
+    assert client.get(f"/cases/{case.id}").status_code == 200, "the lead still reads it"
+    client.post("/sign-out")
+    sign_in(client, people["anna"].user)
+    gone = client.get(f"/cases/{case.id}")
+    assert gone.status_code == 410 and "This case is closed" in gone.text
+    app.config["COREGROUP_CLOSED_READABLE_DAYS"] = 365
+    assert client.get(f"/cases/{case.id}").status_code == 200
+
+
+def test_bad_review_input_is_named_at_its_field_and_nothing_is_saved(client, db, siblings):
+    case, people = siblings
+    maya, leo = case.children
+    leo.plans[0].started_on = TODAY - dt.timedelta(days=5)  # Leo's plan began later
+    db.session.commit()
+    held = TODAY - dt.timedelta(days=10)
+    response = _review(
+        client,
+        case,
+        held,
+        next_review=held + dt.timedelta(days=300),
+        Maya=("continue", ["neglect"]),
+        Leo=("end", "no-longer-at-risk"),
+    )
+    assert response.status_code == 400
+    html = page(response)
+    errors = [a.get_text(strip=True) for a in html.select(".govuk-error-summary a")]
+    assert any("cannot end before it started" in e for e in errors), errors
+    assert any("within 6 months" in e for e in errors), errors
+    assert html.select_one("input[name=chair]")["value"] == "Chris Chair", "what was typed"
+    db.session.expire_all()
+    assert case.review_conferences == [] and leo.current_plan is not None
+    # An outcome for a child who is not on a plan (a stale page, a crafted form).
+    maya.plans[0].ended_on = TODAY - dt.timedelta(days=20)
+    db.session.commit()
+    data = {
+        **_date("held", TODAY),
+        "chair": "C",
+        f"outcome_{maya.id}": "end",
+        f"outcome_{leo.id}": "continue",
+        f"categories_{leo.id}": ["physical"],
+        **_date("next_review", TODAY + dt.timedelta(days=30)),
+    }
+    response = client.post(f"/cases/{case.id}/review-conference", data=data)
+    assert response.status_code == 400
+    assert "Maya is not on a plan" in response.text
+    missing = _review(client, case, TODAY, chair="")
+    assert missing.status_code == 400
+    errors = page(missing).select_one(".govuk-error-summary").text
+    assert "Select whether Leo's plan continues or ends" in errors
+    assert "Enter the name of the person who chaired" in errors
+
+
+def test_a_third_child_is_added_later_unborn_and_linked_to_a_parent(client, db, siblings):
+    case, people = siblings
+    due = TODAY + dt.timedelta(days=90)
+    response = client.post(
+        f"/cases/{case.id}/children/new",
+        data={
+            "name": "Baby of Anna",
+            **_date("born", due),
+            "family": [str(people["anna"].id)],
+            "plan": "yes",
+            **_date("plan_from", TODAY),
+            "categories": ["neglect"],
+        },
+    )
+    assert response.status_code == 302, page(response).select(".govuk-error-message")
+    db.session.expire_all()
+    baby = case.children[2]
+    assert baby.unborn and baby.expected_on == due and baby.added_on == TODAY
+    assert baby.current_plan.started_on == TODAY
+    assert people["anna"].children[-1] == baby and baby not in people["ben"].children
+    html = page(client.get(f"/cases/{case.id}/children"))
+    assert "Not born yet" in html.text
+    bad = client.post(
+        f"/cases/{case.id}/children/new",
+        data={"name": "X", **_date("born", TODAY), "plan": "yes", "categories": ["sexual"]},
+    )
+    assert bad.status_code == 400 and "Enter the date of the conference" in bad.text
+
+
+def test_a_half_siblings_father_sees_only_his_childs_parts(client, db, siblings):
+    from coregroup.plans import services
+    from tests.factories import full_plan
+
+    case, people = siblings
+    maya, leo = case.children
+    plan = full_plan()
+    plan["needs"][0]["children"] = [maya.ref]
+    plan["needs"][1]["children"] = [leo.ref]
+    plan["needs"][1]["whatMustChange"] = "Only about Leo"
+    services.write_version(case, people["sam"].user, plan)
+    db.session.commit()
+    client.post("/sign-out")
+    sign_in(client, people["ben"].user)
+    seen = client.get(f"/api/v1/cases/{case.id}/plan").get_json()
+    assert [n["id"] for n in seen["needs"]] == [plan["needs"][0]["id"]] + [
+        n["id"] for n in plan["needs"][2:]
+    ]
+    assert "Only about Leo" not in client.get(f"/cases/{case.id}/plan/read").text
+    children_page = client.get(f"/cases/{case.id}/children").text
+    assert "Maya" in children_page and "Leo" not in children_page
+    client.post("/sign-out")
+    sign_in(client, people["carl"].user)
+    assert "Only about Leo" in client.get(f"/cases/{case.id}/plan/read").text
+
+
+def test_a_translation_follows_its_need_when_another_childs_need_is_hidden(db, siblings):
+    from coregroup.plans.audience import for_member
+    from coregroup.plans.services import plan_schema
+    from tests.factories import full_plan
+
+    case, people = siblings
+    maya, leo = case.children
+    plan = full_plan()
+    plan["needs"][0]["children"] = [leo.ref]
+    second = plan["needs"][1]["whatMustChange"]
+    plan["translations"] = {
+        "pl": {
+            "/needs/0/whatMustChange": {
+                "source": plan["needs"][0]["whatMustChange"],
+                "text": "o Leo",
+            },
+            "/needs/1/whatMustChange": {"source": second, "text": "dla Mai"},
+        }
+    }
+    seen = for_member(plan_schema(), plan, people["ben"])
+    assert seen["needs"][0]["whatMustChange"] == second
+    assert seen["translations"]["pl"] == {
+        "/needs/0/whatMustChange": {"source": second, "text": "dla Mai"}
+    }
+
+
+def test_a_new_plan_after_closing_goes_on_the_same_record(client, db, siblings):
+    case, people = siblings
+    _review(
+        client,
+        case,
+        TODAY - dt.timedelta(days=3),
+        Maya=("end", "no-longer-at-risk"),
+        Leo=("end", "no-longer-at-risk"),
+    )
+    db.session.expire_all()
+    assert case.is_closed
+    response = client.post(
+        f"/cases/{case.id}/plans/new",
+        data={
+            "child": str(case.children[1].id),
+            **_date("plan_from", TODAY),
+            "categories": ["sexual"],
+        },
+    )
+    assert response.status_code == 302
+    db.session.expire_all()
+    leo = case.children[1]
+    assert case.status == "open" and case.closed_on is None
+    assert leo.current_plan.number == 2 and leo.previous_plans == 1
+    assert case.initial_conference == TODAY
+    api = client.get(f"/api/v1/cases/{case.id}").get_json()
+    assert api["children"][1]["previousPlans"] == 1
+    assert api["dueDates"]["nextCoreGroupDue"] is not None, "the first core group is due again"
+    again = client.post(
+        f"/cases/{case.id}/plans/new",
+        data={"child": str(leo.id), **_date("plan_from", TODAY), "categories": ["sexual"]},
+    )
+    assert again.status_code == 400 and "on a plan already" in again.text
+
+
+def test_an_early_conference_asked_for_is_tracked_until_one_answers_it(app, client, db, siblings):
+    from coregroup.cases import childplans
+    from coregroup.dashboard import items_for
+
+    case, people = siblings
+    request = childplans.request_conference(
+        case,
+        TODAY - dt.timedelta(days=4),
+        people["sam"].user,
+        meeting_number=None,
+        reason="The move cannot happen",
+    )
+    db.session.commit()
+    with app.test_request_context():
+        texts = [i.text for i in items_for(case, TODAY)]
+    assert any("asked for another child protection conference" in t for t in texts)
+    _review(
+        client,
+        case,
+        TODAY,
+        next_review=TODAY + dt.timedelta(days=90),
+        Maya=("continue", ["neglect"]),
+        Leo=("continue", ["physical"]),
+    )
+    db.session.expire_all()
+    assert db.session.get(ConferenceRequest, request.id).answered_by_id is not None
+    with app.test_request_context():
+        texts = [i.text for i in items_for(case, TODAY)]
+    assert not any("asked for another" in t for t in texts)
+    assert "Answered by the conference" in client.get(f"/cases/{case.id}/children").text
+
+
+def test_retention_lists_then_reduces_and_never_a_held_case(app, client, db, siblings):
+    from coregroup import audit
+
+    case, people = siblings
+    held_case = make_case(reference="HELD-1", categories=None, jurisdiction="england")
+    for c in (case, held_case):
+        c.status, c.closed_on = "closed", dt.date(2000, 1, 1)
+        for child in c.children:
+            child.date_of_birth = dt.date(1990, 1, 1)
+    held_case.legal_hold, held_case.legal_hold_reason = True, "Care proceedings"
+    db.session.commit()
+    client.get(f"/cases/{case.id}")  # an audit event on the case's chain
+    runner = CliRunner()
+    cli = app.test_cli_runner()
+    dry = cli.invoke(args=["retention", "--dry-run"])
+    assert dry.exit_code == 0, dry.output
+    assert f"{case.reference}: closed 2000-01-01" in dry.output and "would reduce" in dry.output
+    assert "HELD-1" in dry.output and "legal hold: Care proceedings" in dry.output
+    db.session.expire_all()
+    assert db.session.get(Case, case.id).children, "a dry run deletes nothing"
+    refused = cli.invoke(args=["retention", "--case", "HELD-1"])
+    assert refused.exit_code != 0 and "legal hold" in refused.output
+    done = cli.invoke(args=["retention"])
+    assert done.exit_code == 0, done.output
+    db.session.expire_all()
+    reduced = db.session.get(Case, case.id)
+    assert reduced.reduced_on == TODAY and reduced.children == [] and reduced.members == []
+    assert db.session.get(Case, held_case.id).children, "the held case is kept whole"
+    events = db.session.query(AuditEvent).filter_by(case_id=case.id).all()
+    assert all(e.action in ("erased", "retention-reduced") for e in events)
+    assert audit.verify_chains().broken == [], "the chain still verifies"
+    del runner
+
+
+def test_subject_access_withholds_third_party_information_with_reasons(client, db, siblings):
+    from coregroup.models import SubjectAccessRelease
+    from coregroup.plans import services
+    from tests.factories import full_plan
+
+    case, people = siblings
+    plan = full_plan()
+    plan["familyViews"] = {
+        "m-anna": {"views": "Anna's own words"},
+        "m-carl": {"views": "Carl's own words"},
+    }
+    services.write_version(case, people["sam"].user, plan)
+    db.session.commit()
+    html = page(client.get(f"/cases/{case.id}/subject-access/m-anna"))
+    cards = {c.select_one("h2").get_text(strip=True): c for c in html.select(".govuk-summary-card")}
+    assert cards["Carl's views on the plan"].select_one("input[name^=withhold]").has_attr("checked")
+    assert (
+        not cards["Anna's views on the plan"]
+        .select_one("input[name^=withhold]")
+        .has_attr("checked")
+    )
+    # Withholding without a reason is refused, at the item.
+    names = list(cards)
+    carl = names.index("Carl's views on the plan")
+    refused = client.post(
+        f"/cases/{case.id}/subject-access/m-anna", data={f"withhold-{carl}": "yes"}
+    )
+    assert refused.status_code == 400 and "is withheld" in refused.text
+    form = {f"withhold-{carl}": "yes", f"reason-{carl}": "other-parent", f"note-{carl}": "DPA"}
+    response = client.post(f"/cases/{case.id}/subject-access/m-anna", data=form)
+    assert response.status_code == 302
+    release = db.session.query(SubjectAccessRelease).one()
+    assert release.subject == "m-anna"
+    assert release.withheld == [
+        {
+            "item": "views:m-carl",
+            "label": "Carl's views on the plan",
+            "reason": "other-parent",
+            "note": "DPA",
+        }
+    ]
+    body = json.dumps(release.released)
+    assert "Anna's own words" in body and "Carl's own words" not in body
+    download = client.get(response.headers["Location"] + "?format=json").get_json()
+    assert download["withheld"][0]["reason"].startswith("The other parent")
+    # A child, who has no account, can be the subject too.
+    maya = case.children[0]
+    assert client.get(f"/cases/{case.id}/subject-access/{maya.ref}").status_code == 200
+    assert client.get(f"/cases/{case.id}/subject-access/c-nobody").status_code == 404
+
+
+def test_a_legal_hold_is_set_with_a_reason(client, db, siblings):
+    case, people = siblings
+    bad = client.post(f"/cases/{case.id}/legal-hold", data={"hold": "yes"})
+    assert bad.status_code == 400 and "Enter why the case must be kept" in bad.text
+    ok = client.post(f"/cases/{case.id}/legal-hold", data={"hold": "yes", "reason": "Court"})
+    assert ok.status_code == 302
+    db.session.expire_all()
+    assert case.legal_hold and case.legal_hold_reason == "Court"
+    assert db.session.query(AuditEvent).filter_by(action="legal-hold").count() == 1
+
+
+def test_a_family_member_must_be_linked_to_a_child_when_there_are_several(client, db, siblings):
+    case, people = siblings
+    form = {
+        "name": "Dee Carer",
+        "role": "carer",
+        "language": "en_GB",
+        **_date("joined", TODAY),
+    }
+    refused = client.post(f"/cases/{case.id}/members", data=form)
+    assert refused.status_code == 400 and "Select the children they are" in refused.text
+    ok = client.post(
+        f"/cases/{case.id}/members", data={**form, "children": [str(case.children[1].id)]}
+    )
+    assert ok.status_code == 302
+    dee = db.session.query(Member).filter_by(name="Dee Carer").one()
+    assert [c.name for c in dee.children] == ["Leo"]
+    moved = client.post(
+        f"/cases/{case.id}/members/{dee.id}/children",
+        data={"children": [str(case.children[0].id)]},
+    )
+    assert moved.status_code == 302
+    db.session.expire_all()
+    assert [c.name for c in dee.children] == ["Maya"]
