@@ -239,11 +239,24 @@ def _sign_in_again():
     return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
 
 
+def still_readable(today: dt.date):
+    """The condition for a case its member may still open: not closed, closed within the
+    reading period (COREGROUP_CLOSED_READABLE_DAYS), or they are its lead social worker (as
+    coregroup.cases.childplans.closed_to decides for one case)."""
+    days = current_app.config["COREGROUP_CLOSED_READABLE_DAYS"]
+    return or_(
+        Case.status != "closed",
+        Case.closed_on >= today - dt.timedelta(days=days),
+        Member.role == "lead-social-worker",
+    )
+
+
 def my_cases(user) -> list[Case]:
+    today = dt.date.today()
     query = (
         select(Case)
         .join(Member)
-        .where(Member.user_id == user.id, current_on(dt.date.today()))
+        .where(Member.user_id == user.id, current_on(today), still_readable(today))
         .order_by(Case.reference)
     )
     if not professional_memberships_allowed():
@@ -265,6 +278,7 @@ def professional_cases(user) -> list[Case]:
             .where(
                 Member.user_id == user.id,
                 current_on(dt.date.today()),
+                still_readable(dt.date.today()),
                 Member.role.not_in(FAMILY_ROLES),
             )
             .options(

@@ -586,6 +586,21 @@ def import_case(data, importer: User) -> Case:
     return case
 
 
+def invite_members(case: Case, importer: User) -> int:
+    """Members are mapped by e-mail: each current member with an address, not yet linked to
+    an account, is invited there (a link, never a silent link of an account). How many were
+    e-mailed."""
+    from coregroup.cases import invitations
+
+    sent = 0
+    if case.is_closed:
+        return sent  # nothing to join: it is readable by the importer, who is linked
+    for member in case.members:
+        if member.user_id is None and member.email and member.is_current:
+            sent += invitations.send(member, importer).emailed
+    return sent
+
+
 def held_already(data: dict) -> dict | None:
     """Why this installation holds the case already, or None. A case is the same case when its
     uid is the same (made once, where it was opened, and carried by every export), or its

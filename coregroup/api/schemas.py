@@ -185,6 +185,9 @@ class PlanQuerySchema(Schema):
 class ImportedSchema(Schema):
     id = fields.Integer(required=True)
     reference = fields.String(required=True)
+    invited = fields.Integer(
+        required=True, metadata={"description": "Members e-mailed an invitation to the case"}
+    )
 
 
 PLAN = {

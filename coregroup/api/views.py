@@ -341,7 +341,8 @@ def import_case():
         code = {403: "forbidden", 409: "exists"}.get(refused.status, "invalid")
         return problem(refused.status, code, errors=refused.errors)
     audit.record("import", tokens.audit_target() + f" {case.reference}", current_user.id, case.id)
-    return jsonify(id=case.id, reference=case.reference), 201
+    invited = interchange.invite_members(case, current_user)
+    return jsonify(id=case.id, reference=case.reference, invited=invited), 201
 
 
 @bp.get("/api/v1/export.ndjson")

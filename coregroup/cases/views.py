@@ -114,8 +114,11 @@ def overview(case_id: int):
     latest = plans.latest_version(g.case)
     viewer = contacts.Viewer.of(g.member)
     current = [m for m in g.case.members if m.is_current]
+    from coregroup.cases.lifecycle import visible_children
+
     return render_template(
         "cases/overview.html",
+        children=visible_children(g.member, g.case),
         latest=latest,
         members=current,
         contact={m.id: viewer.contact(m) for m in current},

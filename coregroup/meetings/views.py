@@ -374,7 +374,7 @@ def circulate(case_id: int, number: int):
 
 
 @bp.post("/<int:number>/receipt")
-@case_route("meeting.confirm-receipt")
+@case_route("meeting.confirm-receipt", when_closed=True)
 def receipt(case_id: int, number: int):
     meeting = _meeting_or_404(number)
     form = circulation.ReceiptForm()

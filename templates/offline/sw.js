@@ -73,8 +73,9 @@ async function navigate(request) {
       (await drafts.keepsPlan(response.headers.get("X-Offline-User")))
     ) {
       await (await caches.open(drafts.PLANS)).put(path, response.clone());
-    } else if (response.status === 404) {
-      // No longer theirs (they left the core group): the copy kept on the phone goes too.
+    } else if (response.status === 404 || response.status === 410) {
+      // No longer theirs (they left the core group, or the case closed and its reading period
+      // ended): the copy kept on the phone goes too.
       await (await caches.open(drafts.PLANS)).delete(path, { ignoreVary: true, ignoreSearch: true });
     }
     return response;

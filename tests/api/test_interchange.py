@@ -333,3 +333,61 @@ def test_dates_that_are_not_real_are_named_not_a_500(app, db, client, planned):
     response = client.post("/api/v1/cases/import", json=moved)
     assert response.status_code == 422
     assert response.get_json()["errors"][0]["pointer"] == "/case/createdAt"
+
+
+def test_an_export_from_an_installation_not_yet_upgraded_is_imported_and_recognised(
+    app, db, client, planned
+):
+    """A 1.0.0 export (one set of categories for the case, a review date only) is upgraded as
+    it is read: each child gets a plan with those categories, the review date becomes a review
+    conference, and importing the same file twice is refused."""
+    case, members = planned
+    exported = moved_copy(
+        client.get(f"/api/v1/cases/{case.id}/export").get_json(), "old", members["sam"].user.email
+    )
+    old = copy.deepcopy(exported)
+    old["format"] = interchange.FORMAT_1_0
+    for key in ("uid", "closedOn"):
+        del old["case"][key]
+    old["case"]["categories"] = ["neglect", "physical"]
+    old["case"]["lastReviewConference"] = "2026-12-01"
+    old["children"] = [
+        {"name": c["name"], "dateOfBirth": c["dateOfBirth"]} for c in old["children"]
+    ]
+    del old["reviewConferences"], old["conferenceRequests"]
+    assert interchange.check(old) == []
+    response = client.post("/api/v1/cases/import", json=old)
+    assert response.status_code == 201, response.get_json()
+    back = client.get(f"/api/v1/cases/{response.get_json()['id']}/export").get_json()
+    assert back["format"] == interchange.FORMAT
+    assert [c["plans"][0]["categories"] for c in back["children"]] == [["neglect", "physical"]]
+    assert back["reviewConferences"][0]["heldOn"] == "2026-12-01"
+    again = client.post("/api/v1/cases/import", json=old)
+    assert again.status_code == 409 and again.get_json()["errors"][0]["pointer"] == "/case/uid"
+
+
+def test_an_import_with_plans_out_of_order_names_each_problem(app, db, client, planned):
+    case, members = planned
+    moved = moved_copy(
+        client.get(f"/api/v1/cases/{case.id}/export").get_json(), "bad", members["sam"].user.email
+    )
+    plan = moved["children"][0]["plans"][0]
+    plan["endedOn"] = "2000-01-01"  # before it started
+    moved["children"][0]["plans"].append(dict(plan, number=2, endedOn=None))
+    moved["children"][0]["plans"][0]["endedOn"] = None  # two running plans
+    moved["reviewConferences"] = [
+        {
+            "number": 1,
+            "heldOn": "2026-12-01",
+            "outcomes": {"c-nobody": {"outcome": "end"}},
+            "recordedAt": "2026-12-01T10:00:00.000000",
+        }
+    ]
+    response = client.post("/api/v1/cases/import", json=moved)
+    assert response.status_code == 422
+    pointers = {e["pointer"] for e in response.get_json()["errors"]}
+    assert "/children/0/plans/0/endedOn" in pointers
+    assert "/reviewConferences/0/outcomes/c-nobody" in pointers
+    moved["children"][0]["plans"] = [dict(plan, number=1, endedOn="2000-01-01")]
+    ended_early = client.post("/api/v1/cases/import", json=moved).get_json()["errors"]
+    assert any(e["code"] == "order" for e in ended_early)

@@ -242,3 +242,30 @@ def test_a_family_member_who_leaves_the_core_group_loses_the_copy_on_the_phone(
     _until(page, KEPT.replace("r => !!r", "r => !r"))  # gone
     _reload_offline(context, page, expect="You are offline")
     context.close()
+
+
+def test_a_closed_case_past_its_reading_period_leaves_the_phone_too(
+    browser, live_server, database_uri
+):
+    """The server's 410 for a case whose reading period ended removes the kept copy."""
+    import datetime as dt
+
+    from coregroup import create_app
+    from coregroup.extensions import db
+    from coregroup.models import Case
+
+    base, credentials = live_server
+    context, page = _phone(browser, base, credentials)
+    page.get_by_label("Keep the plan on this phone").check()
+    _until(page, KEPT)
+    other = create_app("test", SQLALCHEMY_DATABASE_URI=database_uri)
+    with other.app_context():
+        case = db.session.get(Case, 1)
+        case.status, case.closed_on = "closed", dt.date.today() - dt.timedelta(days=400)
+        db.session.commit()
+        db.engine.dispose()
+    page.reload()
+    assert page.locator("h1").first.inner_text() == "This case is closed"
+    _until(page, KEPT.replace("r => !!r", "r => !r"))  # gone
+    _reload_offline(context, page, expect="You are offline")
+    context.close()

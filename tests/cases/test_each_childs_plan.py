@@ -478,3 +478,14 @@ def test_a_family_member_must_be_linked_to_a_child_when_there_are_several(client
     assert moved.status_code == 302
     db.session.expire_all()
     assert [c.name for c in dee.children] == ["Maya"]
+
+
+def test_a_case_past_its_reading_period_leaves_the_family_members_list(app, client, db, siblings):
+    case, people = siblings
+    case.status, case.closed_on = "closed", TODAY - dt.timedelta(days=100)
+    db.session.commit()
+    client.post("/sign-out")
+    sign_in(client, people["anna"].user)
+    assert case.reference not in client.get("/cases").text
+    app.config["COREGROUP_CLOSED_READABLE_DAYS"] = 365
+    assert case.reference in client.get("/cases").text

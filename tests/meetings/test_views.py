@@ -155,7 +155,7 @@ def test_no_evidence_of_change_requires_contingency_planning(client, planned, db
     assert db.session.get(Meeting, 1).record["contingencyPlanning"] == "Legal advice"
 
 
-def test_a_need_that_cannot_be_carried_out_requires_a_conference_decision(client, planned):
+def test_a_need_that_cannot_be_carried_out_requires_a_conference_decision(client, planned, db):
     case, _ = planned
     base = start(client, case)
     record_people(client, base)
@@ -175,6 +175,12 @@ def test_a_need_that_cannot_be_carried_out_requires_a_conference_decision(client
     )
     client.post(f"{base}/risk/risk", data={"riskAnalysis": "Risk is rising"})
     assert client.post(f"{base}/complete").status_code == 302
+    # The request is tracked until a conference answers it (tests/cases/test_each_childs_plan).
+    from coregroup.models import ConferenceRequest
+
+    asked = db.session.query(ConferenceRequest).one()
+    assert (asked.meeting_number, asked.reason, asked.answered_by_id) == (1, "No progress", None)
+    assert "Waiting for a conference" in client.get(f"/cases/{case.id}/children").text
 
 
 def test_the_last_meeting_before_review_requires_every_recommendation(client, planned):
