@@ -194,7 +194,7 @@ def test_each_childs_plan_from_the_conference_to_the_case_closing(browser, serve
             ["physical", "emotional"],
         ]
         lead_user = db.session.query(User).filter_by(email=LEAD[1]).one()
-        for key, _name, email, _language, children in PARENTS:
+        for _key, _name, email, _language, children in PARENTS:
             member = db.session.query(Member).filter_by(email=email).one()
             assert [c.name for c in member.children] == children
             member.user = db.session.query(User).filter_by(email=email).one()
