@@ -126,9 +126,17 @@ class Case(db.Model):
         cascade="all, delete-orphan",
     )
 
+    # For a family member's request: only their own children are named (coregroup.access).
+    shown_children = None  # set[int] of Child.id, or None: every child
+
     @property
     def title(self) -> str:
-        return ", ".join(child.name for child in self.children) or self.reference
+        shown = [
+            child.name
+            for child in self.children
+            if self.shown_children is None or child.id in self.shown_children
+        ]
+        return ", ".join(shown) or self.reference
 
     @property
     def is_closed(self) -> bool:

@@ -131,7 +131,7 @@ def case_route(permission: str, audited: bool = True, when_closed: bool = False)
                 return problem(403, "insufficient_scope", detail, "/scope")
             if token is None and _needs_second_factor_now(member):
                 return _sign_in_again()
-            g.member, g.case = member, member.case
+            g.member, g.case = member, narrowed(member)
             g.can = lambda name: can(member, name)
             if member.case.is_closed:
                 from coregroup.cases import childplans
@@ -251,17 +251,27 @@ def still_readable(today: dt.date):
     )
 
 
+def narrowed(member: Member) -> Case:
+    """The member's case, named for them: a family member's pages name only the children
+    they are a parent or carer of (a half-sibling's father sees his child's name alone)."""
+    case = member.case
+    if member.is_family:
+        case.shown_children = {c.id for c in member.children}
+    return case
+
+
 def my_cases(user) -> list[Case]:
     today = dt.date.today()
     query = (
-        select(Case)
-        .join(Member)
+        select(Member)
+        .join(Case)
+        .options(contains_eager(Member.case))
         .where(Member.user_id == user.id, current_on(today), still_readable(today))
         .order_by(Case.reference)
     )
     if not professional_memberships_allowed():
         query = query.where(Member.role.in_(FAMILY_ROLES))
-    return list(db.session.scalars(query))
+    return [narrowed(member) for member in db.session.scalars(query)]
 
 
 def professional_cases(user) -> list[Case]:
