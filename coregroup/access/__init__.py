@@ -182,7 +182,7 @@ def _closed_page(case: Case, status: int):
 
     from coregroup.cases import childplans
 
-    if request.path.startswith("/api/"):
+    if request.path.startswith("/api/") or request.is_json:
         return problem(status, "case_closed", "This case is closed: nothing in it can change.")
     typed = [
         (name, value)

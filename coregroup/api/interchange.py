@@ -93,7 +93,6 @@ def export_case(case: Case, viewer: Viewer) -> dict:
     children = []
     for child in sorted(case.children, key=lambda c: c.id):
         entry = child_json(child)
-        del entry["previousPlans"]  # worked out from the plans
         for plan, row in zip(entry["plans"], child.plans, strict=True):
             plan["endedBy"] = conferences.get(row.ended_by_id)
         children.append(entry)
@@ -310,6 +309,11 @@ def _children_problems(data: dict) -> list[dict]:
             if ref not in members:
                 found.append(_problem(f"{where}/family/{m}", "member", "Not a member."))
         plans = child["plans"]
+        ended = sum(1 for p in plans if p.get("endedOn"))
+        if "previousPlans" in child and child["previousPlans"] != ended:
+            found.append(
+                _problem(f"{where}/previousPlans", "count", "Not the number of ended plans.")
+            )
         if [p["number"] for p in plans] != list(range(1, len(plans) + 1)):
             found.append(_problem(f"{where}/plans", "numbers", "Plans are numbered 1, 2, 3…"))
         for k, plan in enumerate(plans):

@@ -160,6 +160,7 @@ def case_exports(draw, importer_email: str):
                 "addedOn": draw(DATES),
                 "family": draw(st.lists(st.sampled_from(family), unique=True)) if family else [],
                 "plans": plans,
+                "previousPlans": sum(1 for p in plans if p["endedOn"]),
             }
         )
     reviews = [
@@ -371,6 +372,7 @@ def test_an_import_with_plans_out_of_order_names_each_problem(app, db, client, p
     moved = moved_copy(
         client.get(f"/api/v1/cases/{case.id}/export").get_json(), "bad", members["sam"].user.email
     )
+    moved["children"][0]["previousPlans"] = 5  # not what the plans say
     plan = moved["children"][0]["plans"][0]
     plan["endedOn"] = "2000-01-01"  # before it started
     moved["children"][0]["plans"].append(dict(plan, number=2, endedOn=None))
@@ -388,6 +390,8 @@ def test_an_import_with_plans_out_of_order_names_each_problem(app, db, client, p
     pointers = {e["pointer"] for e in response.get_json()["errors"]}
     assert "/children/0/plans/0/endedOn" in pointers
     assert "/reviewConferences/0/outcomes/c-nobody" in pointers
+    assert "/children/0/previousPlans" in pointers
     moved["children"][0]["plans"] = [dict(plan, number=1, endedOn="2000-01-01")]
+    moved["children"][0]["previousPlans"] = 1
     ended_early = client.post("/api/v1/cases/import", json=moved).get_json()["errors"]
     assert any(e["code"] == "order" for e in ended_early)
