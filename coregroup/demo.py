@@ -211,14 +211,7 @@ def load_demo(today: dt.date | None = None) -> dict[str, str] | None:
     for child, categories in zip(
         case.children, (["emotional"], ["neglect", "emotional"]), strict=True
     ):
-        child.plans.append(
-            ChildPlan(
-                number=1,
-                categories=categories,
-                initial_categories=categories,
-                started_on=conference,
-            )
-        )
+        child.plans.append(ChildPlan.starting(1, categories, conference))
     credentials = {}
     refs = {}
     for key, name, role, organisation, language in PEOPLE:

@@ -240,6 +240,16 @@ class ChildPlan(db.Model):
 
     __table_args__ = (UniqueConstraint("child_id", "number", name="uq_child_plan_number"),)
 
+    @classmethod
+    def starting(cls, number: int, categories, on: dt.date) -> ChildPlan:
+        """A plan a conference has just started: its categories now are those it started with."""
+        return cls(
+            number=number,
+            categories=list(categories),
+            initial_categories=list(categories),
+            started_on=on,
+        )
+
     @property
     def end_reason_label(self) -> str:
         return str(PLAN_END_REASONS.get(self.end_reason or "", self.end_reason or ""))

@@ -15,6 +15,18 @@ def _mentions(node, ref: str) -> bool:
     return ref in json.dumps(node)
 
 
+def receipt(c: Circulation) -> dict:
+    """The plan and minutes sent to a member, and what they said of them."""
+    return {
+        "meeting": c.meeting.number,
+        "method": c.method,
+        "sentAt": c.sent_at.isoformat(),
+        "receivedAt": c.received_at.isoformat() if c.received_at else None,
+        "agrees": c.agrees,
+        "disagreement": c.disagreement,
+    }
+
+
 def subject_access(user: User) -> dict:
     """Everything held about one person, as JSON (no password hash or second-factor secret)."""
     members = list(db.session.scalars(select(Member).where(Member.user_id == user.id)))
@@ -64,17 +76,7 @@ def subject_access(user: User) -> dict:
                     for m in meetings
                     if _mentions(m.record, member.ref)
                 ],
-                "circulation": [
-                    {
-                        "meeting": c.meeting.number,
-                        "method": c.method,
-                        "sentAt": c.sent_at.isoformat(),
-                        "receivedAt": c.received_at.isoformat() if c.received_at else None,
-                        "agrees": c.agrees,
-                        "disagreement": c.disagreement,
-                    }
-                    for c in circulations
-                ],
+                "circulation": [receipt(c) for c in circulations],
             }
         )
         latest = None

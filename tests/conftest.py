@@ -134,14 +134,8 @@ def make_case(categories=("neglect",), **overrides) -> Case:
     case = Case(**values)
     case.children = [Child(name=f"Child {n}", date_of_birth=dt.date(2019, 5, 1))]
     if categories is not None:
-        case.children[0].plans = [
-            ChildPlan(
-                number=1,
-                categories=list(categories),
-                initial_categories=list(categories),
-                started_on=case.initial_conference or dt.date(2026, 11, 2),
-            )
-        ]
+        started = case.initial_conference or dt.date(2026, 11, 2)
+        case.children[0].plans = [ChildPlan.starting(1, categories, started)]
     _db.session.add(case)
     _db.session.commit()
     return case

@@ -107,12 +107,7 @@ def start_plan(
 ) -> ChildPlan:
     """A new plan for a child not on one (a conference decided it). A closed case opens again,
     from this conference: the next core group is due from it, as after any initial conference."""
-    plan = ChildPlan(
-        number=len(child.plans) + 1,
-        categories=list(categories),
-        initial_categories=list(categories),
-        started_on=on,
-    )
+    plan = ChildPlan.starting(len(child.plans) + 1, categories, on)
     child.plans.append(plan)
     if case.is_closed or case.initial_conference is None:
         case.status, case.closed_on = "open", None

@@ -188,17 +188,9 @@ def items(case: Case, person, plan: dict) -> list[Item]:
             )
     if isinstance(person, Member):
         sent = db.session.scalars(select(Circulation).where(Circulation.member_id == person.id))
-        receipts = [
-            {
-                "meeting": c.meeting.number,
-                "method": c.method,
-                "sentAt": c.sent_at.isoformat(),
-                "receivedAt": c.received_at.isoformat() if c.received_at else None,
-                "agrees": c.agrees,
-                "disagreement": c.disagreement,
-            }
-            for c in sent
-        ]
+        from coregroup.subject_access import receipt
+
+        receipts = [receipt(c) for c in sent]
         if receipts:
             found.append(Item("circulation", _("Plans and minutes sent to them"), receipts))
         if person.user_id is not None:

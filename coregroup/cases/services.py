@@ -41,14 +41,7 @@ def open_case(form, user: User) -> Case:
             born = _date(form[f"child{n}_born"].data)
             categories = list(form[f"child{n}_categories"].data)
             child = Child(name=name, **born_or_due(born, conference or today()))
-            child.plans.append(
-                ChildPlan(
-                    number=1,
-                    categories=categories,
-                    initial_categories=categories,
-                    started_on=conference,
-                )
-            )
+            child.plans.append(ChildPlan.starting(1, categories, conference))
             case.children.append(child)
     case.members.append(
         Member(

@@ -34,14 +34,7 @@ def siblings(db, client):
     leo = Child(name="Leo", date_of_birth=dt.date(2021, 2, 3))
     case.children.append(leo)
     for child, categories in ((maya, ["neglect"]), (leo, ["physical", "emotional"])):
-        child.plans.append(
-            ChildPlan(
-                number=1,
-                categories=categories,
-                initial_categories=categories,
-                started_on=conference,
-            )
-        )
+        child.plans.append(ChildPlan.starting(1, categories, conference))
     lead = make_user(name="Sam Lead")
     people = {"sam": make_member(case, lead, joined_on=conference, ref="m-sam")}
     for key, child_list in (("anna", [maya, leo]), ("ben", [maya]), ("carl", [leo])):
