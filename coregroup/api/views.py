@@ -220,7 +220,7 @@ def meeting(case_id: int, number: int):
     found = meetings.get_meeting(g.case, number)
     if found is None or not (found.is_completed or g.can("meeting.record")):
         return problem(404, "not_found", "No such meeting.")
-    response = jsonify(found.record)
+    response = jsonify(meetings.record_for(found, g.member))
     response.headers["X-Meeting-Status"] = found.status
     response.headers["Link"] = f'<{meetings.meeting_schema().id}>; rel="describedby"'
     return response

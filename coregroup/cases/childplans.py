@@ -246,8 +246,7 @@ def review_problems(case: Case, review: Review, today: dt.date) -> dict[str, str
             problems["next"] = _("The next review conference must be after this one")
         elif review.next_review_on > latest:
             problems["next"] = _(
-                "The next review must be within %(months)s months of this one, by %(day)s",
-                months=profile.review_then_months,
+                "The next review must be by %(day)s at the latest, as the procedures require",
                 day=_day(latest),
             )
     elif not continuing and review.next_review_on is not None and on_plan:

@@ -126,10 +126,11 @@ class MeetingContext:
     meeting: Meeting
     plan: dict
     members: dict[str, Member]
+    shown_record: dict | None = None  # the record as a family member may read it
 
     @property
     def record(self) -> dict:
-        return self.meeting.record
+        return self.meeting.record if self.shown_record is None else self.shown_record
 
     def progress(self) -> list[str]:
         reviews = self.record.get("needsReview", {})
@@ -166,14 +167,33 @@ SOURCES = {
 }
 
 
-def context_for(meeting: Meeting) -> MeetingContext:
+def context_for(meeting: Meeting, reader: Member | None = None) -> MeetingContext:
+    """`reader`: a family member reading the minutes sees the needs of their own children
+    only (coregroup.plans.audience), and the reviews of those needs only."""
     case = meeting.case
     if meeting.is_completed and meeting.plan_number:
         version = plans.get_version(case, meeting.plan_number)
         plan = version.document if version else {}
     else:
         plan = plans.latest_document(case)[0]
+    if reader is not None and reader.is_family:
+        from coregroup.plans.audience import for_member
+
+        plan = for_member(plans.plan_schema(), plan, reader)
+        shown = {n.get("id") for n in plan.get("needs", [])}
+        record = dict(meeting.record or {})
+        if "needsReview" in record:
+            record["needsReview"] = {
+                k: v for k, v in record["needsReview"].items() if k in shown
+            }
+        return MeetingContext(meeting, plan, {m.ref: m for m in case.members}, record)
     return MeetingContext(meeting, plan, {m.ref: m for m in case.members})
+
+
+def record_for(meeting: Meeting, reader: Member) -> dict:
+    """The meeting's record as this member may read it: a family member does not see the
+    reviews of needs that concern other children."""
+    return context_for(meeting, reader).record
 
 
 def applies(section: Section, ctx: MeetingContext) -> bool:

@@ -297,7 +297,7 @@ def complete(case_id: int, number: int):
 @case_route("meeting.view")
 def minutes(case_id: int, number: int):
     meeting = _meeting_or_404(number)
-    ctx = services.context_for(meeting)
+    ctx = services.context_for(meeting, g.member)
     mine = next((c for c in meeting.circulations if c.member_id == g.member.id), None)
     changes = presenters.plan_changes(meeting, g.case) if g.can("plan.history") else None
     return render_template(
@@ -379,7 +379,7 @@ def receipt(case_id: int, number: int):
     meeting = _meeting_or_404(number)
     form = circulation.ReceiptForm()
     if not form.validate():
-        ctx = services.context_for(meeting)
+        ctx = services.context_for(meeting, g.member)
         mine = next((c for c in meeting.circulations if c.member_id == g.member.id), None)
         return render_template(
             "meetings/minutes.html",
