@@ -183,9 +183,7 @@ def context_for(meeting: Meeting, reader: Member | None = None) -> MeetingContex
         shown = {n.get("id") for n in plan.get("needs", [])}
         record = dict(meeting.record or {})
         if "needsReview" in record:
-            record["needsReview"] = {
-                k: v for k, v in record["needsReview"].items() if k in shown
-            }
+            record["needsReview"] = {k: v for k, v in record["needsReview"].items() if k in shown}
         return MeetingContext(meeting, plan, {m.ref: m for m in case.members}, record)
     return MeetingContext(meeting, plan, {m.ref: m for m in case.members})
 
