@@ -148,20 +148,28 @@ class Case(db.Model):
         found = []
         for child in self.children:
             plan = child.current_plan
-            for category in plan.categories if plan else []:
-                if category not in found:
-                    found.append(category)
+            found += [c for c in (plan.categories if plan else []) if c not in found]
         return found
 
     @property
     def last_review_conference(self) -> dt.date | None:
-        """The latest review conference since the conference that started the plans now."""
+        """The latest review conference since the conference that started the plans now (one
+        held that day is the one that closed the case before, not a review of these plans)."""
         held = [
             r.held_on
             for r in self.review_conferences
-            if self.initial_conference is None or r.held_on >= self.initial_conference
+            if self.initial_conference is None or r.held_on > self.initial_conference
         ]
         return max(held) if held else None
+
+    @property
+    def first_conference(self) -> dt.date | None:
+        """The conference that started the case's first plan: dates in the plan are judged from
+        it, so a plan's old dates stay valid after the case opens again."""
+        started = [p.started_on for c in self.children for p in c.plans]
+        if self.initial_conference is not None:
+            started.append(self.initial_conference)
+        return min(started) if started else None
 
 
 member_child = db.Table(

@@ -186,11 +186,13 @@ def case(case_id: int):
     """One case: children, members, meetings and the due dates the rules give it.
 
     So that other systems need not work the dates out for themselves."""
+    from coregroup.cases.lifecycle import visible_children
     from coregroup.meetings import services as meetings
 
     case = g.case
     case_meetings = meetings.meetings(case)
     latest = services.latest_version(case)
+    shown = visible_children(g.member, case)  # a family member: their own children only
     return jsonify(
         id=case.id,
         reference=case.reference,
@@ -198,9 +200,9 @@ def case(case_id: int):
         status=case.status,
         initialConference=case.initial_conference.isoformat() if case.initial_conference else None,
         closedOn=case.closed_on.isoformat() if case.closed_on else None,
-        categories=case.categories,
+        categories=_categories(shown),
         coreGroupEveryWeeks=case.core_group_every_weeks,
-        children=[interchange.child_json(c) for c in case.children],
+        children=[interchange.child_json(c) for c in shown],
         members=_members_json(case.members, contacts.Viewer.of(g.member)),
         meetings=[_meeting_json(m) for m in case_meetings],
         planVersion=latest.number if latest else None,
@@ -418,6 +420,15 @@ def _invalid_plan(errors) -> Response:
             {"pointer": e.pointer, "code": e.code, "detail": message_for(field_schema, e)}
         )
     return problem(422, "invalid", "The plan would not be valid.", errors=listed)
+
+
+def _categories(children) -> list[str]:
+    """Every category of concern on these children's running plans."""
+    found = []
+    for child in children:
+        plan = child.current_plan
+        found += [c for c in (plan.categories if plan else []) if c not in found]
+    return found
 
 
 def _meeting_json(m) -> dict:

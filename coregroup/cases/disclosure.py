@@ -9,6 +9,7 @@ import copy
 import json
 from dataclasses import dataclass
 
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -34,6 +35,24 @@ REASONS = {
     "third-party": _l("Other information about someone else"),
     "serious-harm": _l("Releasing it would be likely to cause serious harm"),
 }
+
+
+KINDS = {
+    "details": _l("Personal details"),
+    "plan": _l("Part of the plan"),
+    "need": _l("A need in the plan"),
+    "views": _l("Someone's views on the plan"),
+    "contact": _l("Another member's contact details"),
+    "meeting": _l("Minutes of a meeting"),
+    "review": _l("A review conference"),
+    "circulation": _l("Plans and minutes sent"),
+    "audit": _l("What was viewed and changed"),
+}
+
+
+def kind_label(key: str):
+    """What kind of item this is, naming no one: for the requester's copy."""
+    return KINDS.get(key.partition(":")[0], key)
 
 
 @dataclass
@@ -164,16 +183,27 @@ def items(case: Case, person, plan: dict) -> list[Item]:
                     "contact",
                 )
             )
+    family_refs = {m.ref for m in case.members if m.is_family}
+    own = {person.ref} if isinstance(person, Member) else set()
     for meeting in db.session.scalars(
         select(Meeting)
         .where(Meeting.case_id == case.id, Meeting.status == "completed")
         .order_by(Meeting.number)
     ):
+        record = dict(meeting.record or {})
+        if "needsReview" in record and not (isinstance(person, Member) and not person.is_family):
+            shown = {n["id"] for n in plan.get("needs", []) if concerns(n, theirs)}
+            record["needsReview"] = {k: v for k, v in record["needsReview"].items() if k in shown}
+        # Another family member's own words (their score, recommendation, update): review.
+        others = family_refs - own
+        words = ("scores", "recommendations", "writtenUpdates")
+        by_others = any(set(record.get(key) or {}) & others for key in words)
         found.append(
             Item(
                 f"meeting:{meeting.number}",
                 _("The minutes of meeting %(number)s", number=meeting.number),
-                meeting.record,
+                record,
+                "other-parent" if by_others else None,
             )
         )
     for review in case.review_conferences:
@@ -182,7 +212,10 @@ def items(case: Case, person, plan: dict) -> list[Item]:
             found.append(
                 Item(
                     f"review:{review.id}",
-                    _("The review conference on %(day)s", day=review.held_on.isoformat()),
+                    _(
+                        "The review conference on %(day)s",
+                        day=format_date(review.held_on, "d MMMM yyyy"),
+                    ),
                     {"heldOn": review.held_on.isoformat(), "outcomes": outcomes},
                 )
             )

@@ -357,18 +357,31 @@ def subject_access_review(case_id: int, ref: str):
     found = disclosure.items(g.case, person, latest.document if latest else {})
     form = Form()
     errors: dict[str, str] = {}
+    keys = [i.key for i in found]
+    changed = False
     if request.method == "GET":
         chosen = {i.key: (i.suggest, "") for i in found if i.suggest}
     else:
         chosen = {
-            i.key: (request.form.get(f"reason-{n}", ""), request.form.get(f"note-{n}", "").strip())
-            for n, i in enumerate(found)
-            if request.form.get(f"withhold-{n}") == "yes"
+            i.key: (
+                request.form.get(f"reason-{i.key}", ""),
+                request.form.get(f"note-{i.key}", "").strip(),
+            )
+            for i in found
+            if request.form.get(f"withhold-{i.key}") == "yes"
         }
-        for n, i in enumerate(found):
+        # Something added since the page was shown (a member, a need, someone's views) was
+        # never reviewed: nothing is released until the lead has seen it.
+        shown = set(request.form.get("shown", "").split())
+        new = [i for i in found if i.key not in shown]
+        changed = bool(new)
+        for i in new:
+            if i.suggest:
+                chosen[i.key] = (i.suggest, "")
+        for i in found:
             if i.key in chosen and chosen[i.key][0] not in disclosure.REASONS:
-                errors[f"reason-{n}"] = _("Select why “%(what)s” is withheld", what=i.label)
-        if form.validate_on_submit() and not errors:
+                errors[i.key] = _("Select why “%(what)s” is withheld", what=i.label)
+        if form.validate_on_submit() and not errors and not changed:
             record = disclosure.release(g.case, person, found, chosen, current_user)
             flash(
                 _(
@@ -384,12 +397,19 @@ def subject_access_review(case_id: int, ref: str):
         "cases/subject_access_review.html",
         person=person,
         items=found,
+        keys=" ".join(keys),
+        changed=changed,
+        summary_errors=[
+            {"text": errors[i.key], "href": "#reason-" + i.key.replace(":", "-")}
+            for i in found
+            if i.key in errors
+        ],
         chosen=chosen,
         errors=errors,
         reasons=disclosure.REASONS,
         form=form,
         as_json=lambda value: json.dumps(value, ensure_ascii=False, indent=2, default=str),
-    ), (400 if errors else 200)
+    ), (409 if changed else 400 if errors else 200)
 
 
 @bp.get("/<int:case_id>/subject-access/releases/<int:release_id>")
@@ -407,11 +427,11 @@ def subject_access_release(case_id: int, release_id: int):
             subject=record.subject_name,
             releasedAt=record.released_at.isoformat(),
             released=record.released,
+            # Said generally, never naming the third party; the lead's notes stay here.
             withheld=[
                 {
-                    "item": w["label"],
+                    "item": str(disclosure.kind_label(w["item"])),
                     "reason": str(disclosure.REASONS.get(w["reason"], "")),
-                    "note": w.get("note"),
                 }
                 for w in record.withheld
             ],

@@ -29,7 +29,7 @@ def member_context(case, member, item=None, **extra) -> formgen.Context:
     from coregroup.meetings.services import case_rules
 
     extra.setdefault("limits", {"jurisdiction": case_rules(case).categories})
-    extra.setdefault("anchors", {"today": dt.date.today(), "conference": case.initial_conference})
+    extra.setdefault("anchors", {"today": dt.date.today(), "conference": case.first_conference})
     extra.setdefault("children", tuple((c.ref, c.name) for c in case.children))
     return formgen.Context(
         members=current, member_ref=member.ref, item=item, departed=departed, **extra

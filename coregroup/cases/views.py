@@ -124,8 +124,15 @@ def overview(case_id: int):
         contact={m.id: viewer.contact(m) for m in current},
         handovers=handovers.history(g.case),
         timeline=meetings.timeline(g.case, case_meetings),
-        triangle=services.triangle(latest.document if latest else {}),
+        triangle=services.triangle(_for_reader(latest.document) if latest else {}),
     )
+
+
+def _for_reader(document: dict) -> dict:
+    """The plan as this member may see it (a family member: their own children's needs)."""
+    from coregroup.plans.audience import for_member
+
+    return for_member(plans.plan_schema(), document, g.member)
 
 
 def _member_or_404(member_id: int, current: bool = True):

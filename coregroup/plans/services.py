@@ -47,7 +47,7 @@ def entry_problems(case: Case, before: dict, after: dict) -> list[tuple[str, str
     from coregroup.plans.diff import schema_path
 
     schema = plan_schema()
-    anchors = {"today": dt.date.today(), "conference": case.initial_conference}
+    anchors = {"today": dt.date.today(), "conference": case.first_conference}
     found = []
     for change in changes(before, after):
         if change.op == "remove" or not isinstance(change.after, str):

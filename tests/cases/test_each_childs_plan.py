@@ -403,30 +403,51 @@ def test_subject_access_withholds_third_party_information_with_reasons(client, d
         .select_one("input[name^=withhold]")
         .has_attr("checked")
     )
+    shown = html.select_one("input[name=shown]")["value"]
     # Withholding without a reason is refused, at the item.
-    names = list(cards)
-    carl = names.index("Carl's views on the plan")
     refused = client.post(
-        f"/cases/{case.id}/subject-access/m-anna", data={f"withhold-{carl}": "yes"}
+        f"/cases/{case.id}/subject-access/m-anna",
+        data={"shown": shown, "withhold-views:m-carl": "yes"},
     )
     assert refused.status_code == 400 and "is withheld" in refused.text
-    form = {f"withhold-{carl}": "yes", f"reason-{carl}": "other-parent", f"note-{carl}": "DPA"}
+    assert page(refused).title.text.startswith("Error:")
+    form = {
+        "shown": shown,
+        "withhold-views:m-carl": "yes",
+        "reason-views:m-carl": "other-parent",
+        "note-views:m-carl": "DPA",
+    }
+    # Someone added meanwhile (a refuge worker with their details) was never reviewed:
+    # nothing is released, and the page shows them marked to withhold.
+    make_member(case, None, name="Zed Refuge", role="other-professional", phone="07000 111222")
+    db.session.commit()
+    stale = client.post(f"/cases/{case.id}/subject-access/m-anna", data=form)
+    assert stale.status_code == 409 and "Something was added" in stale.text
+    zed = next(c for c in page(stale).select(".govuk-summary-card") if "Zed Refuge" in c.text)
+    assert zed.select_one("input[name^=withhold]").has_attr("checked")
+    assert db.session.query(SubjectAccessRelease).count() == 0
+    form["shown"] = page(stale).select_one("input[name=shown]")["value"]
+    zed_key = zed.select_one("input[name^=withhold]")["name"].removeprefix("withhold-")
+    form |= {f"withhold-{zed_key}": "yes", f"reason-{zed_key}": "contact"}
     response = client.post(f"/cases/{case.id}/subject-access/m-anna", data=form)
     assert response.status_code == 302
     release = db.session.query(SubjectAccessRelease).one()
     assert release.subject == "m-anna"
-    assert release.withheld == [
-        {
-            "item": "views:m-carl",
-            "label": "Carl's views on the plan",
-            "reason": "other-parent",
-            "note": "DPA",
-        }
-    ]
+    assert release.withheld[0] == {
+        "item": "views:m-carl",
+        "label": "Carl's views on the plan",
+        "reason": "other-parent",
+        "note": "DPA",
+    }
     body = json.dumps(release.released)
     assert "Anna's own words" in body and "Carl's own words" not in body
+    assert "07000 111222" not in body
     download = client.get(response.headers["Location"] + "?format=json").get_json()
-    assert download["withheld"][0]["reason"].startswith("The other parent")
+    assert download["withheld"][0] == {
+        "item": "Someone's views on the plan",
+        "reason": "The other parent's or another family member's views",
+    }, "said generally: no third party named, and the lead's note not sent"
+    assert "Zed" not in json.dumps(download) and "DPA" not in json.dumps(download)
     # A child, who has no account, can be the subject too.
     maya = case.children[0]
     assert client.get(f"/cases/{case.id}/subject-access/{maya.ref}").status_code == 200
