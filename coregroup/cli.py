@@ -318,7 +318,9 @@ def stored_text_problems():
 @click.command("retention")
 @click.option("--dry-run", is_flag=True, help="List what would be deleted; change nothing.")
 @click.option("--case", "reference", help="Only this case (by reference).")
-@click.option("--today", help="The day to judge by (YYYY-MM-DD); default today.")
+@click.option(
+    "--today", type=click.DateTime(formats=["%Y-%m-%d"]), help="The day to judge by (YYYY-MM-DD)."
+)
 def retention_command(dry_run: bool, reference: str | None, today: str | None):
     """Reduce the closed cases whose retention period has ended (cases on legal hold never).
 
@@ -331,7 +333,7 @@ def retention_command(dry_run: bool, reference: str | None, today: str | None):
     from coregroup import audit, retention
     from coregroup.models import Case
 
-    day = dt.date.fromisoformat(today) if today else dt.date.today()
+    day = today.date() if today else dt.date.today()
     if reference is not None:
         case = db.session.scalar(select(Case).where(Case.reference == reference))
         if case is None:

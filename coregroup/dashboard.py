@@ -104,8 +104,6 @@ def items_for(
     prefetched: bool = False,
     requests=None,
 ) -> list[Item]:
-    if case.is_closed:
-        return []  # no plan runs: nothing is asked for
     if not prefetched:
         case_meetings = meetings.meetings(case)
         latest = plans.latest_version(case)

@@ -296,7 +296,7 @@ def upgraded(data: dict) -> dict:
 def _children_problems(data: dict) -> list[dict]:
     """What the schema cannot say of the children, their plans and the conferences."""
     found = []
-    members = {m["id"] for m in data["members"]}
+    members = {m["id"] for m in data["members"] if m["role"] in ("parent", "carer", "child")}
     refs = [c["id"] for c in data["children"]]
     if len(set(refs)) != len(refs):
         found.append(_problem("/children", "unique", "Each child id must be different."))
@@ -307,7 +307,9 @@ def _children_problems(data: dict) -> list[dict]:
         where = f"/children/{n}"
         for m, ref in enumerate(child.get("family", [])):
             if ref not in members:
-                found.append(_problem(f"{where}/family/{m}", "member", "Not a member."))
+                found.append(
+                    _problem(f"{where}/family/{m}", "member", "Not a family member of the case.")
+                )
         plans = child["plans"]
         ended = sum(1 for p in plans if p.get("endedOn"))
         if "previousPlans" in child and child["previousPlans"] != ended:
@@ -335,17 +337,45 @@ def _children_problems(data: dict) -> list[dict]:
                 )
             if plan.get("endedBy") and plan["endedBy"] not in numbers:
                 found.append(_problem(f"{here}/endedBy", "conference", "No such conference."))
-    for n, review in enumerate(data["reviewConferences"]):
-        for ref in review["outcomes"]:
-            if ref not in refs:
+    plans_of = {c["id"]: {p["number"] for p in c["plans"]} for c in data["children"]}
+    held = {r["number"]: r["heldOn"] for r in data["reviewConferences"]}
+    for n, child in enumerate(data["children"]):
+        for k, plan in enumerate(child["plans"]):
+            if plan.get("endedBy") in held and held[plan["endedBy"]] != plan.get("endedOn"):
                 found.append(
-                    _problem(f"/reviewConferences/{n}/outcomes/{ref}", "child", "Not a child.")
+                    _problem(
+                        f"/children/{n}/plans/{k}/endedOn",
+                        "conference",
+                        "Not the day of the conference that ended it.",
+                    )
                 )
+    for n, review in enumerate(data["reviewConferences"]):
+        where = f"/reviewConferences/{n}"
+        if review.get("nextReviewOn") and review["nextReviewOn"] <= review["heldOn"]:
+            found.append(
+                _problem(f"{where}/nextReviewOn", "order", "The next review is after this one.")
+            )
+        for ref, outcome in review["outcomes"].items():
+            if ref not in refs:
+                found.append(_problem(f"{where}/outcomes/{ref}", "child", "Not a child."))
+            elif outcome.get("plan") and outcome["plan"] not in plans_of[ref]:
+                found.append(
+                    _problem(f"{where}/outcomes/{ref}/plan", "plan", "The child has no such plan.")
+                )
+    meetings = {m["number"] for m in data["meetings"]}
     for n, request in enumerate(data["conferenceRequests"]):
         if request.get("answeredBy") and request["answeredBy"] not in numbers:
             found.append(
                 _problem(f"/conferenceRequests/{n}/answeredBy", "conference", "No such conference.")
             )
+        if request.get("meeting") and request["meeting"] not in meetings:
+            found.append(
+                _problem(f"/conferenceRequests/{n}/meeting", "meeting", "No such meeting.")
+            )
+    head = data["case"]
+    closed, opened = head.get("closedOn"), head.get("initialConference")
+    if closed and opened and closed < opened:
+        found.append(_problem("/case/closedOn", "order", "A case closes after its conference."))
     running = any(p.get("endedOn") is None for c in data["children"] for p in c["plans"])
     if data["case"]["status"] == "closed" and running:
         found.append(_problem("/case/status", "closed", "A closed case has no plan running."))
@@ -436,6 +466,7 @@ def import_case(data, importer: User) -> Case:
         n
         for n, m in enumerate(data.get("members", []) if not problems else [])
         if (m.get("email") or "").strip().lower() == importer.email
+        and m["role"] in SOCIAL_WORK_ROLES
         and role_may(m["role"], "case.export")
         and not m.get("left")
     ]
@@ -444,7 +475,8 @@ def import_case(data, importer: User) -> Case:
             _problem(
                 "/members",
                 "importer",
-                "You must be a current professional member of the case you import.",
+                "You must be a current social worker in the case you import: the receiving "
+                "authority's social worker, added to the core group before it was exported.",
             )
         )
     if problems:
@@ -518,6 +550,7 @@ def import_case(data, importer: User) -> Case:
             user=account,
         )
     case.members = list(members.values())
+    _receiving_lead(members, importer_ref)
     for c in data["children"]:
         children[c["id"]].family = [members[ref] for ref in c.get("family", [])]
     db.session.add(case)
@@ -588,6 +621,21 @@ def import_case(data, importer: User) -> Case:
         db.session.add(meeting)
     db.session.flush()
     return case
+
+
+SOCIAL_WORK_ROLES = ("lead-social-worker", "social-worker")
+
+
+def _receiving_lead(members: dict[str, Member], importer_ref: str) -> None:
+    """The social worker who imports the case leads it here: the sending authority's lead
+    stays in the core group as a social worker (invited like everyone, and free to leave)."""
+    importer = members[importer_ref]
+    if importer.role == "lead-social-worker":
+        return
+    for member in members.values():
+        if member.role == "lead-social-worker":
+            member.role = "social-worker"
+    importer.role = "lead-social-worker"
 
 
 def invite_members(case: Case, importer: User) -> int:

@@ -60,6 +60,8 @@ def new_child_problems(case: Case, new: NewChild, today: dt.date) -> dict[str, s
         problems["expected"] = _("Enter a date of birth or the date the baby is due, not both")
     if new.born and new.born > today:
         problems["born"] = _("The date of birth must be today or in the past")
+    if new.expected and new.expected > today + relativedelta(months=10):
+        problems["expected"] = _("The date the baby is due must be within 10 months")
     if new.expected and new.expected < today - dt.timedelta(days=31):
         problems["expected"] = _(
             "The date the baby is due is more than a month ago. If the baby is born, enter the "
@@ -127,7 +129,13 @@ def start_problems(case: Case, child: Child, on: dt.date, categories, today) -> 
             name=child.name,
         )
     last_end = max((p.ended_on for p in child.plans if p.ended_on), default=None)
-    if last_end and on < last_end:
+    if not case.is_closed and case.initial_conference and on < case.initial_conference:
+        problems["plan_from"] = _(
+            "The case's plans started at the conference on %(day)s: a new plan cannot start "
+            "before it",
+            day=_day(case.initial_conference),
+        )
+    elif last_end and on < last_end:
         problems["plan_from"] = _(
             "%(name)s's last plan ended on %(day)s: a new one cannot start before that",
             name=child.name,
@@ -256,9 +264,10 @@ def review_problems(case: Case, review: Review, today: dt.date) -> dict[str, str
     return problems
 
 
-def record_review(case: Case, review: Review, user: User) -> ReviewConference:
+def record_review(case: Case, review: Review, user: User) -> list[Member]:
     """Record the conference, end the plans it ended, answer the open requests for a
-    conference, and close the case when no plan is left running."""
+    conference, and close the case when no plan is left running. Returns the family members
+    who could not be told by e-mail that the case closed (none if it did not)."""
     recommended = latest_recommendation(case, review.held_on)
     outcomes = {}
     for child in case.children:
@@ -302,8 +311,8 @@ def record_review(case: Case, review: Review, user: User) -> ReviewConference:
             request.answered_by_id = conference.id
     audit.record("review-conference", f"review conference {conference.id}", user.id, case.id)
     if all(c.current_plan is None for c in case.children):
-        close(case, review.held_on, user)
-    return conference
+        return close(case, review.held_on, user)[1]
+    return []
 
 
 def next_review_due(case: Case) -> dt.date | None:
@@ -374,10 +383,12 @@ def after_meeting(meeting: Meeting, user: User) -> None:
 # --- Closing ----------------------------------------------------------------------------------
 
 
-def close(case: Case, on: dt.date, user: User) -> None:
+def close(case: Case, on: dt.date, user: User) -> tuple[int, list[Member]]:
+    """Close the case; returns how many family members were told by e-mail, and those who
+    could not be (no address, or the e-mail failed): the lead tells them another way."""
     case.status, case.closed_on = "closed", on
     audit.record("case-closed", f"case {case.id}", user.id, case.id)
-    tell_family(case, user)
+    return tell_family(case, user)
 
 
 def readable_until(case: Case) -> dt.date | None:
@@ -418,20 +429,23 @@ def _family_message(case: Case, member: Member) -> tuple[str, str]:
     return subject, body
 
 
-def tell_family(case: Case, user: User) -> tuple[int, int]:
-    """E-mail each current family member with an address that the plan has ended and what
-    happens next, in their own language. (Who could not be told is on the case page.)"""
-    told = failed = 0
+def tell_family(case: Case, user: User) -> tuple[int, list[Member]]:
+    """E-mail each current family member that the plan has ended and what happens next, in
+    their own language: (how many were told, who could not be)."""
+    told, untold = 0, []
     for member in case.members:
-        if not (member.is_family and member.is_current and member.email):
+        if not (member.is_family and member.is_current):
+            continue
+        if not member.email:
+            untold.append(member)
             continue
         subject, body = _family_message(case, member)
         try:
             mail.send(member.email, subject, body)
         except (mail.MailNotConfigured, smtplib.SMTPException, OSError) as problem:
             current_app.logger.warning("closing e-mail to member %s failed: %r", member.id, problem)
-            failed += 1
+            untold.append(member)
         else:
             told += 1
             audit.record("told-plan-ended", f"member {member.id}", user.id, case.id)
-    return told, failed
+    return told, untold

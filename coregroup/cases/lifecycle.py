@@ -182,14 +182,24 @@ def review_conference(case_id: int):
             if not target.errors:
                 target.errors = [*target.errors, problem]
         if not problems and not form.errors:
-            childplans.record_review(g.case, review, current_user)
-            if g.case.is_closed:
+            untold = childplans.record_review(g.case, review, current_user)
+            if g.case.is_closed and not untold:
                 flash(
                     _(
                         "Review conference recorded. Every plan has ended, so the case is "
-                        "closed. The family members with an email address have been told."
+                        "closed. We have emailed the family members to tell them."
                     ),
                     "success",
+                )
+            elif g.case.is_closed:
+                flash(
+                    _(
+                        "Review conference recorded. Every plan has ended, so the case is "
+                        "closed. We could not email %(names)s: tell them another way that the "
+                        "plan has ended and what happens next.",
+                        names=", ".join(m.name for m in untold),
+                    ),
+                    "error",
                 )
             else:
                 flash(_("Review conference recorded."), "success")

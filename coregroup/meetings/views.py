@@ -328,7 +328,7 @@ def calendar(case_id: int, number: int):
 
 
 @bp.route("/<int:number>/circulate", methods=["GET", "POST"])
-@case_route("meeting.circulate")
+@case_route("meeting.circulate", when_closed=True)
 def circulate(case_id: int, number: int):
     meeting = _meeting_or_404(number)
     if not meeting.is_completed:

@@ -36,10 +36,8 @@ def findings(
     """`timeline`: the case's due dates (meetings.services.timeline); `outstanding`: how many
     members still lack the plan and minutes of each completed meeting, by number; `requests`:
     the core group's requests for a conference that no conference has answered yet. A closed
-    case asks for nothing."""
+    case asks only that its last plan and minutes reach everyone."""
     found: list[Finding] = []
-    if case.is_closed:
-        return found
     due = timeline.next_core_group_due
     if due is not None and due < today:
         found.append(Finding("overdue", "core-group-overdue", due))
@@ -55,6 +53,8 @@ def findings(
                 Finding(kind, f"circulation-{kind}", circulate_by, meeting.number, count=missing)
             )
 
+    if case.is_closed:
+        return found
     for number, need in enumerate(plan.get("needs", []), start=1):
         for action in need.get("actions", []):
             location = f"{need['id']}/actions/{action['id']}/when"

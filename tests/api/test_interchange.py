@@ -172,7 +172,7 @@ def case_exports(draw, importer_email: str):
                 c["id"]: {"outcome": "continue", "plan": 1, "categories": ["neglect"]}
                 for c in children[:1]
             },
-            "nextReviewOn": draw(DATES),
+            "nextReviewOn": None,
             "recordedAt": draw(TIMES),
         }
         for k in range(draw(st.integers(0, 2)))
@@ -395,3 +395,41 @@ def test_an_import_with_plans_out_of_order_names_each_problem(app, db, client, p
     moved["children"][0]["previousPlans"] = 1
     ended_early = client.post("/api/v1/cases/import", json=moved).get_json()["errors"]
     assert any(e["code"] == "order" for e in ended_early)
+
+
+def test_the_receiving_social_worker_imports_and_leads_and_nobody_else_imports(
+    app, db, client, planned
+):
+    from coregroup.models import Member
+
+    case, members = planned
+    exported = client.get(f"/api/v1/cases/{case.id}/export").get_json()
+    moved = moved_copy(exported, "recv")
+    receiver = make_user(email="new.sw@receiving.example", name="Rae Receiver")
+    moved["members"].append(
+        {
+            "id": "m-rae",
+            "name": "Rae Receiver",
+            "role": "social-worker",
+            "email": receiver.email,
+            "organisation": "Receiving Council",
+        }
+    )
+    gp = next(m for m in moved["members"] if m["role"] == "gp")
+    gp_user = make_user(email="gp@surgery.example", name="Gee Pee")
+    gp["email"] = gp_user.email
+    client.post("/sign-out")
+    sign_in(client, gp_user)
+    refused = client.post("/api/v1/cases/import", json=moved)
+    assert (
+        refused.status_code == 422 and "social worker" in refused.get_json()["errors"][0]["message"]
+    )
+    client.post("/sign-out")
+    sign_in(client, receiver)
+    response = client.post("/api/v1/cases/import", json=moved)
+    assert response.status_code == 201, response.get_json()
+    imported = db.session.query(Member).filter_by(ref="m-rae").one()
+    assert imported.role == "lead-social-worker" and imported.user_id == receiver.id
+    sending = db.session.query(Member).filter_by(ref="m-samrecv").one()
+    assert sending.role == "social-worker", "the sending lead stays, as a social worker"
+    assert client.get(f"/cases/{imported.case_id}/children").status_code == 200

@@ -536,3 +536,43 @@ def test_the_minutes_review_only_a_fathers_own_childs_needs(client, db, siblings
     assert "Maya at school" in minutes and "Leo at clinic" not in minutes
     record = client.get(f"/api/v1/cases/{case.id}/meetings/1").get_json()
     assert list(record["needsReview"]) == [plan["needs"][0]["id"]]
+
+
+def test_the_last_minutes_are_still_circulated_after_the_case_closes(app, client, db, siblings):
+    from coregroup.dashboard import items_for
+    from coregroup.models import Circulation, Meeting
+
+    case, people = siblings
+    db.session.add(
+        Meeting(
+            case_id=case.id,
+            number=1,
+            kind="last-before-review",
+            status="completed",
+            record={"date": (TODAY - dt.timedelta(days=2)).isoformat()},
+        )
+    )
+    db.session.commit()
+    _review(client, case, TODAY, Maya=("end", "no-longer-at-risk"), Leo=("end", "moved-away"))
+    db.session.expire_all()
+    assert case.is_closed
+    with app.test_request_context():
+        texts = [i.text for i in items_for(case, TODAY)]
+    assert len(texts) == 1 and "Send the plan and minutes of meeting 1" in texts[0]
+    response = client.post(
+        f"/cases/{case.id}/meetings/1/circulate",
+        data={"method": "by-hand", "member": people["anna"].id},
+    )
+    assert response.status_code == 302
+    assert db.session.query(Circulation).filter_by(member_id=people["anna"].id).count() == 1
+
+
+def test_the_lead_is_told_who_could_not_be_emailed_when_the_case_closes(client, db, siblings):
+    case, people = siblings
+    people["carl"].email = None
+    db.session.commit()
+    response = _review(
+        client, case, TODAY, Maya=("end", "no-longer-at-risk"), Leo=("end", "moved-away")
+    )
+    banner = page(client.get(response.headers["Location"])).select_one("main")
+    assert "We could not email" in banner.text and "Carl" in banner.text and "Anna" in banner.text
