@@ -6,6 +6,7 @@ before it started)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import resource
 import sys
@@ -29,7 +30,7 @@ def fill(database_url: str, cases: int) -> str:
 
     from coregroup import create_app, tokens
     from coregroup.extensions import db
-    from coregroup.models import Case, Child, Member, PlanVersion, User
+    from coregroup.models import Case, Child, ChildPlan, Member, PlanVersion, User
     from tests.factories import REFS, full_plan
 
     app = create_app("development", SQLALCHEMY_DATABASE_URI=database_url)
@@ -50,14 +51,32 @@ def fill(database_url: str, cases: int) -> str:
                         "id": n + 1,
                         "reference": f"BULK-{n:05d}",
                         "jurisdiction": "england",
-                        "categories": ["neglect"],
+                        "uid": f"00000000-0000-4000-8000-{n:012d}",
+                        "initial_conference": dt.date(2026, 11, 2),
                         "status": "open",
                     }
                     for n in batch
                 ],
             )
             db.session.execute(
-                insert(Child), [{"case_id": n + 1, "name": f"Child {n}"} for n in batch]
+                insert(Child),
+                [
+                    {"id": n + 1, "case_id": n + 1, "name": f"Child {n}", "ref": f"c-{n}"}
+                    for n in batch
+                ],
+            )
+            db.session.execute(
+                insert(ChildPlan),
+                [
+                    {
+                        "child_id": n + 1,
+                        "number": 1,
+                        "categories": ["neglect"],
+                        "initial_categories": ["neglect"],
+                        "started_on": dt.date(2026, 11, 2),
+                    }
+                    for n in batch
+                ],
             )
             members, versions = [], []
             for n in batch:
