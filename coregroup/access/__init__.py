@@ -255,8 +255,7 @@ def narrowed(member: Member) -> Case:
     """The member's case, named for them: a family member's pages name only the children
     they are a parent or carer of (a half-sibling's father sees his child's name alone)."""
     case = member.case
-    if member.is_family:
-        case.shown_children = {c.id for c in member.children}
+    case.shown_children = {c.id for c in member.children} if member.is_family else None
     return case
 
 
