@@ -509,6 +509,16 @@ class ChildForm(Form):
     )
 
 
+class ChildDetailsForm(Form):
+    """Correcting a child's name or date of birth (or due date): retention and the census
+    depend on them. `shown` carries what the page showed, so a change someone else made
+    meanwhile is noticed, never overwritten."""
+
+    name = ChildForm.name
+    born = ChildForm.born
+    shown = HiddenField()
+
+
 class StartPlanForm(Form):
     """A new plan for a child of the case, after a conference (the case opens again if it
     was closed)."""

@@ -103,6 +103,68 @@ def add_child(case_id: int):
     )
 
 
+def _child_shown(child) -> dict:
+    day = child.date_of_birth or child.expected_on
+    return {"name": child.name, "born": day.isoformat() if day else None}
+
+
+@bp.route("/<int:case_id>/children/<int:child_id>/details", methods=["GET", "POST"])
+@case_route("case.manage")
+def child_details(case_id: int, child_id: int):
+    """Correct a child's name, date of birth or due date (a baby born since: its birth date)."""
+    from coregroup.cases.views import _clash_message
+
+    child = next((c for c in g.case.children if c.id == child_id), None)
+    if child is None:
+        abort(404)
+    form = forms.ChildDetailsForm()
+    if request.method == "GET":
+        shown = _child_shown(child)
+        form.name.data = shown["name"]
+        form.born.process(None, data=shown["born"])
+        form.shown.data = json.dumps(shown)
+    if form.validate_on_submit():
+        try:
+            shown = json.loads(form.shown.data or "{}")
+        except ValueError:
+            shown = {}
+        now = _child_shown(child)
+        wanted = {"name": form.name.data.strip(), "born": form.born.data}
+        clashes = {
+            k: now[k] for k in now if k in shown and shown[k] != now[k] and wanted[k] != now[k]
+        }
+        for name, value in clashes.items():
+            form[name].errors.append(_clash_message(name, value))
+        if not clashes:
+            today = services.today()
+            born = services.born_or_due(_date(wanted["born"]), today)
+            problems = childplans.new_child_problems(
+                g.case,
+                childplans.NewChild(
+                    name=wanted["name"], born=born["date_of_birth"], expected=born["expected_on"]
+                ),
+                today,
+            )
+            for name, problem in problems.items():
+                form.born.errors.append(problem)
+            if not problems:
+                if wanted != now:
+                    child.name = wanted["name"]
+                    child.date_of_birth, child.expected_on = (
+                        born["date_of_birth"],
+                        born["expected_on"],
+                    )
+                    audit.record(
+                        "child-details-changed", f"child {child.id}", current_user.id, case_id
+                    )
+                flash(_("%(name)s's details are saved.", name=child.name), "success")
+                return redirect(url_for("cases.children", case_id=case_id))
+        form.shown.data = json.dumps(now)
+    return render_template(
+        "cases/child_details.html", form=form, specs=specs(form, "name", "born"), child=child
+    ), (400 if form.errors else 200)
+
+
 @bp.route("/<int:case_id>/members/<int:member_id>/children", methods=["GET", "POST"])
 @case_route("members.manage")
 def family_links(case_id: int, member_id: int):

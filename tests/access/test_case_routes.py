@@ -12,7 +12,7 @@ from tests.conftest import make_case, make_member, make_user, sign_in
 VALUES = {
     "plans": {"section_id": "aims", "location": "aims", "number": 1, "language": "ar"},
     "meetings": {"section_id": "details", "page_id": "when", "key": "m-sam", "number": 1},
-    "cases": {"ref": "m-owen", "release_id": 1},
+    "cases": {"ref": "m-owen", "release_id": 1, "child_id": 1},
     "api": {"number": 1},
     "invitations": {"member_id": 1},
 }

@@ -21,6 +21,7 @@ STATE = (Case, Member, Meeting, Circulation, Invitation, PlanDraft, PlanVersion,
 VALUES = {
     "section_id": "aims",
     "ref": "m-owen",
+    "child_id": 1,
     "user_id": 1,
     "language": "ar",
     "location": "aims",

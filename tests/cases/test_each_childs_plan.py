@@ -576,3 +576,30 @@ def test_the_lead_is_told_who_could_not_be_emailed_when_the_case_closes(client, 
     )
     banner = page(client.get(response.headers["Location"])).select_one("main")
     assert "We could not email" in banner.text and "Carl" in banner.text and "Anna" in banner.text
+
+
+def test_a_childs_details_are_corrected_and_a_stale_page_never_overwrites(client, db, siblings):
+    case, people = siblings
+    maya = case.children[0]
+    url = f"/cases/{case.id}/children/{maya.id}/details"
+    shown = page(client.get(url)).select_one("input[name=shown]")["value"]
+    form = {"shown": shown, "name": "Maya Kowalska", **_date("born", dt.date(2017, 6, 1))}
+    assert client.post(url, data=form).status_code == 302
+    db.session.expire_all()
+    assert (maya.name, maya.date_of_birth) == ("Maya Kowalska", dt.date(2017, 6, 1))
+    # Someone else corrects the date meanwhile; this stale page says so and keeps both.
+    stale = {"shown": shown, "name": "Maya K", **_date("born", dt.date(2017, 6, 2))}
+    clash = client.post(url, data=stale)
+    assert clash.status_code == 400 and "Someone else changed this" in clash.text
+    assert page(clash).select_one("input[name=name]")["value"] == "Maya K"
+    db.session.expire_all()
+    assert maya.name == "Maya Kowalska", "nothing overwritten"
+    born = client.post(
+        url,
+        data={
+            "shown": page(clash).select_one("input[name=shown]")["value"],
+            "name": "Maya Kowalska",
+            **_date("born", TODAY + dt.timedelta(days=400)),
+        },
+    )
+    assert born.status_code == 400
