@@ -145,7 +145,7 @@ def child_details(case_id: int, child_id: int):
                 ),
                 today,
             )
-            for name, problem in problems.items():
+            for problem in problems.values():
                 form.born.errors.append(problem)
             if not problems:
                 if wanted != now:
