@@ -184,9 +184,7 @@ def cin_rows(cases: list[Case]) -> str:
                 reviews = [
                     r.held_on
                     for r in case.review_conferences
-                    if r.held_on >= plan.started_on
-                    and (plan.ended_on is None or r.held_on <= plan.ended_on)
-                    and child.ref in (r.outcomes or {})
+                    if (r.outcomes or {}).get(child.ref, {}).get("plan") == plan.number
                 ]
                 writer.writerow(
                     {

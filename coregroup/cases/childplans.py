@@ -316,10 +316,12 @@ def record_review(case: Case, review: Review, user: User) -> list[Member]:
 
 
 def next_review_due(case: Case) -> dt.date | None:
-    """What the last review conference set; else the rule's date from the conference."""
+    """What the last review conference since the plans now running began set; else the rule's
+    date from their conference (a conference held that day is the one that closed the case
+    before, not a review of these plans)."""
     if case.is_closed or case.initial_conference is None:
         return None
-    since = [r for r in case.review_conferences if r.held_on >= case.initial_conference]
+    since = [r for r in case.review_conferences if r.held_on > case.initial_conference]
     profile = case_rules(case)
     if since and since[-1].next_review_on:
         return since[-1].next_review_on

@@ -6,6 +6,7 @@ why."""
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 from dataclasses import dataclass
 
@@ -61,6 +62,13 @@ class Item:
     label: str
     content: object
     suggest: str | None = None  # a reason code: suggested for withholding
+
+    @property
+    def seen(self) -> str:
+        """The item as the lead saw it: its key and a fingerprint of what it holds, so an item
+        changed (not only added) since the review page was shown is noticed."""
+        body = json.dumps(self.content, sort_keys=True, ensure_ascii=False, default=str)
+        return f"{self.key}={hashlib.sha256(body.encode()).hexdigest()[:16]}"
 
 
 def subjects(case: Case) -> list[tuple[str, str]]:

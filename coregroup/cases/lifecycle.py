@@ -130,6 +130,9 @@ def child_details(case_id: int, child_id: int):
             shown = {}
         now = _child_shown(child)
         wanted = {"name": form.name.data.strip(), "born": form.born.data}
+        # A detail left as the page showed it takes what is saved now (someone else's
+        # correction stands); one changed here, that someone else changed too, is a clash.
+        wanted = {k: now[k] if k in shown and wanted[k] == shown[k] else wanted[k] for k in now}
         clashes = {
             k: now[k] for k in now if k in shown and shown[k] != now[k] and wanted[k] != now[k]
         }
@@ -429,7 +432,7 @@ def subject_access_review(case_id: int, ref: str):
     found = disclosure.items(g.case, person, latest.document if latest else {})
     form = Form()
     errors: dict[str, str] = {}
-    keys = [i.key for i in found]
+    keys = [i.seen for i in found]
     changed = False
     if request.method == "GET":
         chosen = {i.key: (i.suggest, "") for i in found if i.suggest}
@@ -442,10 +445,10 @@ def subject_access_review(case_id: int, ref: str):
             for i in found
             if request.form.get(f"withhold-{i.key}") == "yes"
         }
-        # Something added since the page was shown (a member, a need, someone's views) was
-        # never reviewed: nothing is released until the lead has seen it.
+        # Something added or changed since the page was shown (a member, a need, someone's
+        # views, the plan's words) was never reviewed: nothing is released until it is seen.
         shown = set(request.form.get("shown", "").split())
-        new = [i for i in found if i.key not in shown]
+        new = [i for i in found if i.seen not in shown]
         changed = bool(new)
         for i in new:
             if i.suggest:

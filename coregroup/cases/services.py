@@ -170,6 +170,9 @@ def update_details(member: Member, form, shown: dict, user: User) -> dict[str, s
     shown, to something other than what was typed, is a clash: nothing is saved, and the
     page says what it is now."""
     wanted = _contact_from(form)
+    for name in DETAIL_FIELDS:  # left as shown: someone else's change since stands
+        if name in shown and wanted[name] == shown[name]:
+            wanted[name] = getattr(member, name)
     clashes = {}
     for name in DETAIL_FIELDS:
         now = getattr(member, name)

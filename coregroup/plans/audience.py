@@ -87,6 +87,20 @@ def _moved(where: str, moved: dict[str, str]) -> str | None:
     return moved[head] + where[len(head) :] if head in moved else None
 
 
+def _only_their_categories(visible: dict, children) -> None:
+    """The plan's categories of concern, as far as they are their own children's (each
+    child's plan holds their own; a half-sibling's category is not theirs to see)."""
+    categories = (visible.get("concerns") or {}).get("categories")
+    if not categories:
+        return
+    theirs = {c for child in children for plan in child.plans[-1:] for c in plan.categories}
+    kept = [c for c in categories if c in theirs]
+    if kept:
+        visible["concerns"]["categories"] = kept
+    else:
+        visible["concerns"].pop("categories")
+
+
 def for_member(schema: Schema, document: dict, member) -> dict:
     """The plan as this member may see it: a family member sees only what concerns the
     children they are a parent or carer of (a child: themself)."""
@@ -94,6 +108,7 @@ def for_member(schema: Schema, document: dict, member) -> dict:
         return document
     visible = _strip(schema, schema.raw, copy.deepcopy(document))
     _only_their_children(visible, {c.ref for c in member.children})
+    _only_their_categories(visible, member.children)
     own = {ref: views for ref, views in visible.get("familyViews", {}).items() if ref == member.ref}
     if own:
         visible["familyViews"] = own

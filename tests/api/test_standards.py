@@ -46,7 +46,7 @@ def test_the_cin_census_rows(client, planned, db):
         ReviewConference(
             held_on=dt.date(2027, 1, 28),
             chair="Chair",
-            outcomes={case.children[0].ref: {"outcome": "continue"}},
+            outcomes={case.children[0].ref: {"outcome": "continue", "plan": 1}},
         )
     )
     other = make_case(reference="NOT-MINE")

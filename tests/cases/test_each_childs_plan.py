@@ -603,3 +603,77 @@ def test_a_childs_details_are_corrected_and_a_stale_page_never_overwrites(client
         },
     )
     assert born.status_code == 400
+
+
+def test_a_plan_started_the_day_the_case_closed_is_reviewed_from_its_own_conference(
+    client, db, siblings
+):
+    from dateutil.relativedelta import relativedelta
+
+    case, people = siblings
+    _review(
+        client,
+        case,
+        TODAY,
+        next_review=TODAY + dt.timedelta(days=150),
+        Maya=("end", "no-longer-at-risk"),
+        Leo=("continue", ["physical"]),
+    )
+    _review(client, case, TODAY, Leo=("end", "moved-away"))
+    client.post(
+        f"/cases/{case.id}/plans/new",
+        data={
+            "child": str(case.children[1].id),
+            **_date("plan_from", TODAY),
+            "categories": ["neglect"],
+        },
+    )
+    due = client.get(f"/api/v1/cases/{case.id}").get_json()["dueDates"]["reviewConferenceDue"]
+    assert due == (TODAY + relativedelta(months=3)).isoformat(), "not the closed plans' date"
+
+
+def test_a_half_siblings_category_is_not_shown_to_the_other_father(client, db, siblings):
+    from coregroup.plans import services
+    from tests.factories import full_plan
+
+    case, people = siblings
+    plan = full_plan()
+    plan["concerns"]["categories"] = ["neglect", "physical"]  # Maya's, and Leo's
+    services.write_version(case, people["sam"].user, plan)
+    db.session.commit()
+    client.post("/sign-out")
+    sign_in(client, people["ben"].user)
+    seen = client.get(f"/api/v1/cases/{case.id}/plan").get_json()
+    assert seen["concerns"]["categories"] == ["neglect"]
+
+
+def test_subject_access_notices_an_item_changed_during_review(client, db, siblings):
+    from coregroup.models import SubjectAccessRelease
+    from coregroup.plans import services
+    from tests.factories import full_plan
+
+    case, people = siblings
+    plan = full_plan()
+    services.write_version(case, people["sam"].user, plan)
+    db.session.commit()
+    url = f"/cases/{case.id}/subject-access/m-ben"
+    shown = page(client.get(url)).select_one("input[name=shown]")["value"]
+    services.write_version(case, people["sam"].user, plan | {"aims": "Now at 9 Secret Lane"})
+    db.session.commit()
+    stale = client.post(url, data={"shown": shown})
+    assert stale.status_code == 409 and db.session.query(SubjectAccessRelease).count() == 0
+
+
+def test_a_stale_page_keeps_what_someone_else_corrected_in_another_detail(client, db, siblings):
+    case, people = siblings
+    leo = case.children[1]
+    url = f"/cases/{case.id}/children/{leo.id}/details"
+    shown = page(client.get(url)).select_one("input[name=shown]")["value"]
+    leo.name = "Leo Kowalski"  # someone else corrects the name meanwhile
+    db.session.commit()
+    response = client.post(
+        url, data={"shown": shown, "name": "Leo", **_date("born", dt.date(2021, 2, 4))}
+    )
+    assert response.status_code == 302, "only the date changed here: no clash"
+    db.session.expire_all()
+    assert (leo.name, leo.date_of_birth) == ("Leo Kowalski", dt.date(2021, 2, 4))
