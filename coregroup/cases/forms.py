@@ -455,6 +455,13 @@ def review_form(children, allowed_categories, formdata=None):
     return Bound(formdata=formdata) if formdata is not None else Bound()
 
 
+def _born_or_due(form, field):
+    """A child under 18, or a baby due within 10 months: others cannot be meant."""
+    today = dt.date.today()
+    earliest = today - relativedelta(years=18) + dt.timedelta(days=1)
+    DateRange(earliest, today + relativedelta(months=10))(form, field)
+
+
 def _asked_if_on_plan(message):
     """Asked only when the child is on a plan: then required, and a date of the last 5 years."""
 
@@ -482,7 +489,7 @@ class ChildForm(Form):
         _l("Date of birth, or the date the baby is due"),
         validators=[
             InputRequired(message=_l("Enter the date of birth, or the date the baby is due")),
-            _within_years(18, 1),
+            _born_or_due,
         ],
     )
     family = SelectMultipleField(
