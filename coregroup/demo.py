@@ -238,12 +238,14 @@ def load_demo(today: dt.date | None = None) -> dict[str, str] | None:
             language=language,
             joined_on=conference,
             user=user,
-            children=list(case.children) if role in ("parent", "carer", "child") else [],
         )
         case.members.append(member)
         credentials[email] = password
     db.session.add(case)
-    db.session.flush()
+    db.session.flush()  # members numbered in the order above, before the family is linked
+    for member in case.members:
+        if member.is_family:
+            member.children = list(case.children)  # Layla and Daniel: both children's parents
     refs = {key: m.ref for (key, *_), m in zip(PEOPLE, case.members, strict=True)}
     author = case.members[0].user
     write_version(

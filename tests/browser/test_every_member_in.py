@@ -199,7 +199,7 @@ def test_a_whole_core_group_comes_in_from_its_emails(browser, server, inbox):
         page.locator(f"#child1_born-{part}").fill(str(value))
     for part in ("day", "month", "year"):
         page.locator(f"#conference-{part}").fill(str(getattr(CONFERENCE, part)))
-    page.locator("input[name=categories][value=neglect]").check()
+    page.locator("input[name=child1_categories][value=neglect]").check()
     page.get_by_role("button", name="Open the case").click()
     page.wait_for_url(re.compile(r"/cases/\d+/members"))
     case_url = page.url.rsplit("/members", 1)[0]
