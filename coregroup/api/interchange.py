@@ -363,6 +363,11 @@ def _children_problems(data: dict) -> list[dict]:
                     _problem(f"{where}/outcomes/{ref}/plan", "plan", "The child has no such plan.")
                 )
     meetings = {m["number"] for m in data["meetings"]}
+    meeting_days = {
+        m["number"]: m["record"]["date"]
+        for m in data["meetings"]
+        if isinstance(m["record"].get("date"), str)
+    }
     for n, request in enumerate(data["conferenceRequests"]):
         if request.get("answeredBy") and request["answeredBy"] not in numbers:
             found.append(
@@ -371,6 +376,14 @@ def _children_problems(data: dict) -> list[dict]:
         if request.get("meeting") and request["meeting"] not in meetings:
             found.append(
                 _problem(f"/conferenceRequests/{n}/meeting", "meeting", "No such meeting.")
+            )
+        elif (meeting_days.get(request.get("meeting")) or "") > request["requestedOn"]:
+            found.append(
+                _problem(
+                    f"/conferenceRequests/{n}/requestedOn",
+                    "order",
+                    "A request is made at or after the meeting that made it.",
+                )
             )
     head = data["case"]
     closed, opened = head.get("closedOn"), head.get("initialConference")

@@ -137,7 +137,8 @@ def child_details(case_id: int, child_id: int):
             k: now[k] for k in now if k in shown and shown[k] != now[k] and wanted[k] != now[k]
         }
         for name, value in clashes.items():
-            form[name].errors.append(_clash_message(name, value))
+            shown_as = _day(dt.date.fromisoformat(value)) if name == "born" and value else value
+            form[name].errors.append(_clash_message(name, shown_as))
         if not clashes:
             today = services.today()
             born = services.born_or_due(_date(wanted["born"]), today)
@@ -296,6 +297,11 @@ def _posted_outcomes(form, on_plan) -> dict:
             )
         elif raw:
             outcomes[child.ref] = childplans.Outcome(outcome=raw)
+    ours = {f"outcome_{child.id}" for child in g.case.children}
+    for name in request.form:
+        if name.startswith("outcome_") and name not in ours and request.form[name]:
+            # No child of this case: refused by name, never silently ignored.
+            outcomes[f"c-unknown-{len(outcomes)}"] = childplans.Outcome(outcome="end")
     return outcomes
 
 

@@ -433,3 +433,25 @@ def test_the_receiving_social_worker_imports_and_leads_and_nobody_else_imports(
     sending = db.session.query(Member).filter_by(ref="m-samrecv").one()
     assert sending.role == "social-worker", "the sending lead stays, as a social worker"
     assert client.get(f"/cases/{imported.case_id}/children").status_code == 200
+
+
+def test_a_request_dated_before_the_meeting_that_made_it_is_refused(app, db, client, planned):
+    case, members = planned
+    moved = moved_copy(
+        client.get(f"/api/v1/cases/{case.id}/export").get_json(), "req", members["sam"].user.email
+    )
+    moved["meetings"] = [
+        {
+            "number": 1,
+            "kind": "subsequent",
+            "status": "completed",
+            "record": {"date": "2026-12-07"},
+            "createdAt": "2026-12-07T10:00:00.000000",
+            "circulations": [],
+        }
+    ]
+    moved["conferenceRequests"] = [{"requestedOn": "2020-12-01", "meeting": 1}]
+    response = client.post("/api/v1/cases/import", json=moved)
+    assert response.status_code == 422
+    pointers = {e["pointer"] for e in response.get_json()["errors"]}
+    assert "/conferenceRequests/0/requestedOn" in pointers

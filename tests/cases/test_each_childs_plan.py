@@ -591,6 +591,7 @@ def test_a_childs_details_are_corrected_and_a_stale_page_never_overwrites(client
     stale = {"shown": shown, "name": "Maya K", **_date("born", dt.date(2017, 6, 2))}
     clash = client.post(url, data=stale)
     assert clash.status_code == 400 and "Someone else changed this" in clash.text
+    assert "It is now: 1 June 2017" in page(clash).text, "the date in words"
     assert page(clash).select_one("input[name=name]")["value"] == "Maya K"
     db.session.expire_all()
     assert maya.name == "Maya Kowalska", "nothing overwritten"
@@ -677,3 +678,18 @@ def test_a_stale_page_keeps_what_someone_else_corrected_in_another_detail(client
     assert response.status_code == 302, "only the date changed here: no clash"
     db.session.expire_all()
     assert (leo.name, leo.date_of_birth) == ("Leo Kowalski", dt.date(2021, 2, 4))
+
+
+def test_an_outcome_for_a_child_of_no_case_is_refused_not_ignored(client, db, siblings):
+    case, people = siblings
+    data = {
+        **_date("held", TODAY),
+        "chair": "C",
+        **_outcomes(case, Maya=("continue", ["neglect"]), Leo=("continue", ["physical"])),
+        **_date("next_review", TODAY + dt.timedelta(days=30)),
+        "outcome_999999": "end",
+    }
+    response = client.post(f"/cases/{case.id}/review-conference", data=data)
+    assert response.status_code == 400 and "This child is not in this case" in response.text
+    db.session.expire_all()
+    assert case.review_conferences == []
