@@ -133,6 +133,7 @@ def demo_plan(ref: dict[str, str], conference: dt.date, schema_version: str) -> 
                     "area": "being-there-for-me",
                     "whatMustChange": "The adults stop fighting in front of the children.",
                     "intendedOutcome": "The children feel calm and safe at home.",
+                    "howMeasured": "What the children tell Sam, and what the police report.",
                     "actions": [
                         {
                             "id": "act-support",
@@ -154,6 +155,26 @@ def demo_plan(ref: dict[str, str], conference: dt.date, schema_version: str) -> 
                     "id": "role-layla",
                     "member": ref["layla"],
                     "responsibilities": "Makes sure Yusuf gets to his appointments.",
+                },
+                {
+                    "id": "role-priya",
+                    "member": ref["priya"],
+                    "responsibilities": "Checks Yusuf's health and development.",
+                },
+                {
+                    "id": "role-owen",
+                    "member": ref["owen"],
+                    "responsibilities": "Shares Amira's attendance and tells Sam of any worry.",
+                },
+                {
+                    "id": "role-ruth",
+                    "member": ref["ruth"],
+                    "responsibilities": "Tells the core group of any visit about the children.",
+                },
+                {
+                    "id": "role-daniel",
+                    "member": ref["daniel"],
+                    "responsibilities": "Goes to the support programme and stays calm at home.",
                 },
             ],
             "contacts": [
@@ -263,7 +284,7 @@ def _first_meeting(case: Case, refs: dict[str, str], author: User) -> None:
     """The first core group, held and recorded, so the demo has minutes and a score chart."""
     from coregroup.meetings import services as meetings
 
-    meeting = meetings.open_meeting(case, "first")
+    meeting = meetings.open_meeting(case)
     held = case.first_core_group_on
     meeting.record = {
         **meeting.record,
@@ -275,7 +296,7 @@ def _first_meeting(case: Case, refs: dict[str, str], author: User) -> None:
         "present": [refs["sam"], refs["priya"], refs["owen"], refs["layla"]],
         "apologies": [refs["ruth"]],
         "rolesConfirmed": "yes",
-        "explainedToParents": "yes",
+        "explained": ["causes", "change", "contingency"],
         "scores": {
             refs["sam"]: {"score": 3, "reason": "Night-time care is not yet arranged."},
             refs["priya"]: {"score": 4, "reason": "Layla has booked the health review."},
@@ -284,6 +305,7 @@ def _first_meeting(case: Case, refs: dict[str, str], author: User) -> None:
         },
         "evidenceOfChange": "yes",
         "writtenUpdates": {refs["ruth"]: {"update": "Vaccination appointments are offered."}},
+        # Ruth sent apologies: her written update gave no score, which the minutes show.
         "nextMeeting": {
             "date": (held + dt.timedelta(weeks=4)).isoformat(),
             "time": "10:00",

@@ -77,3 +77,47 @@ def moved_copy(exported: dict, suffix: str, email: str | None = None) -> dict:
     if email is not None:
         moved["members"][0]["email"] = email
     return moved
+
+
+def held_first_meeting(case, on=None):
+    """A first core group already held and completed, so the next meeting recorded is a later
+    one (which meeting it is is worked out, never chosen)."""
+    import datetime as dt
+
+    from coregroup.extensions import db
+    from coregroup.models import Meeting
+    from coregroup.plans import services as plans
+
+    on = on or case.initial_conference + dt.timedelta(days=5)
+    latest = plans.latest_version(case)
+    meeting = Meeting(
+        case_id=case.id,
+        number=1
+        + max((m.number for m in db.session.query(Meeting).filter_by(case_id=case.id)), default=0),
+        kind="first",
+        status="completed",
+        record={"schemaVersion": "1.1.0", "kind": "first", "date": on.isoformat()},
+        reviewed_plan_number=latest.number if latest else None,
+        plan_number=latest.number if latest else None,
+        completed_at=dt.datetime.combine(on, dt.time(12)),
+    )
+    db.session.add(meeting)
+    db.session.commit()
+    return meeting
+
+
+def review_soon(case, days: int = 10):
+    """Move the case's conference back so its review conference is due in `days` days: the
+    next meeting is then the last before review."""
+    import datetime as dt
+
+    from dateutil.relativedelta import relativedelta
+
+    from coregroup.extensions import db
+
+    conference = dt.date.today() + dt.timedelta(days=days) - relativedelta(months=3)
+    case.initial_conference = conference
+    for child in case.children:
+        for plan in child.plans:
+            plan.started_on = conference
+    db.session.commit()

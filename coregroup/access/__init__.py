@@ -39,7 +39,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "meeting.view": frozenset({LEAD, PROFESSIONAL, FAMILY, VIEWER}),
     "meeting.record": frozenset({LEAD, PROFESSIONAL}),
     "meeting.circulate": frozenset({LEAD, PROFESSIONAL}),
-    "meeting.confirm-receipt": frozenset({FAMILY}),
+    "meeting.confirm-receipt": frozenset({FAMILY, LEAD, PROFESSIONAL}),
     "members.manage": frozenset({LEAD}),
     "case.manage": frozenset({LEAD}),  # e.g. record that a review conference was held
     "audit.view": frozenset({LEAD}),

@@ -95,7 +95,7 @@ class StatusRow:
 def status_rows(meeting) -> list[StatusRow]:
     rows = []
     for member in meeting.case.members:
-        if not member.is_current:
+        if not member.is_current or not services.member_at(member, meeting):
             continue
         mine = [c for c in meeting.circulations if c.member_id == member.id]
         sent = next((c for c in reversed(mine) if c.error is None), None)

@@ -106,7 +106,7 @@ def minutes(ctx: services.MeetingContext) -> list[MinutesSection]:
             [
                 MinutesRow(
                     _(schema.at(["kind"])["title"]),
-                    display(schema.at(["kind"]), ctx.record.get("kind"), names),
+                    display(schema.at(["kind"]), ctx.kind, names),
                 )
             ],
         )
@@ -130,8 +130,19 @@ def minutes(ctx: services.MeetingContext) -> list[MinutesSection]:
                     label = _(field_schema.get("title", path))
                     if key_label:
                         label = f"{key_label} — {label}"
-                    shown = display(field_schema, value, names) or _("Not recorded")
+                    # An absent member's score or recommendation they did not send is theirs
+                    # to give: "not given", never a gap in the record.
+                    missing = _("Not given") if section.each == "apologies" else _("Not recorded")
+                    shown = display(field_schema, value, names) or missing
                     part.rows.append(MinutesRow(label, shown))
+        if section.id == "first-plan" and "explainedToParents" in ctx.record:  # a 1.0.0 record
+            field_schema = schema.at(["explainedToParents"])
+            part.rows.append(
+                MinutesRow(
+                    _(field_schema["title"]),
+                    display(field_schema, ctx.record["explainedToParents"], names),
+                )
+            )
         out.append(part)
     return out
 

@@ -16,6 +16,7 @@ from coregroup.extensions import db
 from coregroup.flows import Flow, Section
 from coregroup.models import Case, Circulation, Meeting, Member, User, utcnow
 from coregroup.plans import services as plans
+from coregroup.rules import procedure
 from coregroup.schema import Schema
 
 
@@ -46,17 +47,43 @@ def get_meeting(case: Case, number: int) -> Meeting | None:
     )
 
 
-def open_meeting(case: Case, kind: str) -> Meeting:
-    """Start the record of the next meeting, from the date, time and place set at the last one."""
+def open_meeting_of(case: Case) -> Meeting | None:
+    """The meeting being recorded now, if one is."""
+    return db.session.scalar(
+        select(Meeting)
+        .where(Meeting.case_id == case.id, Meeting.status == "open")
+        .order_by(Meeting.number)
+        .limit(1)
+    )
+
+
+def running_meetings(case: Case, case_meetings: list[Meeting] | None = None) -> list[Meeting]:
+    """Completed meetings of the plans now running: a case opened again starts from its new
+    conference, and its next meeting is a first core group again."""
+    conference = case.initial_conference
+    return [
+        m
+        for m in (case_meetings if case_meetings is not None else meetings(case))
+        if m.is_completed and m.date and (conference is None or m.date >= conference)
+    ]
+
+
+def open_meeting(case: Case) -> Meeting:
+    """Start the record of the next meeting, from the date, time and place set at the last one.
+    Only one meeting is recorded at a time: one already started is carried on."""
+    started = open_meeting_of(case)
+    if started is not None:
+        return started
     number = (
         db.session.scalar(
             select(func.coalesce(func.max(Meeting.number), 0)).where(Meeting.case_id == case.id)
         )
         + 1
     )
+    done = running_meetings(case)
+    kind = "subsequent" if done else "first"
     record = {"schemaVersion": meeting_schema().version, "kind": kind}
-    previous = get_meeting(case, number - 1)
-    planned = (previous.record.get("nextMeeting", {}) if previous else {}) or {}
+    planned = (done[-1].record.get("nextMeeting", {}) if done else {}) or {}
     if planned:
         record.update({k: planned[k] for k in ("date", "time", "location") if k in planned})
     elif case.first_core_group_on:
@@ -71,6 +98,46 @@ def open_meeting(case: Case, kind: str) -> Meeting:
     )
     db.session.add(meeting)
     return meeting
+
+
+def abandon(meeting: Meeting, user: User, member: Member, reason: str) -> None:
+    """A started meeting that will not be held (or was recorded by mistake) is kept, with why,
+    who and when; it is no longer asked for, and the next meeting is started afresh."""
+    record = copy.deepcopy(meeting.record)
+    record["abandoned"] = {
+        "reason": reason,
+        "on": dt.date.today().isoformat(),
+        "by": member.ref,
+    }
+    record["schemaVersion"] = meeting_schema().version
+    meeting.record = record
+    meeting.status = "abandoned"
+    from coregroup import audit
+
+    audit.record("meeting-abandoned", f"meeting {meeting.number}", user.id, meeting.case_id)
+
+
+def kind_of(meeting: Meeting, case_meetings: list[Meeting] | None = None) -> str:
+    """What this meeting is, worked out from the record (coregroup.rules.procedure): kept as
+    it was for a completed meeting."""
+    if meeting.status != "open":
+        return meeting.kind
+    case = meeting.case
+    done = [
+        m
+        for m in running_meetings(case, case_meetings)
+        if m.id != meeting.id and (meeting.date is None or m.date <= meeting.date)
+    ]
+    planned = (meeting.record or {}).get("nextMeeting", {}).get("date")
+    from coregroup.cases import childplans
+
+    return procedure.meeting_kind(
+        is_first=not done,
+        held_on=meeting.date,
+        next_meeting=dt.date.fromisoformat(planned) if planned else None,
+        review_due=childplans.next_review_due(case),
+        interval_weeks=rules.interval_weeks(case_rules(case), case.core_group_every_weeks),
+    )
 
 
 def update_record(meeting: Meeting, answers: dict[str, object], state=None, keep=None) -> dict:
@@ -99,6 +166,7 @@ def update_record(meeting: Meeting, answers: dict[str, object], state=None, keep
         if shown is not None and path in state.clashing and keep.get(path) == "theirs":
             continue  # their answer, already in the record, is kept
         docs.set_path(record, path, value)
+    record["schemaVersion"] = meeting_schema().version  # a 1.0.0 record carries on as 1.1.0
     locked.record = record
     return clashes
 
@@ -127,6 +195,7 @@ class MeetingContext:
     plan: dict
     members: dict[str, Member]
     shown_record: dict | None = None  # the record as a family member may read it
+    kind: str = "subsequent"  # worked out: kind_of
 
     @property
     def record(self) -> dict:
@@ -137,34 +206,62 @@ class MeetingContext:
         needs = {n for n, _label in _needs(self.plan)}
         return [r.get("progress") for k, r in reviews.items() if k in needs]
 
+    def apologies(self) -> list[str]:
+        present = self.record.get("present", [])
+        return [r for r in self.record.get("apologies", []) if r not in present]
+
+    def parents_present(self) -> bool:
+        return any(
+            self.members[ref].role in ("parent", "carer")
+            for ref in self.record.get("present", [])
+            if ref in self.members
+        )
+
+    def late_first(self) -> bool:
+        case = self.meeting.case
+        if self.kind != "first" or self.meeting.date is None or case.initial_conference is None:
+            return False
+        due = rules.first_core_group_due(case.initial_conference, case_rules(case))
+        return procedure.late_first_core_group(self.meeting.date, due)
+
 
 CONDITIONS = {
-    "first": lambda c: c.meeting.kind == "first",
-    "review": lambda c: c.meeting.kind != "first",
-    "last-before-review": lambda c: c.meeting.kind == "last-before-review",
-    # A need reviewed as "cannot be carried out", or a plan action that "cannot be done".
-    "cannot-be-carried-out": lambda c: (
-        "cannot-be-carried-out" in c.progress()
-        or any(
-            action.get("status") == "cannot-be-done"
-            for need in c.plan.get("needs", [])
-            for action in need.get("actions", [])
-        )
+    "first": lambda c: c.kind == "first",
+    "first-with-parents": lambda c: c.kind == "first" and c.parents_present(),
+    "first-without-parents": lambda c: c.kind == "first" and not c.parents_present(),
+    "late-first": lambda c: c.late_first(),
+    "review": lambda c: c.kind != "first",
+    "last-before-review": lambda c: c.kind == "last-before-review",
+    "last-before-review-apologies": lambda c: (
+        c.kind == "last-before-review" and bool(c.apologies())
     ),
-    "apologies": lambda c: bool(c.record.get("apologies")),
+    # A need reviewed as "cannot be carried out", or a plan action that "cannot be done".
+    "cannot-be-carried-out": lambda c: bool(cannot_be_carried_out(c)),
+    "apologies": lambda c: bool(c.apologies()),
 }
 
 SOURCES = {
     "plan-needs": lambda c: _needs(c.plan),
     "present": lambda c: _people(c.record.get("present", []), c.members),
-    "apologies": lambda c: _people(c.record.get("apologies", []), c.members),
-    # Every member makes a recommendation: those present, and those who sent apologies.
-    "recommenders": lambda c: _people(
-        c.record.get("present", [])
-        + [r for r in c.record.get("apologies", []) if r not in c.record.get("present", [])],
-        c.members,
-    ),
+    "apologies": lambda c: _people(c.apologies(), c.members),
 }
+
+
+def cannot_be_carried_out(ctx: MeetingContext) -> list[str]:
+    """The ids of needs reviewed as "cannot be carried out" and of actions that "cannot be
+    done": the parts of the plan the core group must decide about."""
+    reviews = ctx.record.get("needsReview", {})
+    shown = {n for n, _label in _needs(ctx.plan)}
+    found = [
+        k for k, r in reviews.items() if k in shown and r.get("progress") == "cannot-be-carried-out"
+    ]
+    found += [
+        action["id"]
+        for need in ctx.plan.get("needs", [])
+        for action in need.get("actions", [])
+        if action.get("status") == "cannot-be-done"
+    ]
+    return found
 
 
 def context_for(meeting: Meeting, reader: Member | None = None) -> MeetingContext:
@@ -176,6 +273,8 @@ def context_for(meeting: Meeting, reader: Member | None = None) -> MeetingContex
         plan = version.document if version else {}
     else:
         plan = plans.latest_document(case)[0]
+    members = {m.ref: m for m in case.members}
+    kind = kind_of(meeting)
     if reader is not None and reader.is_family:
         from coregroup.plans.audience import for_member
 
@@ -184,8 +283,8 @@ def context_for(meeting: Meeting, reader: Member | None = None) -> MeetingContex
         record = dict(meeting.record or {})
         if "needsReview" in record:
             record["needsReview"] = {k: v for k, v in record["needsReview"].items() if k in shown}
-        return MeetingContext(meeting, plan, {m.ref: m for m in case.members}, record)
-    return MeetingContext(meeting, plan, {m.ref: m for m in case.members})
+        return MeetingContext(meeting, plan, members, record, kind=kind)
+    return MeetingContext(meeting, plan, members, kind=kind)
 
 
 def record_for(meeting: Meeting, reader: Member) -> dict:
@@ -277,16 +376,42 @@ def format_day(day: dt.date) -> str:
 
 @dataclass(frozen=True)
 class Problem:
-    """Something that must be put right before the meeting can be completed."""
+    """Something that must be put right before the meeting can be completed: on a page of the
+    meeting's record, or (`plan_pointer`) in the plan itself."""
 
     section_id: str
     key: str | None
     page_id: str
     message: str
+    plan_pointer: str | None = None
+
+
+def roles_needed(case: Case) -> dict[str, str]:
+    """The members who must have a role in the plan: every current member but the child."""
+    return {
+        m.ref: f"{m.name} ({m.role_label})"
+        for m in case.members
+        if m.is_current and m.role != "child"
+    }
+
+
+def plan_gaps(case: Case, plan: dict) -> list[procedure.Gap]:
+    return procedure.plan_gaps(plan, roles_needed(case))
+
+
+# Where the meeting's record asks each field the procedure rules name.
+_FIELD_PAGES = {
+    "present": ("people", "present"),
+    "apologies": ("people", "apologies"),
+    "explained": ("first-plan", "parents"),
+    "explainLater/how": ("first-plan-later", "later"),
+    "explainLater/by": ("first-plan-later", "later"),
+}
 
 
 def completion_problems(meeting: Meeting, today: dt.date) -> list[Problem]:
-    """Everything the procedures require of this meeting that its record does not yet have."""
+    """Everything the procedures require of this meeting that its record, or the plan, does
+    not yet have (coregroup.rules.procedure says what, from the content)."""
     ctx = context_for(meeting)
     record = meeting.record
     found: list[Problem] = []
@@ -296,6 +421,18 @@ def completion_problems(meeting: Meeting, today: dt.date) -> list[Problem]:
 
     if not record.get("date"):
         need("details", "when", _("Enter the date of the meeting"))
+    elif meeting.date > today:
+        need(
+            "details",
+            "when",
+            _(
+                "The meeting is dated %(day)s, which is in the future. A meeting can only be "
+                "completed once it has been held",
+                day=format_day(meeting.date),
+            ),
+        )
+    if ctx.late_first() and not (record.get("lateReason") or "").strip():
+        need("late", "late", _("The first core group is late: enter why"))
     for field, page, message in (
         ("chair", "chair", _("Select who is chairing the meeting")),
         ("minuteTaker", "minute-taker", _("Select who is taking the minutes")),
@@ -303,19 +440,17 @@ def completion_problems(meeting: Meeting, today: dt.date) -> list[Problem]:
     ):
         if not record.get(field):
             need("people", page, message)
-    if record.get("rolesConfirmed") != "yes":
-        need("roles", "roles", _("Every member must know their role, tasks and timescales"))
-    if meeting.kind == "first":
-        if record.get("explainedToParents") != "yes":
-            need(
-                "first-plan",
-                "parents",
-                _(
-                    "The causes of concern, what needs to change and the "
-                    "contingency plan must be explained to the parents"
-                ),
-            )
-    else:
+    for finding in procedure.attendance(record):
+        if finding.key:
+            need("updates", "update", finding.message, finding.key)
+        else:
+            need(*_FIELD_PAGES[finding.field], finding.message)
+    for gap in plan_gaps(meeting.case, ctx.plan):
+        found.append(Problem("plan", None, "plan", gap.message, plan_pointer=gap.pointer))
+    if ctx.kind == "first":
+        for finding in procedure.explained_to_parents(record, ctx.parents_present()):
+            need(*_FIELD_PAGES[finding.field], finding.message)
+    if ctx.kind != "first":
         reviews = record.get("needsReview", {})
         for key, label in _needs(ctx.plan):
             if not reviews.get(key, {}).get("progress"):
@@ -329,13 +464,26 @@ def completion_problems(meeting: Meeting, today: dt.date) -> list[Problem]:
             need("scaling", "score", _("Record a scaling score for %(name)s", name=name), ref)
     if not record.get("evidenceOfChange"):
         need("contingency", "evidence", _("Select whether there is evidence of change"))
-    elif record["evidenceOfChange"] == "no" and not record.get("contingencyPlanning"):
-        need(
-            "contingency",
-            "evidence",
-            _("There is no evidence of change: record the contingency planning"),
-        )
-    if CONDITIONS["cannot-be-carried-out"](ctx) and not (
+    elif record["evidenceOfChange"] == "no":
+        if not record.get("contingencyPlanning"):
+            need(
+                "contingency",
+                "evidence",
+                _("There is no evidence of change: record the contingency planning"),
+            )
+        if (
+            not plan_changed_during(meeting)
+            and not (record.get("planUnchangedReason") or "").strip()
+        ):
+            need(
+                "contingency",
+                "evidence",
+                _(
+                    "There is no evidence of change, so the plan must be updated to say what "
+                    "happens next. Save a new version of the plan, or enter why it stays as it is"
+                ),
+            )
+    if cannot_be_carried_out(ctx) and not (
         record.get("conferenceDecision") and record.get("conferenceDecisionReason")
     ):
         need(
@@ -346,8 +494,8 @@ def completion_problems(meeting: Meeting, today: dt.date) -> list[Problem]:
                 "decision on whether another conference is needed"
             ),
         )
-    if meeting.kind == "last-before-review":
-        for ref, name in SOURCES["recommenders"](ctx):
+    if ctx.kind == "last-before-review":
+        for ref, name in SOURCES["present"](ctx):
             if not record.get("recommendations", {}).get(ref, {}).get("recommendation"):
                 need(
                     "recommendations",
@@ -383,11 +531,47 @@ def completion_problems(meeting: Meeting, today: dt.date) -> list[Problem]:
     return found
 
 
+def plan_changed_during(meeting: Meeting) -> bool:
+    """A new version of the plan was saved since the meeting began."""
+    latest = plans.latest_version(meeting.case, document=False)
+    return latest is not None and latest.number > (meeting.reviewed_plan_number or 0)
+
+
+def warnings(meeting: Meeting) -> list[str]:
+    """What the procedures would flag, without stopping the meeting: a next meeting set on or
+    after the date the review conference is due."""
+    from coregroup.cases import childplans
+
+    found = []
+    planned = (meeting.record or {}).get("nextMeeting", {}).get("date")
+    review = childplans.next_review_due(meeting.case)
+    if planned and review and dt.date.fromisoformat(planned) >= review:
+        found.append(
+            _(
+                "The next meeting, on %(next)s, is on or after the date the review conference "
+                "is due (%(review)s). This is the last core group before the review, so every "
+                "member's recommendation is asked for.",
+                next=format_day(dt.date.fromisoformat(planned)),
+                review=format_day(review),
+            )
+        )
+    return found
+
+
 def complete(meeting: Meeting, user: User, today: dt.date) -> list[Problem]:
-    """Close the meeting if nothing is missing; link the plan as it now stands."""
+    """Close the meeting if nothing is missing; link the plan as it now stands, and keep what
+    the meeting turned out to be and what its decision about a conference covered."""
     problems = completion_problems(meeting, today)
     if problems:
         return problems
+    ctx = context_for(meeting)
+    record = copy.deepcopy(meeting.record)
+    record["kind"] = ctx.kind
+    if record.get("conferenceDecision"):
+        record["decisionCovers"] = sorted(set(cannot_be_carried_out(ctx)))
+    record["schemaVersion"] = meeting_schema().version
+    meeting.record = record
+    meeting.kind = ctx.kind
     latest = plans.latest_version(meeting.case)
     meeting.status = "completed"
     meeting.completed_at = utcnow()
@@ -454,9 +638,20 @@ def timeline(case: Case, case_meetings: list[Meeting]) -> Timeline:
 
 
 def circulation_outstanding(meeting: Meeting) -> list[Member]:
-    """Current members the plan and minutes have not yet reached."""
+    """Members at the time of the meeting, still members now, whom the plan and minutes have
+    not yet reached. Someone who joined later is given the plan when they join, not these
+    minutes' circulation."""
     reached = {c.member_id for c in meeting.circulations if c.error is None}
-    return [m for m in meeting.case.members if m.is_current and m.id not in reached]
+    return [
+        m
+        for m in meeting.case.members
+        if m.is_current and m.id not in reached and member_at(m, meeting)
+    ]
+
+
+def member_at(member: Member, meeting: Meeting) -> bool:
+    """Whether `member` was in the core group on the day of the meeting."""
+    return meeting.date is None or member.joined_on is None or member.joined_on <= meeting.date
 
 
 def record_circulation(

@@ -6,15 +6,17 @@ import datetime as dt
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
+from wtforms import TextAreaField
+from wtforms.validators import InputRequired, Length
 
 from coregroup import audit, contacts, pages
 from coregroup import document as docs
 from coregroup.access import case_route
 from coregroup.cases.people import member_context
 from coregroup.meetings import circulation, presenters, services
-from coregroup.models import MEETING_KINDS
 from coregroup.params import small_int
 from coregroup.webforms import Form
 
@@ -65,7 +67,7 @@ def render_index(status: int = 200):
         timeline=services.timeline(g.case, case_meetings),
         rules=services.case_rules(g.case),
         scores=presenters.score_series(case_meetings, g.case.members),
-        kinds=MEETING_KINDS,
+        started=services.open_meeting_of(g.case),
         form=Form(),
         summary_errors=[],
     ), status
@@ -74,13 +76,44 @@ def render_index(status: int = 200):
 @bp.post("")
 @case_route("meeting.record")
 def create(case_id: int):
+    """Start recording the next meeting, or carry on with the one started: which meeting it is
+    (the first core group, a later one, the last before review) is worked out, not chosen."""
     form = Form()
-    kind = request.form.get("kind")
-    if not form.validate() or kind not in MEETING_KINDS:
-        flash(_("Select which core group meeting this is."), "error")
-        return redirect(url_for("meetings.index", case_id=case_id))
-    meeting = services.open_meeting(g.case, kind)
+    if not form.validate():
+        abort(400)
+    meeting = services.open_meeting(g.case)
     return redirect(url_for("meetings.show", case_id=case_id, number=meeting.number))
+
+
+class AbandonForm(Form):
+    reason = TextAreaField(
+        _l("Why will this meeting not be completed?"),
+        description=_l(
+            "For example, it was cancelled, or it was started by mistake. The reason is kept "
+            "with the meeting."
+        ),
+        validators=[
+            InputRequired(message=_l("Enter why the meeting will not be completed")),
+            Length(max=2000, message=_l("Use 2000 characters or fewer")),
+        ],
+    )
+
+
+@bp.route("/<int:number>/abandon", methods=["GET", "POST"])
+@case_route("meeting.record")
+def abandon(case_id: int, number: int):
+    meeting = _open_meeting_or_404(number)
+    form = AbandonForm()
+    if request.method == "POST" and form.validate():
+        services.abandon(meeting, current_user, g.member, form.reason.data.strip())
+        flash(
+            _("Meeting %(number)s will not be completed. The reason is kept.", number=number),
+            "success",
+        )
+        return redirect(url_for("meetings.index", case_id=case_id))
+    return render_template("meetings/abandon.html", meeting=meeting, form=form), (
+        400 if form.errors else 200
+    )
 
 
 @bp.get("/<int:number>")
@@ -90,9 +123,21 @@ def show(case_id: int, number: int):
     if meeting.is_completed or not g.can("meeting.record"):
         return redirect(url_for("meetings.minutes", case_id=case_id, number=number))
     ctx = services.context_for(meeting)
+    from coregroup.plans import navigation
+
+    gaps = [
+        {
+            "text": gap.message,
+            "href": navigation.edit_url(case_id, ctx.plan, gap.pointer, g.member.ref),
+        }
+        for gap in services.plan_gaps(g.case, ctx.plan)
+    ]
     return render_template(
         "meetings/task_list.html",
         meeting=meeting,
+        kind=ctx.kind,
+        gaps=gaps,
+        warnings=services.warnings(meeting),
         sections=presenters.section_statuses(ctx),
     )
 
@@ -257,26 +302,27 @@ def check(case_id: int, number: int):
 
 def _render_check(meeting, problems, status=200):
     ctx = services.context_for(meeting)
-    links = [
-        {
-            "text": p.message,
-            "href": _page_url(
-                meeting,
-                services.meeting_flow().section(p.section_id),
-                p.key,
-                services.meeting_flow().section(p.section_id).page(p.page_id),
-                **{"return": "check"},
-            ),
-        }
-        for p in problems
-    ]
+    links = [{"text": p.message, "href": _problem_url(meeting, p, ctx.plan)} for p in problems]
     return render_template(
         "meetings/check.html",
         meeting=meeting,
         minutes=presenters.minutes(ctx),
         summary_errors=links,
+        warnings=services.warnings(meeting),
+        kind=ctx.kind,
         form=Form(),
     ), status
+
+
+def _problem_url(meeting, problem, plan: dict) -> str:
+    if problem.plan_pointer is not None:
+        from coregroup.plans import navigation
+
+        return navigation.edit_url(meeting.case_id, plan, problem.plan_pointer, g.member.ref)
+    section = services.meeting_flow().section(problem.section_id)
+    return _page_url(
+        meeting, section, problem.key, section.page(problem.page_id), **{"return": "check"}
+    )
 
 
 @bp.post("/<int:number>/complete")

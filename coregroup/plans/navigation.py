@@ -126,3 +126,36 @@ def after_list(case_id: int, target: Target) -> str:
         return url_for("plans.task_list", case_id=case_id)
     parent_spec = target.chain[-1]
     return list_url(case_id, target, target.scope[:-1], parent_spec)
+
+
+def edit_url(case_id: int, document: dict, pointer: str, member_ref: str | None = None) -> str:
+    """Where a professional puts right the plan's content at `pointer`: the page asking the
+    field, else the list (or the item) it is in, else the plan's task list."""
+    from coregroup.plans import services
+
+    flow = services.flow_for("professional")
+    where = services.locate(flow, document, pointer, member_ref)
+    if where is not None:
+        target = Target("page", where.section, where.scope, where.list_chain, page=where.page)
+        return page_url(case_id, target, where.page)
+    parts = [p for p in pointer.split("/") if p]
+    for section in flow.sections:
+        spec = section.list
+        if spec is None or not parts or parts[0] != spec.path:
+            continue
+        if len(parts) == 1:
+            return url(case_id, section)
+        try:
+            item = document[spec.path][int(parts[1])]
+        except (KeyError, IndexError, ValueError, TypeError):
+            return url(case_id, section)
+        scope = ((spec.path, item["id"]),)
+        child = next((s for s in spec.lists if len(parts) > 2 and s.path == parts[2]), None)
+        if child is not None and len(parts) > 3:
+            try:
+                inner = item[child.path][int(parts[3])]
+                return url(case_id, section, scope + ((child.path, inner["id"]),))
+            except (KeyError, IndexError, ValueError, TypeError):
+                pass
+        return url(case_id, section, scope, child.path if child is not None else "")
+    return url_for("plans.task_list", case_id=case_id)

@@ -30,7 +30,7 @@ def test_every_member_with_an_address_is_emailed_a_link(client, completed, smtp,
     recipients = sorted(m["To"] for m in smtp.messages)
     assert recipients == sorted(f"{k}@example.test" for k in members if k != "daniel")
     body = smtp.messages[0].get_payload(decode=True).decode()
-    assert f"/cases/{case.id}/meetings/1/minutes" in body
+    assert f"/cases/{case.id}/meetings/2/minutes" in body
     assert "Amira" not in body, "no child's details in an e-mail"
     sent = db.session.query(Circulation).filter(Circulation.error.is_(None)).all()
     assert {c.method for c in sent} == {"email"} and len(sent) == 5

@@ -8,14 +8,28 @@ from coregroup.meetings import services
 from coregroup.models import Circulation, Meeting
 from coregroup.plans import services as plans
 from tests.conftest import page, sign_in
+from tests.factories import held_first_meeting, review_soon
 
 NEEDS = ["need-supervision", "need-health", "need-school", "need-calm-home"]
 
 
 def start(client, case, kind="subsequent"):
-    response = client.post(f"/cases/{case.id}/meetings", data={"kind": kind})
+    """Start recording a meeting that will turn out to be `kind`: a first core group is held
+    already for a later one, and the review brought near for the last before review."""
+    if kind == "last-before-review":
+        review_soon(case)
+    if kind != "first":
+        held_first_meeting(case)
+    response = client.post(f"/cases/{case.id}/meetings")
     assert response.status_code == 302, response.text
     return response.headers["Location"]
+
+
+def meeting_at(db, base: str) -> Meeting:
+    """The meeting recorded at `base` (/cases/<id>/meetings/<number>)."""
+    number = int(base.rstrip("/").split("/")[-1])
+    case_id = int(base.split("/")[2])
+    return db.session.query(Meeting).filter_by(case_id=case_id, number=number).one()
 
 
 def future(days=7) -> dt.date:
@@ -26,7 +40,7 @@ def date_fields(name, day: dt.date) -> dict:
     return {f"{name}-day": day.day, f"{name}-month": day.month, f"{name}-year": day.year}
 
 
-def record_people(client, base, present=("m-sam", "m-priya", "m-layla"), apologies=()):
+def record_people(client, base, present=("m-sam", "m-priya", "m-owen", "m-layla"), apologies=()):
     client.post(
         f"{base}/details/when",
         data={**date_fields("date", dt.date.today()), "time": "10:00", "location": "Family centre"},
@@ -37,7 +51,9 @@ def record_people(client, base, present=("m-sam", "m-priya", "m-layla"), apologi
     client.post(f"{base}/people/apologies", data={"apologies": list(apologies)})
 
 
-def record_rest(client, base, present=("m-sam", "m-priya", "m-layla"), progress="on-track"):
+def record_rest(
+    client, base, present=("m-sam", "m-priya", "m-owen", "m-layla"), progress="on-track"
+):
     for need in NEEDS:
         client.post(
             f"{base}/review/{need}/progress", data={f"needsReview__{need}__progress": progress}
@@ -62,7 +78,7 @@ def record_rest(client, base, present=("m-sam", "m-priya", "m-layla"), progress=
 def test_a_meeting_is_started_and_shows_its_sections(client, planned):
     case, _ = planned
     base = start(client, case)
-    assert base == f"/cases/{case.id}/meetings/1"
+    assert base == f"/cases/{case.id}/meetings/2", "the first core group was held already"
     html = page(client.get(base))
     titles = [a.get_text(strip=True) for a in html.select(".govuk-task-list__link")]
     assert titles[:3] == [
@@ -79,7 +95,7 @@ def test_the_chair_need_not_be_the_lead_social_worker(client, planned, db):
     case, _ = planned
     base = start(client, case)
     record_people(client, base)
-    meeting = db.session.get(Meeting, 1)
+    meeting = meeting_at(db, base)
     assert meeting.record["chair"] == "m-priya" and meeting.record["minuteTaker"] == "m-owen"
 
 
@@ -108,7 +124,12 @@ def test_every_member_present_scores_from_0_to_10(client, planned):
     record_people(client, base)
     html = page(client.get(f"{base}/scaling"))
     people = [a.get_text(strip=True) for a in html.select(".govuk-task-list__link")]
-    assert people == ["Sam (lead social worker)", "Priya (health visitor)", "Layla (parent)"]
+    assert people == [
+        "Sam (lead social worker)",
+        "Priya (health visitor)",
+        "Owen (teacher)",
+        "Layla (parent)",
+    ]
     score_page = page(client.get(f"{base}/scaling/m-layla/score"))
     assert [i["value"] for i in score_page.select("input[type=radio]")] == [
         str(n) for n in range(11)
@@ -152,7 +173,7 @@ def test_no_evidence_of_change_requires_contingency_planning(client, planned, db
         f"{base}/contingency/evidence",
         data={"evidenceOfChange": "no", "contingencyPlanning": "Legal advice"},
     )
-    assert db.session.get(Meeting, 1).record["contingencyPlanning"] == "Legal advice"
+    assert meeting_at(db, base).record["contingencyPlanning"] == "Legal advice"
 
 
 def test_a_need_that_cannot_be_carried_out_requires_a_conference_decision(client, planned, db):
@@ -179,7 +200,7 @@ def test_a_need_that_cannot_be_carried_out_requires_a_conference_decision(client
     from coregroup.models import ConferenceRequest
 
     asked = db.session.query(ConferenceRequest).one()
-    assert (asked.meeting_number, asked.reason, asked.answered_by_id) == (1, "No progress", None)
+    assert (asked.meeting_number, asked.reason, asked.answered_by_id) == (2, "No progress", None)
     assert "Waiting for a conference" in client.get(f"/cases/{case.id}/children").text
 
 
@@ -191,7 +212,7 @@ def test_the_last_meeting_before_review_requires_every_recommendation(client, pl
     errors = page(client.post(f"{base}/complete")).text
     assert "Record the recommendation of Layla (parent)" in errors
     assert "Record the core group's recommendation" in errors
-    for ref in ("m-sam", "m-priya", "m-layla"):
+    for ref in ("m-sam", "m-priya", "m-owen", "m-layla"):
         client.post(
             f"{base}/recommendations/{ref}/recommendation",
             data={f"recommendations__{ref}__recommendation": "remain"},
@@ -240,12 +261,12 @@ def test_members_who_sent_apologies_are_asked_for_a_written_update(client, plann
     base = start(client, case)
     record_people(client, base, apologies=("m-ruth",))
     html = page(client.get(base))
-    assert "Written updates from apologies" in html.text
+    assert "Written updates from those who sent apologies" in html.text
     client.post(
         f"{base}/updates/m-ruth/update",
         data={"writtenUpdates__m-ruth__update": "Vaccinations booked."},
     )
-    assert db.session.get(Meeting, 1).record["writtenUpdates"] == {
+    assert meeting_at(db, base).record["writtenUpdates"] == {
         "m-ruth": {"update": "Vaccinations booked."}
     }
 
@@ -258,7 +279,7 @@ def test_completing_links_the_plan_and_the_record_is_then_fixed(client, planned,
     client.post(f"/cases/{case.id}/plan/save")
     record_rest(client, base)
     client.post(f"{base}/complete")
-    meeting = db.session.get(Meeting, 1)
+    meeting = meeting_at(db, base)
     assert meeting.is_completed and meeting.reviewed_plan_number == 1 and meeting.plan_number == 2
     assert client.post(f"{base}/risk/risk", data={"riskAnalysis": "x"}).status_code == 404
     minutes = page(client.get(f"{base}/minutes"))
@@ -274,8 +295,9 @@ def test_the_next_meeting_starts_from_the_date_set_at_the_last(client, planned, 
     record_people(client, base)
     record_rest(client, base)
     client.post(f"{base}/complete")
-    start(client, case)
-    second = db.session.get(Meeting, 2)
+    client.post(f"/cases/{case.id}/meetings")
+    second = services.open_meeting_of(case)
+    assert second.number == 3
     assert second.record["date"] == future(21).isoformat()
     assert second.record["location"] == "Family centre"
 
@@ -301,13 +323,13 @@ def test_family_members_cannot_record_meetings(client, planned):
     client.post("/sign-out")
     sign_in(client, members["layla"].user)
     assert client.get(f"{base}/details/when").status_code == 404
-    assert client.post(f"/cases/{case.id}/meetings", data={"kind": "first"}).status_code == 404
+    assert client.post(f"/cases/{case.id}/meetings").status_code == 404
     # A meeting still being recorded is not shown to the family, by any channel.
     for url in (
         base,
         f"{base}/minutes",
         f"{base}/next-meeting.ics",
-        f"/api/v1/cases/{case.id}/meetings/1",
+        f"/api/v1/cases/{case.id}/meetings/2",
     ):
         assert client.get(url).status_code == 404, url
     assert client.post(f"{base}/receipt", data={"agrees": "yes"}).status_code == 404
@@ -330,22 +352,36 @@ def test_the_meeting_timeline_shows_the_due_dates(client, planned, db):
 def test_the_first_core_group_confirms_roles_and_explains_to_parents(client, planned):
     case, _ = planned
     base = start(client, case, kind="first")
-    html = page(client.get(base))
-    titles = [a.get_text(strip=True) for a in html.select(".govuk-task-list__link")]
-    assert "The detailed plan, explained to the parents" in titles
+    titles = [
+        a.get_text(strip=True) for a in page(client.get(base)).select(".govuk-task-list__link")
+    ]
+    assert "Explaining the plan to the parents, who are not here" in titles, "nobody present yet"
     assert "Review of each need" not in titles
-    record_people(client, base)
+    record_people(client, base)  # Layla, a parent, is there
+    titles = [
+        a.get_text(strip=True) for a in page(client.get(base)).select(".govuk-task-list__link")
+    ]
+    assert "The detailed plan, explained to the parents" in titles
     record_rest(client, base)
     errors = page(client.post(f"{base}/complete")).text
-    assert "must be explained to the parents" in errors
-    client.post(f"{base}/first-plan/parents", data={"explainedToParents": "yes"})
+    assert "Explain the causes of concern, what needs to change and the contingency plan" in errors
+    assert "The first core group is late: enter why" in errors, "due within 10 working days"
+    client.post(f"{base}/first-plan/parents", data={"explained": ["causes", "change"]})
+    errors = page(client.post(f"{base}/complete")).text
+    assert "Explain the causes of concern" in errors, "every one of the three"
+    client.post(
+        f"{base}/first-plan/parents", data={"explained": ["causes", "change", "contingency"]}
+    )
+    client.post(f"{base}/late/late", data={"lateReason": "The family were abroad"})
     assert client.post(f"{base}/complete").status_code == 302
+    listing = page(client.get(f"/cases/{case.id}/meetings")).text
+    assert "later than the procedures allow. The reason given: The family were abroad" in listing
 
 
 def test_services_store_a_valid_record(planned, db, app):
     case, _ = planned
     with app.test_request_context():
-        meeting = services.open_meeting(case, "subsequent")
+        meeting = services.open_meeting(case)
     assert services.meeting_schema().errors(meeting.record) == []
     assert plans.latest_version(case).number == meeting.reviewed_plan_number
     assert db.session.query(Circulation).count() == 0
@@ -361,9 +397,9 @@ def test_scaling_scores_over_time_are_a_chart_with_a_text_alternative(client, pl
     html = page(client.get(f"/cases/{case.id}/meetings"))
     svg = html.select_one("figure.app-chart svg")
     assert svg["role"] == "img"
-    assert "Meeting 1: average 5 out of 10." in svg.select_one("desc").get_text()
+    assert "Meeting 2: average 5.2 out of 10." in svg.select_one("desc").get_text()
     cells = [td.get_text(strip=True) for td in html.select(".govuk-table tbody td")]
-    assert cells[1] == "5" and "Layla: 3" in cells[2]
+    assert cells[1] == "5.2" and "Layla: 3" in cells[2]
 
 
 def test_minutes_and_plan_print_on_a4():
@@ -380,7 +416,7 @@ def test_a_meeting_record_is_exported_valid_against_its_schema(client, planned, 
     record_people(client, base)
     record_rest(client, base)
     client.post(f"{base}/complete")
-    response = client.get(f"/api/v1/cases/{case.id}/meetings/1")
+    response = client.get(f"/api/v1/cases/{case.id}/meetings/2")
     assert response.status_code == 200
     schema = app.extensions["coregroup.schemas"]["core-group-meeting"]
     assert schema.errors(response.get_json()) == []
@@ -444,4 +480,7 @@ def test_members_who_sent_apologies_also_make_a_recommendation(client, planned):
     record_people(client, base, apologies=("m-ruth",))
     html = page(client.get(f"{base}/recommendations"))
     people = [a.get_text(strip=True) for a in html.select(".govuk-task-list__link")]
-    assert "Ruth (GP)" in people
+    assert "Ruth (GP)" not in people, "asked in their written update, not as if present"
+    html = page(client.get(f"{base}/update-recommendations"))
+    people = [a.get_text(strip=True) for a in html.select(".govuk-task-list__link")]
+    assert people == ["Ruth (GP)"]
