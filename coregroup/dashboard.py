@@ -11,12 +11,13 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from coregroup import rules
 from coregroup.cases import childplans
 from coregroup.extensions import db
 from coregroup.meetings import services as meetings
 from coregroup.models import Case, ConferenceRequest, Meeting, PlanVersion
 from coregroup.plans import services as plans
-from coregroup.rules.attention import Finding, findings
+from coregroup.rules.attention import SOON_WORKING_DAYS, Finding, findings
 
 
 @dataclass(frozen=True)
@@ -113,10 +114,12 @@ def items_for(
     }
     timeline = meetings.timeline(case, case_meetings)
     plan = latest.document if latest else {}
+    # "Due soon": within five working days, in the case's own jurisdiction.
+    soon_by = rules.add_working_days(today, SOON_WORKING_DAYS, meetings.case_rules(case))
     return [
         Item(case, found.kind, _text(found), _url(case, found), found.when)
         for found in findings(
-            case, today, timeline, case_meetings, plan, outstanding, requests or []
+            case, today, timeline, case_meetings, plan, outstanding, requests or [], soon_by
         )
     ]
 

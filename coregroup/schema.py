@@ -42,6 +42,9 @@ class SchemaError:
     pointer: str
     code: str
     limit: object = None
+    message: str | None = (
+        None  # a rule's own words (coregroup.rules.procedure), when not the schema's
+    )
 
 
 class Schema:
@@ -136,6 +139,8 @@ def message_for(field_schema: dict, error: SchemaError):
     """The words to show a person for one schema error, from the schema's own `x-errors` first."""
     from flask_babel import gettext
 
+    if error.message:
+        return error.message
     own = field_schema.get("x-errors", {}).get(error.code)
     if own:
         return gettext(own)

@@ -76,10 +76,28 @@ def _case_export_1_1_0(export: dict) -> dict:
     return export
 
 
+def _meeting_1_1_0(record: dict) -> dict:
+    """1.1.0 works out which meeting it is, says what was explained to the parents (or how and
+    when it will be), why a first core group was late, why a plan stays unchanged, why a
+    meeting was abandoned, and what a decision about a conference covered. All are new and
+    optional: a 1.0.0 record reads as it was written."""
+    return record
+
+
+def _case_export_1_2_0(export: dict) -> dict:
+    """1.2.0 adds the status "abandoned" for a meeting stopped before it was completed (its
+    record, of meeting schema 1.1.0, says why). Nothing else changed."""
+    export["format"] = "https://coregroup.example/schemas/case-export/1.2.0.json"
+    return export
+
+
 UPGRADES: dict[str, dict[str, tuple[str, Callable[[dict], dict]]]] = {
     "child-protection-plan": {"1.0.0": ("1.1.0", _plan_1_1_0)},
-    "core-group-meeting": {},
-    "case-export": {"1.0.0": ("1.1.0", _case_export_1_1_0)},
+    "core-group-meeting": {"1.0.0": ("1.1.0", _meeting_1_1_0)},
+    "case-export": {
+        "1.0.0": ("1.1.0", _case_export_1_1_0),
+        "1.1.0": ("1.2.0", _case_export_1_2_0),
+    },
 }
 
 

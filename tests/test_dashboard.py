@@ -4,7 +4,6 @@ import datetime as dt
 
 from coregroup import dashboard
 from coregroup.meetings import services as meetings
-from coregroup.models import Meeting
 from tests.conftest import make_case, make_member, make_user, page, sign_in
 from tests.meetings.test_views import record_people, record_rest, start
 
@@ -41,13 +40,43 @@ def test_circulation_not_done_shows_as_due_then_overdue(client, planned, db, app
     record_people(client, base)
     record_rest(client, base)
     client.post(f"{base}/complete")
-    meeting = db.session.get(Meeting, 1)
-    due = meetings.timeline(case, [meeting]).circulation_due[1]
+    meeting = meetings.get_meeting(case, 2)
+    due = meetings.timeline(case, [meeting]).circulation_due[2]
     with app.test_request_context():
         soon = texts(dashboard.items_for(case, dt.date.today()))
         late = texts(dashboard.items_for(case, due + dt.timedelta(days=1)))
-    assert any("Send the plan and minutes of meeting 1 to 6 members" in t for t in soon)
-    assert any("not sent to 6 members; overdue" in t for t in late)
+    assert any("Send the plan and minutes of meeting 2 to 6 members" in t for t in soon)
+    assert any("meeting 2 not sent to 6 members; overdue" in t for t in late)
+    # Someone who joins the core group after the meeting is not counted as missing its minutes.
+    from tests.conftest import make_member
+
+    make_member(
+        case, name="Late Joiner", role="police", joined_on=dt.date.today() + dt.timedelta(days=1)
+    )
+    with app.test_request_context():
+        later = texts(dashboard.items_for(case, due + dt.timedelta(days=1)))
+    assert any("meeting 2 not sent to 6 members; overdue" in t for t in later)
+
+
+def test_due_soon_means_within_five_working_days(planned, app):
+    from coregroup.rules.attention import findings
+
+    case, _ = planned
+    today = dt.date(2026, 12, 7)  # a Monday
+    soon_by = dt.date(2026, 12, 14)  # five working days on
+
+    class Timeline:
+        next_core_group_due = dt.date(2027, 2, 5)
+        circulation_due = {}
+        review_conference_due = None
+
+    assert not [
+        f for f in findings(case, today, Timeline, [], {}, {}, (), soon_by) if f.kind == "due"
+    ]
+    Timeline.next_core_group_due = dt.date(2026, 12, 14)
+    assert [f.code for f in findings(case, today, Timeline, [], {}, {}, (), soon_by)] == [
+        "core-group-due"
+    ]
 
 
 def test_a_review_conference_without_a_recommendation_shows(planned, db, app):

@@ -93,7 +93,7 @@ def everyone(planned, db, app):
     )
     members["pro"] = make_member(case, make_user(name="Pat Pro"), role="teacher", ref="m-pro")
     with app.test_request_context():
-        meetings.open_meeting(case, "subsequent")
+        meetings.open_meeting(case)
     db.session.commit()
     return case, members
 

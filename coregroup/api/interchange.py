@@ -29,8 +29,13 @@ from coregroup.models import (
 from coregroup.plans import translations
 from coregroup.schema import SchemaError, pointer
 
-FORMAT = "https://coregroup.example/schemas/case-export/1.1.0.json"
+FORMAT = "https://coregroup.example/schemas/case-export/1.2.0.json"
 FORMAT_1_0 = "https://coregroup.example/schemas/case-export/1.0.0.json"
+# Exports from installations not yet upgraded: read under their own schema, then upgraded.
+EARLIER_FORMATS = {
+    FORMAT_1_0: "1.0.0",
+    "https://coregroup.example/schemas/case-export/1.1.0.json": "1.1.0",
+}
 
 
 def _date(value: dt.date | None) -> str | None:
@@ -283,14 +288,17 @@ def _time_problems(data: dict) -> list[dict]:
 
 
 def upgraded(data: dict) -> dict:
-    """A 1.0.0 export as 1.1.0 (coregroup.schema_upgrades); a 1.1.0 export as it is."""
+    """An earlier export as the current version (coregroup.schema_upgrades); a current one as
+    it is."""
     import copy
 
     from coregroup.schema_upgrades import upgrade
 
-    if data.get("format") != FORMAT_1_0:
+    version = EARLIER_FORMATS.get(data.get("format"))
+    if version is None:
         return data
-    return upgrade("case-export", copy.deepcopy(data), "1.0.0", "1.1.0")
+    current = current_app.extensions["coregroup.schemas"]["case-export"].version
+    return upgrade("case-export", copy.deepcopy(data), version, current)
 
 
 def _children_problems(data: dict) -> list[dict]:
@@ -400,8 +408,9 @@ def check(data) -> list[dict]:
     schemas = current_app.extensions["coregroup.schemas"]
     if not isinstance(data, dict):
         return [_problem("", "type", "An export is a JSON object.")]
-    if data.get("format") == FORMAT_1_0:  # an export from an installation not yet upgraded
-        problems = _schema_problems(schemas.version("case-export", "1.0.0").errors(data))
+    earlier = EARLIER_FORMATS.get(data.get("format"))
+    if earlier:  # an export from an installation not yet upgraded
+        problems = _schema_problems(schemas.version("case-export", earlier).errors(data))
         problems += _text_problems(data, [])
         problems += [] if problems else _time_problems(data)
         if problems:
@@ -447,7 +456,13 @@ def check(data) -> list[dict]:
         problems.append(_problem("/meetings", "unique", "Each meeting number must be different."))
     for n, meeting in enumerate(data["meetings"]):
         where = f"/meetings/{n}"
-        problems += _schema_problems(meeting_schema.errors(meeting["record"]), f"{where}/record")
+        named = meeting["record"].get("schemaVersion")
+        written_under = (
+            schemas.version("core-group-meeting", named) if isinstance(named, str) else None
+        )
+        problems += _schema_problems(
+            (written_under or meeting_schema).errors(meeting["record"]), f"{where}/record"
+        )
         for key in ("reviewedPlanVersion", "planVersion"):
             if meeting.get(key) and meeting[key] not in numbers:
                 problems.append(_problem(f"{where}/{key}", "version", "No such plan version."))

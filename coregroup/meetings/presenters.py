@@ -255,3 +255,70 @@ def score_series(case_meetings, members) -> list[ScorePoint]:
         point.x = left + (n * step if len(points) > 1 else width / 2)
         point.y = top + height - point.average / 10 * height
     return points
+
+
+@dataclass
+class NeedContext:
+    """What the chair reviews a need against, on the same page as the question (the seeds:
+    "each identified need against the intended outcome, the individual responsible for the
+    action and within the identified timescale")."""
+
+    what: str
+    outcome: str
+    measured: str
+    actions: list[dict]  # what, who, by, status
+    earlier: list[dict]  # number, date, progress, comment: this need at earlier meetings
+    scores: list[ScorePoint]  # the scaling trend, meeting by meeting
+
+
+def need_context(ctx: services.MeetingContext, key: str) -> NeedContext | None:
+    from coregroup.plans import services as plans
+    from coregroup.plans.presenters import display
+
+    need = next((n for n in ctx.plan.get("needs", []) if n.get("id") == key), None)
+    if need is None:
+        return None
+    schema = plans.plan_schema()
+    names = {ref: f"{m.name} ({m.role_label})" for ref, m in ctx.members.items()}
+
+    def field(name):
+        return schema.at(["needs", "*", "actions", "*", name])
+
+    actions = [
+        {
+            "what": action.get("what", ""),
+            "who": display(field("who"), action.get("who"), names),
+            "by": display(field("byWhen"), action.get("byWhen"), names),
+            "status": display(field("status"), action.get("status"), names),
+            "overdue": bool(
+                action.get("byWhen")
+                and action.get("status") != "done"
+                and dt.date.fromisoformat(action["byWhen"]) < dt.date.today()
+            ),
+        }
+        for action in need.get("actions", [])
+    ]
+    review_schema = services.meeting_schema().at(["needsReview", "*", "progress"])
+    earlier_meetings = [
+        m for m in services.running_meetings(ctx.meeting.case) if m.id != ctx.meeting.id
+    ]
+    earlier = [
+        {
+            "number": m.number,
+            "date": m.date,
+            "progress": display(
+                review_schema, m.record.get("needsReview", {}).get(key, {}).get("progress"), {}
+            )
+            or _("Not reviewed"),
+            "comment": m.record.get("needsReview", {}).get(key, {}).get("comment", ""),
+        }
+        for m in earlier_meetings
+    ]
+    return NeedContext(
+        what=need.get("whatMustChange", ""),
+        outcome=need.get("intendedOutcome", ""),
+        measured=need.get("howMeasured", ""),
+        actions=actions,
+        earlier=earlier,
+        scores=score_series(earlier_meetings, ctx.meeting.case.members),
+    )

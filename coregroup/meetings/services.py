@@ -331,6 +331,22 @@ def next_meeting_problems(
     return problems
 
 
+def attendance_problems(meeting: Meeting, answers: dict) -> dict[str, str]:
+    """Who came, checked on the page that says it: nobody both at the meeting and sending
+    apologies, and the chair and minute taker among those present."""
+    if not {"present", "apologies"} & set(answers):
+        return {}
+    trial = {**meeting.record, **answers}
+    field = "apologies" if "apologies" in answers else "present"
+    found = {}
+    for finding in procedure.attendance(trial):
+        if finding.key is None and finding.field == "apologies":
+            found[field] = finding.message
+        elif finding.key is None and field == "present":
+            found.setdefault("present", finding.message)
+    return found
+
+
 def page_schema_problems(meeting: Meeting, answers: dict) -> dict[str, str]:
     """The schema is the last word: this page's answers tried in a copy of the whole record."""
     from coregroup.schema import message_for, pointer
@@ -386,17 +402,8 @@ class Problem:
     plan_pointer: str | None = None
 
 
-def roles_needed(case: Case) -> dict[str, str]:
-    """The members who must have a role in the plan: every current member but the child."""
-    return {
-        m.ref: f"{m.name} ({m.role_label})"
-        for m in case.members
-        if m.is_current and m.role != "child"
-    }
-
-
 def plan_gaps(case: Case, plan: dict) -> list[procedure.Gap]:
-    return procedure.plan_gaps(plan, roles_needed(case))
+    return procedure.plan_gaps(plan, plans.roles_needed(case))
 
 
 # Where the meeting's record asks each field the procedure rules name.

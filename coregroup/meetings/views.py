@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
 from wtforms import TextAreaField
-from wtforms.validators import InputRequired, Length
+from wtforms.validators import DataRequired, Length
 
 from coregroup import audit, contacts, pages
 from coregroup import document as docs
@@ -37,7 +37,7 @@ def _meeting_or_404(number: int):
 
 def _open_meeting_or_404(number: int):
     meeting = _meeting_or_404(number)
-    if meeting.is_completed:
+    if meeting.status != "open":  # completed, or abandoned: no longer recorded
         abort(404)
     return meeting
 
@@ -92,8 +92,9 @@ class AbandonForm(Form):
             "For example, it was cancelled, or it was started by mistake. The reason is kept "
             "with the meeting."
         ),
+        filters=[lambda value: value.strip() if isinstance(value, str) else value],
         validators=[
-            InputRequired(message=_l("Enter why the meeting will not be completed")),
+            DataRequired(message=_l("Enter why the meeting will not be completed")),
             Length(max=2000, message=_l("Use 2000 characters or fewer")),
         ],
     )
@@ -120,6 +121,8 @@ def abandon(case_id: int, number: int):
 @case_route("meeting.view")
 def show(case_id: int, number: int):
     meeting = _meeting_or_404(number)
+    if meeting.status == "abandoned":  # its reason is on the list of meetings
+        return redirect(url_for("meetings.index", case_id=case_id))
     if meeting.is_completed or not g.can("meeting.record"):
         return redirect(url_for("meetings.minutes", case_id=case_id, number=number))
     ctx = services.context_for(meeting)
@@ -208,6 +211,7 @@ def _ask(meeting, section, key, page_id):
     def check(answers):
         return {
             **services.page_schema_problems(meeting, answers),
+            **services.attendance_problems(meeting, answers),
             **services.next_meeting_problems(meeting, answers, g.case, today()),
         }
 
@@ -231,6 +235,8 @@ def _ask(meeting, section, key, page_id):
         page=page,
         caption=caption,
         meeting=meeting,
+        context_template="meetings/_need_context.html" if section.id == "review" else None,
+        need=presenters.need_context(ctx, key) if section.id == "review" else None,
         back_url=url_for("meetings.show", case_id=meeting.case_id, number=meeting.number),
         clashes=_clash_rows(asked, clashes, unchosen),
     ), (409 if clashes else asked.status)
@@ -303,9 +309,12 @@ def check(case_id: int, number: int):
 def _render_check(meeting, problems, status=200):
     ctx = services.context_for(meeting)
     links = [{"text": p.message, "href": _problem_url(meeting, p, ctx.plan)} for p in problems]
+    from coregroup.plans.voice import family_voice
+
     return render_template(
         "meetings/check.html",
         meeting=meeting,
+        voices=family_voice(g.case, ctx.plan),
         minutes=presenters.minutes(ctx),
         summary_errors=links,
         warnings=services.warnings(meeting),
@@ -346,9 +355,15 @@ def minutes(case_id: int, number: int):
     ctx = services.context_for(meeting, g.member)
     mine = next((c for c in meeting.circulations if c.member_id == g.member.id), None)
     changes = presenters.plan_changes(meeting, g.case) if g.can("plan.history") else None
+    from coregroup.plans.voice import family_voice
+
+    voices = None  # family members read their own views on their plan page, not each other's
+    if not g.member.is_family:
+        voices = family_voice(g.case, ctx.plan, meeting.plan_number)
     return render_template(
         "meetings/minutes.html",
         meeting=meeting,
+        voices=voices,
         minutes=presenters.minutes(ctx),
         circulation=mine,
         changes=changes,

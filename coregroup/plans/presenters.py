@@ -119,6 +119,11 @@ class PlanReader:
         for page in pages:
             for raw in page.fields:
                 field_schema = self.schema.at(list(schema_path) + raw.split("/"))
+                shown_if = field_schema.get("x-show-if")
+                if shown_if and any(
+                    get_path(node, other) != value for other, value in shown_if.items()
+                ):
+                    continue  # a question that does not apply (why an action cannot be done)
                 title = page.title if page.title and len(page.fields) == 1 else None
                 rows.append(
                     Row(

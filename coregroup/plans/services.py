@@ -6,6 +6,7 @@ import copy
 from dataclasses import dataclass, field
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import defer
 
@@ -61,6 +62,49 @@ def entry_problems(case: Case, before: dict, after: dict) -> list[tuple[str, str
         if checked and not checked.allows(day):
             found.append((change.path, checked.describe()))
     return found
+
+
+def roles_needed(case: Case) -> dict[str, str]:
+    """The members who must have a role in the plan: every current member but the child."""
+    return {
+        m.ref: f"{m.name} ({m.role_label})"
+        for m in case.members
+        if m.is_current and m.role != "child"
+    }
+
+
+def is_agreed(case: Case) -> bool:
+    """The first core group of the plans now running has been held and completed: from then
+    on the plan must keep what the procedures require of it."""
+    from coregroup.models import Meeting
+
+    completed = db.session.scalars(
+        select(Meeting).where(Meeting.case_id == case.id, Meeting.status == "completed")
+    )
+    since = case.initial_conference
+    return any(m.date and (since is None or m.date >= since) for m in completed)
+
+
+def removal_errors(case: Case, before: dict | None, after: dict) -> list[SchemaError]:
+    """Required content (coregroup.rules.procedure.plan_gaps) that `after` takes out of the
+    agreed plan `before`, each as an error at its field. A gap `before` already had, such as a
+    member co-opted since who has no role yet, never blocks the change."""
+    from coregroup.rules import procedure
+
+    if before is None or not is_agreed(case):
+        return []
+    members = roles_needed(case)
+    removed = procedure.removed_content(
+        procedure.plan_gaps(before, members), procedure.plan_gaps(after, members)
+    )
+    return [
+        SchemaError(
+            gap.pointer,
+            "required-content",
+            message=_("The core group's plan must keep this: %(what)s", what=gap.message),
+        )
+        for gap in removed
+    ]
 
 
 def flow_for(audience: str) -> Flow:
@@ -264,7 +308,9 @@ def save_plan(case: Case, user: User) -> SaveResult:
         document, conflicts = merge(drafts.base_of(draft), latest.document, document)
         if conflicts:
             return SaveResult(conflicts=conflicts, document=document)
-    errors = plan_errors(document)
+    errors = plan_errors(document) or removal_errors(
+        case, latest.document if latest else None, document
+    )
     if errors:
         return SaveResult(errors=errors, document=document)
     from coregroup.plans import drafts, translations

@@ -80,8 +80,24 @@ def task_list(case_id: int):
     latest = services.latest_version(g.case)
     live.touch(g.case, current_user, None)
     sections = _reader(document).sections(services.plan_errors(document))
+    voices, gaps = None, []
+    if not g.member.is_family:
+        from coregroup.plans.voice import family_voice
+        from coregroup.rules import procedure
+
+        shown = latest.document if latest else document
+        voices = family_voice(g.case, shown, latest.number if latest else None)
+        gaps = [
+            {
+                "text": gap.message,
+                "href": navigation.edit_url(case_id, document, gap.pointer, g.member.ref),
+            }
+            for gap in procedure.plan_gaps(document, services.roles_needed(g.case))
+        ]
     return render_template(
         "plans/task_list.html",
+        voices=voices,
+        gaps=gaps,
         live_state=live.state(g.case, current_user, _flow()),
         flow=_flow(),
         sections=sections,
@@ -341,6 +357,10 @@ def _render_check(document, draft, errors, conflicts=(), status=200):
     located = []
     for error in errors:
         where = services.locate(flow, document, error.pointer, g.member.ref)
+        if where is None and error.message:  # a procedure rule's, about a list or an item
+            link = navigation.edit_url(g.case.id, document, error.pointer, g.member.ref)
+            located.append((0, error.pointer, {"text": error.message, "href": link}))
+            continue
         if where is None:
             # Not a question this person's flow asks: still said, never silently dropped.
             text = _("%(where)s: %(problem)s", where=error.pointer, problem=message_for({}, error))
@@ -464,6 +484,20 @@ def restore(case_id: int, number: int):
     found = services.get_version(g.case, number)
     if found is None or not form.validate():
         abort(404)
+    latest = services.latest_version(g.case)
+    removed = services.removal_errors(g.case, latest.document if latest else None, found.document)
+    if removed:
+        flash(
+            _(
+                "Version %(number)s cannot be restored: it does not hold what the core group's "
+                "plan must keep.",
+                number=number,
+            )
+            + " "
+            + " ".join(message_for({}, e) for e in removed),
+            "error",
+        )
+        return redirect(url_for("plans.versions", case_id=case_id))
     version = services.write_version(
         g.case, current_user, found.document, note=f"Restored from version {number}"
     )
@@ -471,6 +505,13 @@ def restore(case_id: int, number: int):
         _("Version %(old)s restored as version %(new)s.", old=number, new=version.number), "success"
     )
     return redirect(url_for("plans.versions", case_id=case_id))
+
+
+def _voices(latest) -> list:
+    from coregroup.plans.voice import family_voice
+
+    version = services.get_version(g.case, latest.number)
+    return family_voice(g.case, version.document, latest.number)
 
 
 @bp.get("/read")
@@ -487,6 +528,7 @@ def _render_read(views_error: str | None = None, typed: str | None = None, statu
     if latest is not None:
         language = g.member.language or str(get_locale())
         audience = g.member.ref if g.member.is_family else "professional"
+        dates = _schedule_now()
         # Safe to keep: a version never changes, and the key names everything else the summary
         # shows (the reader's audience, the languages, the members' names and roles, the day).
         key = (
@@ -499,14 +541,16 @@ def _render_read(views_error: str | None = None, typed: str | None = None, statu
             # A family member sees what concerns their own children, named as they are now.
             tuple((c.ref, c.name) for c in g.member.children) if g.member.is_family else (),
             dt.date.today(),
+            dates,
         )
-        summary, own_views = fragments.cached(key, lambda: _read_summary(latest, language))
+        summary, own_views = fragments.cached(key, lambda: _read_summary(latest, language, dates))
     response = make_response(
         render_template(
             "plans/read.html",
             latest=latest,
             summary=summary,
             own_views=own_views,
+            voices=_voices(latest) if latest and not g.member.is_family else [],
             views_error=views_error,
             typed=typed,
             # Shown when the phone is offline ("the plan as it was on …"), to the minute.
@@ -597,14 +641,34 @@ def _error_json(error) -> dict:
     }
 
 
-def _read_summary(latest, language: str) -> tuple[Markup, dict | None]:
+def _schedule_now() -> tuple[str | None, str | None]:
+    """The next core group and the review conference as the case's record now sets them (the
+    meetings and conferences held), not as the plan said when it was last saved."""
+    from coregroup.meetings import services as meetings
+
+    timeline = meetings.timeline(g.case, meetings.meetings(g.case))
+    planned, review = timeline.next_core_group_planned, timeline.review_conference_due
+    return (planned.isoformat() if planned else None, review.isoformat() if review else None)
+
+
+def _read_summary(latest, language: str, dates=(None, None)) -> tuple[Markup, dict | None]:
     """The plan's sections as this reader may see them, rendered once per version and reader,
     and the reader's own views."""
+    import copy
+
     from coregroup.plans.audience import for_member
     from coregroup.schema import professional_only_paths
 
     schema = services.plan_schema()
     document = for_member(schema, latest.document, g.member)
+    planned, review = dates
+    if planned or review:
+        document = copy.deepcopy(document)
+        schedule = document.setdefault("schedule", {})
+        if planned:
+            schedule["nextCoreGroup"] = planned
+        if review:
+            schedule["reviewConference"] = review
     hidden = professional_only_paths(schema) if g.member.is_family else set()
     flow = services.flow_for("professional")
     reader = PlanReader(schema, flow, document, _members(), g.case.id, g.member.ref, links=False)

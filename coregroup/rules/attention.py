@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-SOON = dt.timedelta(days=7)
+SOON_WORKING_DAYS = 5  # "due soon" means within five working days
 REVIEW_SOON = dt.timedelta(weeks=6)
 
 
@@ -32,16 +32,20 @@ def findings(
     plan: dict,
     outstanding: dict[int, int],
     requests=(),
+    soon_by: dt.date | None = None,
 ) -> list[Finding]:
     """`timeline`: the case's due dates (meetings.services.timeline); `outstanding`: how many
     members still lack the plan and minutes of each completed meeting, by number; `requests`:
-    the core group's requests for a conference that no conference has answered yet. A closed
-    case asks only that its last plan and minutes reach everyone."""
+    the core group's requests for a conference that no conference has answered yet;
+    `soon_by`: the last day that counts as due soon (five working days on). A closed case asks
+    only that its last plan and minutes reach everyone. A part of the plan that cannot be
+    carried out needs a decision until a core group has made one about it."""
     found: list[Finding] = []
+    soon_by = soon_by or today + dt.timedelta(days=7)
     due = timeline.next_core_group_due
     if due is not None and due < today:
         found.append(Finding("overdue", "core-group-overdue", due))
-    elif due is not None and due - today <= SOON:
+    elif due is not None and due <= soon_by:
         found.append(Finding("due", "core-group-due", due))
 
     for meeting in case_meetings:
@@ -49,17 +53,27 @@ def findings(
         missing = outstanding.get(meeting.number, 0)
         if meeting.is_completed and missing and circulate_by:
             kind = "overdue" if circulate_by < today else "due"
+            if kind == "due" and circulate_by > soon_by:
+                continue
             found.append(
                 Finding(kind, f"circulation-{kind}", circulate_by, meeting.number, count=missing)
             )
 
     if case.is_closed:
         return found
+    decided = {
+        part
+        for m in case_meetings
+        if m.is_completed and m.record.get("conferenceDecision")
+        for part in m.record.get("decisionCovers", [])
+    }
     for number, need in enumerate(plan.get("needs", []), start=1):
         for action in need.get("actions", []):
             location = f"{need['id']}/actions/{action['id']}/when"
             by_when = dt.date.fromisoformat(action["byWhen"]) if action.get("byWhen") else None
             if action.get("status") == "cannot-be-done":
+                if action.get("id") in decided:
+                    continue  # the core group decided about it: the request, if any, shows
                 found.append(
                     Finding("attention", "action-impossible", need=number, location=location)
                 )

@@ -42,7 +42,7 @@ def everyone(planned, db, app):
     stranger = make_user(name="Stranger")
     make_member(make_case(), stranger)  # a member of another case only
     with app.test_request_context():
-        meetings.open_meeting(case, "subsequent")
+        meetings.open_meeting(case)
     return case, members, stranger
 
 

@@ -53,7 +53,7 @@ def test_every_state_changing_route_refuses_a_missing_token(database_uri):
         services.write_version(case, user, full_plan())
         _db.session.commit()
         with app.test_request_context():
-            meetings.open_meeting(case, "subsequent")
+            meetings.open_meeting(case)
         _db.session.commit()
         email, case_id = user.email, case.id
         before = counts()
