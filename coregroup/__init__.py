@@ -251,7 +251,18 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     app.extensions["coregroup.schemas"] = schemas
     app.extensions["coregroup.flows"] = load_flows(schemas, app.config["COREGROUP_FORMS_DIR"])
 
-    from coregroup import admin, auth, cli, errors, invitations, main, offline, resume, templating
+    from coregroup import (
+        admin,
+        auth,
+        cli,
+        errors,
+        invitations,
+        main,
+        offline,
+        resume,
+        tasks,
+        templating,
+    )
     from coregroup.api.views import bp as api_bp
     from coregroup.cases import lifecycle  # noqa: F401  (its pages, on the cases blueprint)
     from coregroup.cases.views import bp as cases_bp
@@ -271,6 +282,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
         resume.bp,
         admin.bp,
         offline.bp,
+        tasks.bp,
     ):
         app.register_blueprint(blueprint)
     invitations.register_language(app)

@@ -61,6 +61,7 @@ def register(app) -> None:
     app.cli.add_command(audit_cli)
     app.cli.add_command(people)
     app.cli.add_command(retention_command)
+    app.cli.add_command(reminders_command)
     from coregroup.tokens import tokens_cli
 
     app.cli.add_command(tokens_cli)
@@ -367,3 +368,40 @@ def retention_command(dry_run: bool, reference: str | None, today: str | None):
     audit.record("retention-run", f"{len(due)} cases reduced on {day.isoformat()}")
     db.session.commit()
     click.echo(f"{len(due)} of {len(decisions)} closed cases reduced.")
+
+
+@click.command("reminders")
+@click.option("--dry-run", is_flag=True, help="List what would be sent; send nothing.")
+@click.option(
+    "--today", type=click.DateTime(formats=["%Y-%m-%d"]), help="The day to judge by (YYYY-MM-DD)."
+)
+def reminders_command(dry_run: bool, today):
+    """E-mail the reminders due today, each once: members before an action of theirs is due
+    and when it is overdue, every member before a core group meeting (with the latest plan),
+    and the lead social worker before a meeting or a circulation falls due. Run it from cron
+    (see the README); running it again sends nothing twice."""
+    import datetime as dt
+
+    from flask import current_app
+
+    from coregroup import reminders
+
+    day = today.date() if today else dt.date.today()
+    base = current_app.config["COREGROUP_BASE_URL"]
+    with current_app.test_request_context(base_url=base):  # for the links in the e-mails
+        if dry_run:
+            for due in reminders.due(day):
+                if not reminders.sent_already(due):
+                    click.echo(f"{due.case.reference}: {due.kind} to member {due.member.id}")
+            db.session.rollback()
+            return
+        result = reminders.run(day)
+    for due in result.sent:
+        click.echo(f"{due.case.reference}: sent {due.kind} to member {due.member.id}")
+    for due, problem in result.failed:
+        click.echo(
+            f"{due.case.reference}: NOT sent {due.kind} to member {due.member.id}: {problem}"
+        )
+    click.echo(f"{len(result.sent)} sent, {len(result.failed)} not sent (tried again next run).")
+    if result.failed:
+        raise SystemExit(1)

@@ -83,6 +83,13 @@ def settings(name: str) -> dict:
         # After a case closes, its members can still read it for this long (to read the
         # last minutes, to ask what happens next); then only its last lead social worker.
         "COREGROUP_CLOSED_READABLE_DAYS": int(env("COREGROUP_CLOSED_READABLE_DAYS", "90")),
+        # Reminders (flask reminders): each member this many working days before an action of
+        # theirs is due (and once when it is overdue); every member this many before a core
+        # group meeting (the notice, with the latest plan); the lead before a meeting or a
+        # circulation falls due. The address links in e-mails point to.
+        "COREGROUP_REMINDER_WORKING_DAYS": int(env("COREGROUP_REMINDER_WORKING_DAYS", "3")),
+        "COREGROUP_NOTICE_WORKING_DAYS": int(env("COREGROUP_NOTICE_WORKING_DAYS", "5")),
+        "COREGROUP_BASE_URL": env("COREGROUP_BASE_URL", "http://localhost:5000"),
         "COREGROUP_INVITATION_LIFETIME": dt.timedelta(
             hours=int(env("COREGROUP_INVITATION_HOURS", "168"))
         ),

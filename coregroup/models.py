@@ -8,7 +8,7 @@ import uuid
 
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
-from sqlalchemy import JSON, ForeignKey, String, Text, TypeDecorator, UniqueConstraint, event
+from sqlalchemy import JSON, ForeignKey, String, Text, TypeDecorator, UniqueConstraint, event, true
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -311,6 +311,21 @@ class SubjectAccessRelease(db.Model):
     released_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
+class Reminder(db.Model):
+    """One reminder sent to one member: never sent twice. `subject` names what it is about and
+    when it fell due (an action's id and date, a meeting's date), so a changed date is a new
+    reminder. Written only once the e-mail has gone (coregroup.reminders)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id"), index=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id"))
+    kind: Mapped[str] = mapped_column(String(30))
+    subject: Mapped[str] = mapped_column(String(120))
+    sent_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (UniqueConstraint("member_id", "kind", "subject", name="uq_reminder_once"),)
+
+
 def new_member_ref() -> str:
     return "m-" + secrets.token_hex(6)
 
@@ -336,6 +351,8 @@ class Member(db.Model):
     joined_on: Mapped[dt.date | None]
     left_on: Mapped[dt.date | None]  # no access from this day on
     co_opted: Mapped[bool] = mapped_column(default=False)
+    # E-mail reminders of their actions and meetings (coregroup.reminders): on unless they say no.
+    wants_reminders: Mapped[bool] = mapped_column(default=True, server_default=true())
 
     case: Mapped[Case] = relationship(back_populates="members")
     user: Mapped[User | None] = relationship()

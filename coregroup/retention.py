@@ -33,6 +33,7 @@ from coregroup.models import (
     PlanDraft,
     PlanVersion,
     Presence,
+    Reminder,
     ReviewConference,
     SetAside,
     SubjectAccessRelease,
@@ -112,6 +113,7 @@ def counts(case: Case) -> dict[str, int]:
         "review conferences": count(ReviewConference, ReviewConference.case_id == case.id),
         "conference requests": count(ConferenceRequest, ConferenceRequest.case_id == case.id),
         "invitations": count(Invitation, Invitation.member_id.in_(members)),
+        "reminders": count(Reminder, Reminder.case_id == case.id),
         "subject access releases": count(
             SubjectAccessRelease, SubjectAccessRelease.case_id == case.id
         ),
@@ -146,6 +148,7 @@ def reduce(case: Case, today: dt.date) -> dict[str, int]:
         delete(Meeting).where(Meeting.case_id == case.id),
         delete(Invitation).where(Invitation.member_id.in_(members)),
         delete(Handover).where(Handover.case_id == case.id),
+        delete(Reminder).where(Reminder.case_id == case.id),
         delete(Member).where(Member.case_id == case.id),
         delete(PlanVersion).where(PlanVersion.case_id == case.id),
         delete(PlanDraft).where(PlanDraft.case_id == case.id),

@@ -68,9 +68,23 @@ def render_index(status: int = 200):
         rules=services.case_rules(g.case),
         scores=presenters.score_series(case_meetings, g.case.members),
         started=services.open_meeting_of(g.case),
+        readers=_readers() if g.can("meeting.record") and not g.case.is_closed else None,
         form=Form(),
         summary_errors=[],
     ), status
+
+
+def _readers() -> list[dict]:
+    """Each current member, and whether they have opened the latest plan since it was saved
+    (the lead makes sure everyone comes with it)."""
+    from coregroup import reminders
+
+    opened = reminders.opened_latest(g.case)
+    return [
+        {"member": m, "has_account": m.user_id is not None, "opened": opened.get(m.id)}
+        for m in g.case.members
+        if m.is_current
+    ]
 
 
 @bp.post("")
