@@ -222,7 +222,8 @@ def load_demo(today: dt.date | None = None) -> dict[str, str] | None:
         reference="DEMO-0001",
         jurisdiction="guernsey",
         initial_conference=conference,
-        first_core_group_on=conference + dt.timedelta(days=9),
+        # The first core group a week after the conference; the next, four weeks on, is today.
+        first_core_group_on=conference + dt.timedelta(days=7),
         core_group_every_weeks=4,
     )
     case.children = [

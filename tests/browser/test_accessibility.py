@@ -70,7 +70,6 @@ def test_no_axe_violations_on_any_page(browser, live_server, who, language):
     if who == "lead":
         # An open meeting, so that every page of the meeting flow can be reached too.
         page.goto(f"{base}/cases/1/meetings")
-        page.locator("input[name=kind]").first.check()
         page.locator("form[action$='/meetings'] button").click()
         start.append(page.url)
         # And a page with errors: a required answer left empty.

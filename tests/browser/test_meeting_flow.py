@@ -20,9 +20,9 @@ def test_a_subsequent_core_group_from_start_to_circulation(browser, live_server,
     page.get_by_role("link", name="Amira Hassan, Yusuf Hassan").click()
     page.get_by_role("link", name="Core group meetings").click()
     expect(page.locator("figure.app-chart svg")).to_be_visible()
-    page.get_by_label("A later core group").check()
-    page.get_by_role("button", name="Start recording the meeting").click()
+    page.get_by_role("button", name="Start recording the next meeting").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Meeting 2")
+    expect(page.locator("#meeting-kind")).to_contain_text("This is a later core group")
 
     page.get_by_role("link", name="Date, time and place").click()
     meeting_day = dt.date.fromisoformat(
@@ -37,7 +37,7 @@ def test_a_subsequent_core_group_from_start_to_circulation(browser, live_server,
     page.get_by_role("button", name="Continue").click()
     page.get_by_label(re.compile("Owen Le Page")).check()
     page.get_by_role("button", name="Continue").click()
-    for name in ("Sam Okafor", "Priya Shah", "Layla Hassan"):
+    for name in ("Sam Okafor", "Priya Shah", "Owen Le Page", "Layla Hassan"):
         page.get_by_label(re.compile(name)).check()
     page.get_by_role("button", name="Continue").click()
     page.get_by_role("button", name="Continue").click()  # nobody sent apologies
@@ -52,7 +52,7 @@ def test_a_subsequent_core_group_from_start_to_circulation(browser, live_server,
 
     page.get_by_role("link", name="Scaling scores").click()
     page.get_by_role("link", name=re.compile("^Sam Okafor")).click()
-    for score in ("5", "6", "8"):
+    for score in ("5", "6", "7", "8"):
         page.get_by_role("radio", name=score, exact=True).check()
         page.get_by_role("button", name="Continue").click()
 
