@@ -104,7 +104,7 @@ def export_case(case: Case, viewer: Viewer) -> dict:
     requests = db.session.scalars(
         select(ConferenceRequest)
         .where(ConferenceRequest.case_id == case.id)
-        .order_by(ConferenceRequest.requested_on, ConferenceRequest.id)
+        .order_by(ConferenceRequest.id)  # the order they were made: kept by an import
     )
     return {
         "format": FORMAT,
