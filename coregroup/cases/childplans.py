@@ -181,10 +181,26 @@ def latest_recommendation(case: Case, before: dt.date) -> dict | None:
         day = meeting.date
         if day is None or day > before or (last_review and day <= last_review):
             continue
-        recommended = (meeting.record or {}).get("groupRecommendation") or {}
-        if recommended.get("recommendation"):
-            return recommended | {"meeting": meeting.number}
+        record = meeting.record or {}
+        recommended = record.get("groupRecommendation") or {}
+        each = {
+            ref: given
+            for ref, given in (record.get("childRecommendations") or {}).items()
+            if given.get("recommendation")
+        }
+        if recommended.get("recommendation") or each:
+            return recommended | {"meeting": meeting.number, "children": each}
     return None
+
+
+def recommended_for(recommended: dict | None, child_ref: str) -> dict | None:
+    """The core group's recommendation for one child: their own, else the one for all."""
+    if not recommended:
+        return None
+    own = recommended.get("children", {}).get(child_ref)
+    if own:
+        return own
+    return recommended if recommended.get("recommendation") else None
 
 
 def review_problems(case: Case, review: Review, today: dt.date) -> dict[str, str]:
@@ -276,8 +292,9 @@ def record_review(case: Case, review: Review, user: User) -> list[Member]:
         if plan is None or outcome is None:
             continue
         entry = {"outcome": outcome.outcome, "plan": plan.number}
-        if recommended:
-            entry["recommendation"] = recommended["recommendation"]
+        mine = recommended_for(recommended, child.ref)
+        if mine:
+            entry["recommendation"] = mine["recommendation"]
         if outcome.outcome == "continue":
             entry["categories"] = list(outcome.categories)
         else:

@@ -196,6 +196,7 @@ class MeetingContext:
     members: dict[str, Member]
     shown_record: dict | None = None  # the record as a family member may read it
     kind: str = "subsequent"  # worked out: kind_of
+    only_children: set[str] | None = None  # a family reader's own children (refs)
 
     @property
     def record(self) -> dict:
@@ -209,6 +210,16 @@ class MeetingContext:
     def apologies(self) -> list[str]:
         present = self.record.get("present", [])
         return [r for r in self.record.get("apologies", []) if r not in present]
+
+    def children_on_plan(self) -> list[tuple[str, str]]:
+        """The children with a plan running, each recommended for at the last core group
+        before review (a family reader: their own children only)."""
+        return [
+            (child.ref, child.name)
+            for child in self.meeting.case.children
+            if child.current_plan is not None
+            and (self.only_children is None or child.ref in self.only_children)
+        ]
 
     def parents_present(self) -> bool:
         return any(
@@ -232,6 +243,13 @@ CONDITIONS = {
     "late-first": lambda c: c.late_first(),
     "review": lambda c: c.kind != "first",
     "last-before-review": lambda c: c.kind == "last-before-review",
+    # One recommendation for the one child on a plan; one for each child when there are more.
+    "last-before-review-one-child": lambda c: (
+        c.kind == "last-before-review" and len(c.children_on_plan()) <= 1
+    ),
+    "last-before-review-children": lambda c: (
+        c.kind == "last-before-review" and len(c.children_on_plan()) > 1
+    ),
     "last-before-review-apologies": lambda c: (
         c.kind == "last-before-review" and bool(c.apologies())
     ),
@@ -244,6 +262,7 @@ SOURCES = {
     "plan-needs": lambda c: _needs(c.plan),
     "present": lambda c: _people(c.record.get("present", []), c.members),
     "apologies": lambda c: _people(c.apologies(), c.members),
+    "children-on-plan": lambda c: c.children_on_plan(),
 }
 
 
@@ -283,7 +302,12 @@ def context_for(meeting: Meeting, reader: Member | None = None) -> MeetingContex
         record = dict(meeting.record or {})
         if "needsReview" in record:
             record["needsReview"] = {k: v for k, v in record["needsReview"].items() if k in shown}
-        return MeetingContext(meeting, plan, members, record, kind=kind)
+        own = {c.ref for c in reader.children}
+        if "childRecommendations" in record:
+            record["childRecommendations"] = {
+                k: v for k, v in record["childRecommendations"].items() if k in own
+            }
+        return MeetingContext(meeting, plan, members, record, kind=kind, only_children=own)
     return MeetingContext(meeting, plan, members, kind=kind)
 
 
@@ -510,7 +534,18 @@ def completion_problems(meeting: Meeting, today: dt.date) -> list[Problem]:
                     _("Record the recommendation of %(name)s", name=name),
                     ref,
                 )
-        if not record.get("groupRecommendation", {}).get("recommendation"):
+        children = ctx.children_on_plan()
+        if len(children) > 1:
+            given = record.get("childRecommendations", {})
+            for ref, name in children:
+                if not given.get(ref, {}).get("recommendation"):
+                    need(
+                        "child-recommendations",
+                        "recommendation",
+                        _("Record the core group's recommendation for %(name)s", name=name),
+                        ref,
+                    )
+        elif not record.get("groupRecommendation", {}).get("recommendation"):
             need("group-recommendation", "group", _("Record the core group's recommendation"))
     planned = record.get("nextMeeting", {})
     for field, message in (

@@ -104,7 +104,10 @@ def findings(
         recommended = any(
             m.is_completed
             and m.kind == "last-before-review"
-            and m.record.get("groupRecommendation", {}).get("recommendation")
+            and (
+                m.record.get("groupRecommendation", {}).get("recommendation")
+                or m.record.get("childRecommendations")
+            )
             and (
                 case.last_review_conference is None
                 or (m.date and m.date > case.last_review_conference)

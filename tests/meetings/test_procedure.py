@@ -422,3 +422,43 @@ def test_a_member_who_joined_after_the_meeting_is_not_owed_its_minutes(client, p
         "Newcomer" not in client.get(f"/cases/{case.id}/meetings/{meeting.number}/circulate").text
     )
     assert isinstance(meeting, Meeting)
+
+
+def test_before_review_the_core_group_recommends_for_each_child(client, planned, db):
+    from coregroup.cases import childplans
+    from coregroup.models import Child, ChildPlan
+    from tests.factories import review_soon
+
+    case, _ = planned
+    second = Child(name="Zain Hassan", date_of_birth=dt.date(2021, 4, 4))
+    second.plans = [ChildPlan.starting(1, ["neglect"], case.initial_conference)]
+    case.children.append(second)
+    db.session.commit()
+    review_soon(case)
+    held_first_meeting(case)
+    base = begin(client, case)
+    record_people(client, base)
+    record_rest(client, base)
+    for ref in ("m-sam", "m-priya", "m-owen", "m-layla"):
+        client.post(
+            f"{base}/recommendations/{ref}/recommendation",
+            data={f"recommendations__{ref}__recommendation": "remain"},
+        )
+    html = page(client.get(f"{base}/child-recommendations"))
+    names = [a.get_text(strip=True) for a in html.select(".govuk-task-list__link")]
+    assert names == [c.name for c in case.children]
+    assert client.get(f"{base}/group-recommendation/group").status_code == 404
+    found = errors_of(client.post(f"{base}/complete"))
+    assert f"Record the core group's recommendation for {second.name}" in found
+    first_child = case.children[0]
+    for child, said in ((first_child, "remain"), (second, "end")):
+        client.post(
+            f"{base}/child-recommendations/{child.ref}/recommendation",
+            data={f"childRecommendations__{child.ref}__recommendation": said},
+        )
+    assert client.post(f"{base}/complete").status_code == 302
+    recommended = childplans.latest_recommendation(case, TODAY)
+    assert childplans.recommended_for(recommended, second.ref)["recommendation"] == "end"
+    assert childplans.recommended_for(recommended, first_child.ref)["recommendation"] == "remain"
+    text = page(client.get(f"/cases/{case.id}/review-conference")).select_one("#recommendation")
+    assert f"recommended that {second.name}'s plan ends" in text.get_text(" ", strip=True)
