@@ -88,9 +88,12 @@ def due(today: dt.date) -> Iterator[Due]:
         timeline = meetings.timeline(case, case_meetings)
         planned = timeline.next_core_group_planned
         if planned and today <= planned and _before(planned, notice_days, profile) <= today:
+            done = meetings.running_meetings(case, case_meetings)
+            where = (done[-1].record.get("nextMeeting", {}) if done else {}) or {}
+            at = " · ".join(v for v in (where.get("time"), where.get("location")) if v)
             for member in case.members:
                 if _reachable(member):
-                    yield Due(case, member, "meeting-notice", planned.isoformat(), planned)
+                    yield Due(case, member, "meeting-notice", planned.isoformat(), planned, at)
         leads = [m for m in case.members if m.is_lead and _reachable(m)]
         next_due = timeline.next_core_group_due
         if next_due and _before(next_due, notice_days, profile) <= today:
@@ -149,6 +152,9 @@ def _message(reminder: Due) -> tuple[str, str]:
                 day=day,
                 link=plan,
             )
+            if reminder.what:  # the time and place set at the last meeting
+                body += "\n" + _("When and where: %(at)s", at=reminder.what) + "\n"
+            body += "\n" + _("Case reference: %(reference)s", reference=case.reference) + "\n"
         elif reminder.kind == "meeting-due":
             subject = _("A core group meeting is due by %(day)s", day=day)
             body = _(
@@ -160,15 +166,23 @@ def _message(reminder: Due) -> tuple[str, str]:
                 link=meetings_page,
             )
         else:  # circulation-due
-            subject = _("The plan and minutes must reach every member by %(day)s", day=day)
+            number = reminder.subject.removeprefix("meeting-")
+            subject = _(
+                "The plan and minutes of meeting %(number)s must reach every member by %(day)s",
+                number=number,
+                day=day,
+            )
             body = _(
                 "Hello %(name)s,\n\nNot every member of the core group for %(case)s has been "
-                "sent the plan and minutes of the last meeting yet. They must have them by "
-                "%(day)s: %(link)s\n",
+                "sent the plan and minutes of meeting %(number)s yet. The procedures say they "
+                "must have them by %(day)s: %(link)s\n",
                 name=member.name,
                 case=case.reference,
+                number=number,
                 day=day,
-                link=meetings_page,
+                link=url_for(
+                    "meetings.circulate", case_id=case.id, number=int(number), _external=True
+                ),
             )
         return subject, body + "\n" + stop + "\n"
 

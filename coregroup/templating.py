@@ -16,6 +16,7 @@ from flask_babel import (
     get_locale,
     to_user_timezone,
 )
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 from jinja2.bccache import MemcachedBytecodeCache
@@ -92,6 +93,8 @@ def register(app) -> None:
         """'in 3 days', '2 weeks ago', in the page's language (Babel)."""
         if not value:
             return ""
+        if value == dt.date.today():
+            return _("today")
         return format_timedelta(value - dt.date.today(), granularity="day", add_direction=True)
 
     @app.template_filter("category")

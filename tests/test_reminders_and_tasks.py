@@ -204,3 +204,35 @@ def test_the_command_line(app, mailed, smtp, db):
     done = runner.invoke(args=["reminders"])
     assert done.exit_code == 0 and "sent action-due" in done.output
     assert "0 sent" in runner.invoke(args=["reminders"]).output
+
+
+def test_the_notice_says_when_and_where(app, mailed, smtp, db):
+    case, members = mailed
+    meeting = held_first_meeting(case, on=TODAY - dt.timedelta(days=20))
+    planned = rules.add_working_days(TODAY, 2, rules.profile(case.jurisdiction))
+    meeting.record = {
+        **meeting.record,
+        "nextMeeting": {"date": planned.isoformat(), "time": "14:30", "location": "School hall"},
+    }
+    db.session.commit()
+    run(app, TODAY)
+    notice = [m for m in smtp.to("owen@example.test") if "next core group" in m["Subject"]]
+    body = Inbox.body(notice[0])
+    assert "14:30 · School hall" in body and case.reference in body
+
+
+def test_parents_do_not_see_each_others_activity(client, planned, db):
+    from coregroup.plans import live
+
+    case, members = planned
+    client.post("/sign-out")
+    sign_in(client, members["layla"].user)
+    client.get(f"/cases/{case.id}/plan")
+    client.post("/sign-out")
+    sign_in(client, members["daniel"].user)
+    with client.application.test_request_context():
+        from coregroup.plans.services import flow_for
+
+        others = live.state(case, members["daniel"].user, flow_for("family"))["others"]
+    assert others == [] or all("Layla" not in o["name"] for o in others)
+    assert "What needs doing" not in page(client.get("/my-tasks")).select_one("nav").text

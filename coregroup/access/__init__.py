@@ -175,6 +175,15 @@ def case_route(permission: str, audited: bool = True, when_closed: bool = False)
 _MACHINERY = {"csrf_token", "page_state", "shown", "base", "action"}
 
 
+def typed_answers() -> list[tuple[str, str]]:
+    """What the person typed into the form they sent (not its machinery), to show back."""
+    return [
+        (name, value)
+        for name, value in request.form.items(multi=True)
+        if name not in _MACHINERY and value.strip()
+    ]
+
+
 def _closed_page(case: Case, status: int):
     """The case closed: nothing can change (409, with what was typed to copy), or its reading
     period is over (410)."""
@@ -184,11 +193,7 @@ def _closed_page(case: Case, status: int):
 
     if request.path.startswith("/api/") or request.is_json:
         return problem(status, "case_closed", "This case is closed: nothing in it can change.")
-    typed = [
-        (name, value)
-        for name, value in request.form.items(multi=True)
-        if name not in _MACHINERY and value.strip()
-    ]
+    typed = typed_answers()
     page = render_template(
         "cases/closed.html",
         case=case,

@@ -30,6 +30,10 @@ def scale_hint() -> str:
     return _("0 means: %(low)s. 10 means: %(high)s.", low=_(low), high=_(high))
 
 
+# Answers the minutes show only when given: asked only sometimes, or one of two ways to answer.
+ONLY_WHEN_GIVEN = {"reasonBeyondInterval", "noUpdate", "planUnchangedReason", "lateReason"}
+
+
 def _answered(record: dict, section: Section, key: str | None) -> list[bool]:
     out = []
     for page in section.pages:
@@ -43,10 +47,21 @@ def _answered(record: dict, section: Section, key: str | None) -> list[bool]:
     return out
 
 
-def _status(answered: list[bool]) -> str:
+def _status(answered: list[bool], problems: bool) -> str:
+    """Not started until something is answered; completed once nothing the procedures ask of
+    it is missing (the completion checks, not merely every field filled)."""
     if not any(answered):
         return NOT_STARTED
-    return COMPLETED if all(answered) else IN_PROGRESS
+    return IN_PROGRESS if problems else COMPLETED
+
+
+def _problems(ctx: services.MeetingContext) -> set[tuple[str, str | None]]:
+    """(section, key) of everything completion would refuse now: a section is not completed
+    while it has one."""
+    import datetime as dt
+
+    found = services.completion_problems(ctx.meeting, dt.date.today())
+    return {(p.section_id, p.key) for p in found} | {(p.section_id, None) for p in found}
 
 
 @dataclass
@@ -56,16 +71,18 @@ class SectionStatus:
 
 
 def section_statuses(ctx: services.MeetingContext) -> list[SectionStatus]:
+    problems = _problems(ctx)
     found = []
     for section in services.meeting_flow().sections:
         if not services.applies(section, ctx):
             continue
+        missing = (section.id, None) in problems
         if section.each:
             keys = services.keys_for(section, ctx)
             answered = [a for key, _label in keys for a in _answered(ctx.record, section, key)]
-            status = _status(answered) if keys else NOT_STARTED
+            status = _status(answered, missing) if keys else NOT_STARTED
         else:
-            status = _status(_answered(ctx.record, section, None))
+            status = _status(_answered(ctx.record, section, None), missing)
         found.append(SectionStatus(section, status))
     return found
 
@@ -78,8 +95,13 @@ class KeyStatus:
 
 
 def key_statuses(section: Section, ctx: services.MeetingContext) -> list[KeyStatus]:
+    problems = _problems(ctx)
     return [
-        KeyStatus(key, label, _status(_answered(ctx.record, section, key)))
+        KeyStatus(
+            key,
+            label,
+            _status(_answered(ctx.record, section, key), (section.id, key) in problems),
+        )
         for key, label in services.keys_for(section, ctx)
     ]
 
@@ -125,7 +147,9 @@ def minutes(ctx: services.MeetingContext) -> list[MinutesSection]:
                     path = raw.replace("{key}", key or "")
                     field_schema = schema.at(path.split("/"))
                     value = get_path(ctx.record, path)
-                    if "x-show-if" in field_schema and value is None:
+                    if value is None and (
+                        "x-show-if" in field_schema or path.split("/")[-1] in ONLY_WHEN_GIVEN
+                    ):
                         continue
                     label = _(field_schema.get("title", path))
                     if key_label:

@@ -463,7 +463,15 @@ def completion_problems(meeting: Meeting, today: dt.date) -> list[Problem]:
             ),
         )
     if ctx.late_first() and not (record.get("lateReason") or "").strip():
-        need("late", "late", _("The first core group is late: enter why"))
+        due = rules.first_core_group_due(meeting.case.initial_conference, case_rules(meeting.case))
+        need(
+            "late",
+            "late",
+            _(
+                "The first core group is late: it was due by %(day)s. Enter why",
+                day=format_day(due),
+            ),
+        )
     for field, page, message in (
         ("chair", "chair", _("Select who is chairing the meeting")),
         ("minuteTaker", "minute-taker", _("Select who is taking the minutes")),
@@ -479,7 +487,7 @@ def completion_problems(meeting: Meeting, today: dt.date) -> list[Problem]:
     for gap in plan_gaps(meeting.case, ctx.plan):
         found.append(Problem("plan", None, "plan", gap.message, plan_pointer=gap.pointer))
     if ctx.kind == "first":
-        for finding in procedure.explained_to_parents(record, ctx.parents_present()):
+        for finding in procedure.explained_to_parents(record, ctx.parents_present(), meeting.date):
             need(*_FIELD_PAGES[finding.field], finding.message)
     if ctx.kind != "first":
         reviews = record.get("needsReview", {})

@@ -35,11 +35,37 @@ def _meeting_or_404(number: int):
     return meeting
 
 
+class NoLongerRecorded(Exception):
+    """A page of a meeting that was completed or abandoned meanwhile was sent."""
+
+    def __init__(self, meeting):
+        self.meeting = meeting
+
+
 def _open_meeting_or_404(number: int):
     meeting = _meeting_or_404(number)
     if meeting.status != "open":  # completed, or abandoned: no longer recorded
+        if request.method == "POST":
+            raise NoLongerRecorded(meeting)
         abort(404)
     return meeting
+
+
+@bp.errorhandler(NoLongerRecorded)
+def _no_longer_recorded(found: NoLongerRecorded):
+    """Sent from a page opened before the meeting was completed (or abandoned): nothing is
+    lost. A second press of "Complete" goes on to the circulation; any other page says what
+    happened and shows what was typed, to copy."""
+    meeting = found.meeting
+    if request.endpoint == "meetings.complete" and meeting.is_completed:
+        return redirect(
+            url_for("meetings.circulate", case_id=meeting.case_id, number=meeting.number)
+        )
+    from coregroup.access import typed_answers
+
+    return render_template(
+        "meetings/no_longer_recorded.html", meeting=meeting, typed=typed_answers()
+    ), 409
 
 
 def _section_or_404(meeting, section_id: str, ctx):
@@ -135,8 +161,8 @@ def abandon(case_id: int, number: int):
 @case_route("meeting.view")
 def show(case_id: int, number: int):
     meeting = _meeting_or_404(number)
-    if meeting.status == "abandoned":  # its reason is on the list of meetings
-        return redirect(url_for("meetings.index", case_id=case_id))
+    if meeting.status == "abandoned":  # what was recorded, with why it stopped
+        return redirect(url_for("meetings.minutes", case_id=case_id, number=number))
     if meeting.is_completed or not g.can("meeting.record"):
         return redirect(url_for("meetings.minutes", case_id=case_id, number=number))
     ctx = services.context_for(meeting)

@@ -130,7 +130,7 @@ def edit(case, user, base_number: int, yours: dict) -> Outcome:
         ]
         drafts.record(case, user, edits)
         return Outcome(conflicts=conflicts, merged=merged)
-    errors = services.plan_errors(merged) or services.removal_errors(
+    errors = services.plan_errors(merged) or services.content_errors(
         case, latest.document if latest else None, merged
     )
     if errors:

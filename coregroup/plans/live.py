@@ -51,6 +51,7 @@ def state(case, user, flow) -> dict:
         )
     ).scalars()
     members = {m.user_id: m for m in case.members}
+    viewer = members.get(user.id)
     titles = {s.id: s.title for s in flow.sections}
     others = sorted(
         (
@@ -63,6 +64,9 @@ def state(case, user, flow) -> dict:
             }
             for p in rows
             if p.user_id in members
+            # A family member is not told what another family member is doing: each writes
+            # their own views, kept apart (and one may be confidential to the other).
+            and not (viewer is not None and viewer.is_family and members[p.user_id].is_family)
         ),
         key=lambda o: o["name"],
     )

@@ -85,6 +85,40 @@ def is_agreed(case: Case) -> bool:
     return any(m.date and (since is None or m.date >= since) for m in completed)
 
 
+def member_errors(case: Case, document: dict) -> list[SchemaError]:
+    """Every member id the plan names (who does an action, whose role, who visits, whose
+    views) is a member of this core group, now or before: never someone it never had."""
+    known = {m.ref for m in case.members}
+    found = []
+
+    def check(ref, pointer):
+        if isinstance(ref, str) and ref not in known:
+            found.append(
+                SchemaError(
+                    pointer,
+                    "member",
+                    message=_("%(ref)s is not a member of this core group", ref=ref),
+                )
+            )
+
+    for n, need in enumerate(document.get("needs") or []):
+        for a, action in enumerate(need.get("actions") or []):
+            for w, ref in enumerate(action.get("who") or []):
+                check(ref, f"/needs/{n}/actions/{a}/who/{w}")
+    for key in ("roles", "contacts"):
+        for n, item in enumerate(document.get(key) or []):
+            check(item.get("member"), f"/{key}/{n}/member")
+    for ref in document.get("familyViews") or {}:
+        check(ref, f"/familyViews/{ref}")
+    return found
+
+
+def content_errors(case: Case, before: dict | None, after: dict) -> list[SchemaError]:
+    """What a new version may not do beyond its schema: name someone who is no member, or
+    take out required content of the agreed plan."""
+    return member_errors(case, after) or removal_errors(case, before, after)
+
+
 def removal_errors(case: Case, before: dict | None, after: dict) -> list[SchemaError]:
     """Required content (coregroup.rules.procedure.plan_gaps) that `after` takes out of the
     agreed plan `before`, each as an error at its field. A gap `before` already had, such as a
@@ -308,7 +342,7 @@ def save_plan(case: Case, user: User) -> SaveResult:
         document, conflicts = merge(drafts.base_of(draft), latest.document, document)
         if conflicts:
             return SaveResult(conflicts=conflicts, document=document)
-    errors = plan_errors(document) or removal_errors(
+    errors = plan_errors(document) or content_errors(
         case, latest.document if latest else None, document
     )
     if errors:

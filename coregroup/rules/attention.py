@@ -72,8 +72,8 @@ def findings(
             location = f"{need['id']}/actions/{action['id']}/when"
             by_when = dt.date.fromisoformat(action["byWhen"]) if action.get("byWhen") else None
             if action.get("status") == "cannot-be-done":
-                if action.get("id") in decided:
-                    continue  # the core group decided about it: the request, if any, shows
+                if action.get("id") in decided or need.get("id") in decided:
+                    continue  # the core group decided about it (or its need): any request shows
                 found.append(
                     Finding("attention", "action-impossible", need=number, location=location)
                 )

@@ -111,7 +111,11 @@ class Gap:
 
 
 def _blank(value) -> bool:
-    return not (value.strip() if isinstance(value, str) else value)
+    """No answer: nothing, or text with no letter or digit in it (spaces, invisible characters
+    such as a zero-width space, or a lone full stop are not content)."""
+    if isinstance(value, str):
+        return not any(ch.isalnum() for ch in value)
+    return not value
 
 
 def plan_gaps(plan: Mapping, members: Mapping[str, str]) -> list[Gap]:
@@ -310,7 +314,9 @@ def attendance(record: Mapping, family: Iterable[str] = ()) -> list[Finding]:
     return found
 
 
-def explained_to_parents(record: Mapping, parents_present: bool) -> list[Finding]:
+def explained_to_parents(
+    record: Mapping, parents_present: bool, held_on: dt.date | None = None
+) -> list[Finding]:
     """At the first core group the causes of concern, what must change and the contingency plan
     are explained to the parents present; with none present, the record says how and when they
     will be."""
@@ -349,6 +355,15 @@ def explained_to_parents(record: Mapping, parents_present: bool) -> list[Finding
                 "explainLater/by",
                 None,
                 str(_l("No parent is at the meeting: say by when it will be explained to them")),
+            )
+        )
+    elif held_on is not None and later["by"] < held_on.isoformat():
+        found.append(
+            Finding(
+                "causes-of-concern",
+                "explainLater/by",
+                None,
+                str(_l("The plan is explained to the parents after the meeting, not before it")),
             )
         )
     return found

@@ -135,7 +135,7 @@ def test_a_hurried_chair_cannot_sidestep_the_procedure(browser, server, inbox):
     for words in (
         "Write the contingency plan",
         "Explain the causes of concern, what needs to change and the contingency plan",
-        "The first core group is late: enter why",
+        "The first core group is late: it was due by",
         "Record their written update, or why there is none",
         "Record a scaling score for Layla Hassan",
     ):

@@ -252,10 +252,9 @@ def test_the_chair_reviews_each_need_with_its_context(client, planned, db):
     need = plans.latest_version(case).document["needs"][1]
     assert need["intendedOutcome"] in text and need["howMeasured"] in text
     action = need["actions"][0]
-    cells = [td.get_text(" ", strip=True) for td in context.select("tbody td")]
-    assert cells[0] == action["what"]
-    assert "Layla (parent)" in cells[1]
-    assert cells[3] in ("Not started", "In progress", "Done", "Cannot be done")
+    shown = context.select_one("#need-actions li").get_text(" ", strip=True)
+    assert action["what"] in shown and "Layla (parent)" in shown
+    assert any(s in shown for s in ("Not started", "In progress", "Done", "Cannot be done"))
     assert "Not on track" in text and "Missed twice" in text, "progress at the last meeting"
     assert "meeting 1: 5" in context.select_one("#scaling-trend").text
     assert html.select("input[name='needsReview__need-health__progress']"), "the question too"
@@ -462,3 +461,136 @@ def test_before_review_the_core_group_recommends_for_each_child(client, planned,
     assert childplans.recommended_for(recommended, first_child.ref)["recommendation"] == "remain"
     text = page(client.get(f"/cases/{case.id}/review-conference")).select_one("#recommendation")
     assert f"recommended that {second.name}'s plan ends" in text.get_text(" ", strip=True)
+
+
+def test_invisible_or_empty_words_are_not_content(client, planned, db):
+    case, _ = planned
+    held_first_meeting(case)
+    for blank in ("\u200b", ".", " \u00a0 "):
+        tag = client.get(f"/api/v1/cases/{case.id}/plan").headers["ETag"]
+        refused = client.patch(
+            f"/api/v1/cases/{case.id}/plan",
+            json={"contingency": blank},
+            headers={"Content-Type": "application/merge-patch+json", "If-Match": tag},
+        )
+        assert refused.status_code == 422, repr(blank)
+        assert [e["pointer"] for e in refused.get_json()["errors"]] == ["/contingency"]
+
+
+def test_an_action_cannot_name_someone_who_is_not_a_member(client, planned, db):
+    case, _ = planned
+    document = plans.latest_version(case).document
+    tag = client.get(f"/api/v1/cases/{case.id}/plan").headers["ETag"]
+    need = dict(document["needs"][0])
+    need["actions"] = [{**need["actions"][0], "who": ["m-nobody"]}]
+    refused = client.patch(
+        f"/api/v1/cases/{case.id}/plan",
+        json={"needs": [need] + document["needs"][1:]},
+        headers={"Content-Type": "application/merge-patch+json", "If-Match": tag},
+    )
+    assert refused.status_code == 422
+    error = refused.get_json()["errors"][0]
+    assert error["pointer"] == "/needs/0/actions/0/who/0"
+    assert "m-nobody is not a member of this core group" in error["detail"]
+
+
+def test_a_second_press_of_complete_and_a_page_sent_after_it_lose_nothing(client, planned, db):
+    case, _ = planned
+    held_first_meeting(case)
+    base = begin(client, case)
+    record_people(client, base)
+    record_rest(client, base)
+    assert client.post(f"{base}/complete").status_code == 302
+    again = client.post(f"{base}/complete")
+    assert again.status_code == 302 and again.headers["Location"] == f"{base}/circulate"
+    late = client.post(f"{base}/risk/risk", data={"riskAnalysis": "Typed after it closed"})
+    assert late.status_code == 409
+    html = page(late)
+    assert "Someone completed this meeting" in html.text
+    assert "Typed after it closed" in html.select_one("#typed-1").text
+
+
+def test_an_abandoned_meeting_is_read_with_its_reason(client, planned, db):
+    case, _ = planned
+    base = begin(client, case)
+    record_people(client, base)
+    client.post(f"{base}/abandon", data={"reason": "The family moved away"})
+    shown = client.get(base)
+    assert shown.status_code == 302 and shown.headers["Location"] == f"{base}/minutes"
+    minutes = page(client.get(f"{base}/minutes"))
+    assert "The family moved away" in minutes.select_one("#abandoned").text
+    assert "Priya (health visitor)" in minutes.text, "what was recorded is kept"
+
+
+def test_the_task_list_says_completed_only_when_nothing_is_missing(client, planned, db):
+    case, _ = planned
+    held_first_meeting(case)
+    base = begin(client, case)
+    record_people(client, base, present=("m-sam", "m-priya", "m-owen", "m-layla"))
+
+    def status(name):
+        for item in page(client.get(base)).select(".govuk-task-list__item"):
+            if item.select_one(".govuk-task-list__link").get_text(strip=True) == name:
+                return item.select_one(".govuk-task-list__status").get_text(strip=True)
+
+    assert status("Chair, minute taker and who came") == "Completed", "nobody sent apologies"
+    client.post(f"{base}/people/chair", data={"chair": "m-ruth"})  # Ruth is not there
+    assert status("Chair, minute taker and who came") == "In progress"
+    client.post(
+        f"{base}/next/next",
+        data={
+            **date_fields("nextMeeting__date", future(21)),
+            "nextMeeting__time": "10:00",
+            "nextMeeting__location": "School",
+        },
+    )
+    assert status("The next meeting") == "Completed", "no reason needed for a date in time"
+
+
+def test_the_plan_cannot_be_explained_to_the_parents_before_the_meeting(client, planned, db):
+    case, _ = planned
+    base = begin(client, case)
+    record_people(client, base, present=("m-sam", "m-priya", "m-owen"))
+    client.post(
+        f"{base}/first-plan-later/later",
+        data={
+            "explainLater__how": "Home visit",
+            **date_fields("explainLater__by", TODAY - dt.timedelta(days=2)),
+        },
+    )
+    found = errors_of(client.post(f"{base}/complete"))
+    assert "The plan is explained to the parents after the meeting, not before it" in found
+
+
+def test_a_decision_about_a_need_covers_its_actions(client, planned, db, app):
+    from coregroup import dashboard
+
+    case, _ = planned
+    held_first_meeting(case)
+    base = begin(client, case)
+    record_people(client, base)
+    record_rest(client, base)
+    client.post(
+        f"{base}/review/need-calm-home/progress",
+        data={"needsReview__need-calm-home__progress": "cannot-be-carried-out"},
+    )
+    client.post(f"{base}/risk/risk", data={"riskAnalysis": "Rising"})
+    client.post(
+        f"{base}/conference/decision",
+        data={"conferenceDecision": "request-conference", "conferenceDecisionReason": "Stuck"},
+    )
+    assert client.post(f"{base}/complete").status_code == 302
+    client.post(
+        f"/cases/{case.id}/plan/needs/need-calm-home/actions/act-support/when",
+        data={
+            "byWhen-day": "1",
+            "byWhen-month": "3",
+            "byWhen-year": "2027",
+            "status": "cannot-be-done",
+            "reasonNotPossible": "No place on the programme",
+        },
+    )
+    client.post(f"/cases/{case.id}/plan/save")
+    with app.test_request_context():
+        texts = [i.text for i in dashboard.items_for(case, TODAY) if i.kind == "attention"]
+    assert not any("cannot be done" in t for t in texts), "the need's request covers it"

@@ -281,7 +281,8 @@ def test_completing_links_the_plan_and_the_record_is_then_fixed(client, planned,
     client.post(f"{base}/complete")
     meeting = meeting_at(db, base)
     assert meeting.is_completed and meeting.reviewed_plan_number == 1 and meeting.plan_number == 2
-    assert client.post(f"{base}/risk/risk", data={"riskAnalysis": "x"}).status_code == 404
+    assert client.post(f"{base}/risk/risk", data={"riskAnalysis": "x"}).status_code == 409
+    assert client.get(f"{base}/risk/risk").status_code == 404
     minutes = page(client.get(f"{base}/minutes"))
     assert "Priya (health visitor)" in minutes.text
     changed = minutes.text
@@ -365,7 +366,7 @@ def test_the_first_core_group_confirms_roles_and_explains_to_parents(client, pla
     record_rest(client, base)
     errors = page(client.post(f"{base}/complete")).text
     assert "Explain the causes of concern, what needs to change and the contingency plan" in errors
-    assert "The first core group is late: enter why" in errors, "due within 10 working days"
+    assert "The first core group is late: it was due by" in errors, "within 10 working days"
     client.post(f"{base}/first-plan/parents", data={"explained": ["causes", "change"]})
     errors = page(client.post(f"{base}/complete")).text
     assert "Explain the causes of concern" in errors, "every one of the three"
