@@ -311,6 +311,16 @@ def _children_problems(data: dict) -> list[dict]:
     numbers = [r["number"] for r in data["reviewConferences"]]
     if numbers != list(range(1, len(numbers) + 1)):
         found.append(_problem("/reviewConferences", "numbers", "Conferences are numbered 1, 2, 3…"))
+    held = [r["heldOn"] for r in data["reviewConferences"]]
+    for n in range(1, len(held)):
+        if held[n] < held[n - 1]:
+            found.append(
+                _problem(
+                    f"/reviewConferences/{n}/heldOn",
+                    "order",
+                    "Conferences are numbered in the order they were held.",
+                )
+            )
     for n, child in enumerate(data["children"]):
         where = f"/children/{n}"
         for m, ref in enumerate(child.get("family", [])):

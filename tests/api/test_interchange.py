@@ -163,10 +163,13 @@ def case_exports(draw, importer_email: str):
                 "previousPlans": sum(1 for p in plans if p["endedOn"]),
             }
         )
+    held = sorted(  # conferences are numbered in the order they were held
+        draw(st.lists(st.dates(dt.date(2000, 1, 1), dt.date(2099, 12, 31)), max_size=2))
+    )
     reviews = [
         {
             "number": k + 1,
-            "heldOn": draw(st.dates(dt.date(2000, 1, 1), dt.date(2099, 12, 31))).isoformat(),
+            "heldOn": held[k].isoformat(),
             "chair": draw(st.one_of(st.none(), TEXT)),
             "outcomes": {
                 c["id"]: {"outcome": "continue", "plan": 1, "categories": ["neglect"]}
@@ -175,7 +178,7 @@ def case_exports(draw, importer_email: str):
             "nextReviewOn": None,
             "recordedAt": draw(TIMES),
         }
-        for k in range(draw(st.integers(0, 2)))
+        for k in range(len(held))
     ]
     return {
         "format": interchange.FORMAT,
@@ -383,13 +386,20 @@ def test_an_import_with_plans_out_of_order_names_each_problem(app, db, client, p
             "heldOn": "2026-12-01",
             "outcomes": {"c-nobody": {"outcome": "end"}},
             "recordedAt": "2026-12-01T10:00:00.000000",
-        }
+        },
+        {  # numbered after the first, held before it
+            "number": 2,
+            "heldOn": "2026-11-20",
+            "outcomes": {},
+            "recordedAt": "2026-12-01T10:00:00.000000",
+        },
     ]
     response = client.post("/api/v1/cases/import", json=moved)
     assert response.status_code == 422
     pointers = {e["pointer"] for e in response.get_json()["errors"]}
     assert "/children/0/plans/0/endedOn" in pointers
     assert "/reviewConferences/0/outcomes/c-nobody" in pointers
+    assert "/reviewConferences/1/heldOn" in pointers
     assert "/children/0/previousPlans" in pointers
     moved["children"][0]["plans"] = [dict(plan, number=1, endedOn="2000-01-01")]
     moved["children"][0]["previousPlans"] = 1
