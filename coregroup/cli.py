@@ -402,6 +402,8 @@ def reminders_command(dry_run: bool, today):
         click.echo(
             f"{due.case.reference}: NOT sent {due.kind} to member {due.member.id}: {problem}"
         )
-    click.echo(f"{len(result.sent)} sent, {len(result.failed)} not sent (tried again next run).")
+    click.echo(f"{len(result.sent)} sent.")
+    if result.failed:
+        click.echo(f"{len(result.failed)} not sent: they are tried again on the next run.")
     if result.failed:
         raise SystemExit(1)

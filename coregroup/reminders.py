@@ -130,6 +130,17 @@ def _message(reminder: Due) -> tuple[str, str]:
                 what=reminder.what,
                 link=tasks,
             )
+        elif reminder.kind == "action-overdue" and not member.is_family:
+            subject = _("Overdue: something you agreed to do was due on %(day)s", day=day)
+            body = _(
+                "Hello %(name)s,\n\nIn the child protection plan, you agreed to do this by "
+                "%(day)s. It is not marked as done yet:\n\n%(what)s\n\nIf it is done, or it "
+                "cannot be done, say so in the plan: %(link)s\n",
+                name=member.name,
+                day=day,
+                what=reminder.what,
+                link=plan,
+            )
         elif reminder.kind == "action-overdue":
             subject = _("Overdue: something you agreed to do was due on %(day)s", day=day)
             body = _(
@@ -154,7 +165,6 @@ def _message(reminder: Due) -> tuple[str, str]:
             )
             if reminder.what:  # the time and place set at the last meeting
                 body += "\n" + _("When and where: %(at)s", at=reminder.what) + "\n"
-            body += "\n" + _("Case reference: %(reference)s", reference=case.reference) + "\n"
         elif reminder.kind == "meeting-due":
             subject = _("A core group meeting is due by %(day)s", day=day)
             body = _(
@@ -184,6 +194,8 @@ def _message(reminder: Due) -> tuple[str, str]:
                     "meetings.circulate", case_id=case.id, number=int(number), _external=True
                 ),
             )
+        if reminder.kind in ("action-due", "action-overdue", "meeting-notice"):
+            body += "\n" + _("Case reference: %(reference)s", reference=case.reference) + "\n"
         return subject, body + "\n" + stop + "\n"
 
 

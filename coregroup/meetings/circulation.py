@@ -116,7 +116,9 @@ class ReceiptForm(Form):
     )
 
     def validate_disagreement(self, field):
-        if self.agrees.data == "no" and not (field.data or "").strip():
+        from coregroup.rules import procedure
+
+        if self.agrees.data == "no" and not procedure.has_words(field.data):
             raise ValidationError(_("Tell us what you do not agree with"))
 
 

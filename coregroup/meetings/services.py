@@ -462,7 +462,7 @@ def completion_problems(meeting: Meeting, today: dt.date) -> list[Problem]:
                 day=format_day(meeting.date),
             ),
         )
-    if ctx.late_first() and not (record.get("lateReason") or "").strip():
+    if ctx.late_first() and not procedure.has_words(record.get("lateReason")):
         due = rules.first_core_group_due(meeting.case.initial_conference, case_rules(meeting.case))
         need(
             "late",
@@ -494,9 +494,9 @@ def completion_problems(meeting: Meeting, today: dt.date) -> list[Problem]:
         for key, label in _needs(ctx.plan):
             if not reviews.get(key, {}).get("progress"):
                 need("review", "progress", _("Review %(need)s", need=label), key)
-        if {"not-on-track", "cannot-be-carried-out"} & set(ctx.progress()) and not record.get(
-            "riskAnalysis"
-        ):
+        if {"not-on-track", "cannot-be-carried-out"} & set(
+            ctx.progress()
+        ) and not procedure.has_words(record.get("riskAnalysis")):
             need("risk", "risk", _("Some needs are not on track: record the analysis of risk"))
     for ref, name in SOURCES["present"](ctx):
         if record.get("scores", {}).get(ref, {}).get("score") is None:
@@ -504,15 +504,14 @@ def completion_problems(meeting: Meeting, today: dt.date) -> list[Problem]:
     if not record.get("evidenceOfChange"):
         need("contingency", "evidence", _("Select whether there is evidence of change"))
     elif record["evidenceOfChange"] == "no":
-        if not record.get("contingencyPlanning"):
+        if not procedure.has_words(record.get("contingencyPlanning")):
             need(
                 "contingency",
                 "evidence",
                 _("There is no evidence of change: record the contingency planning"),
             )
-        if (
-            not plan_changed_during(meeting)
-            and not (record.get("planUnchangedReason") or "").strip()
+        if not plan_changed_during(meeting) and not procedure.has_words(
+            record.get("planUnchangedReason")
         ):
             need(
                 "contingency",
@@ -523,7 +522,8 @@ def completion_problems(meeting: Meeting, today: dt.date) -> list[Problem]:
                 ),
             )
     if cannot_be_carried_out(ctx) and not (
-        record.get("conferenceDecision") and record.get("conferenceDecisionReason")
+        record.get("conferenceDecision")
+        and procedure.has_words(record.get("conferenceDecisionReason"))
     ):
         need(
             "conference",
@@ -582,9 +582,20 @@ def completion_problems(meeting: Meeting, today: dt.date) -> list[Problem]:
 
 
 def plan_changed_during(meeting: Meeting) -> bool:
-    """A new version of the plan was saved since the meeting began."""
-    latest = plans.latest_version(meeting.case, document=False)
-    return latest is not None and latest.number > (meeting.reviewed_plan_number or 0)
+    """The core group changed the plan since the meeting began: the latest version differs
+    from the one the meeting started from in more than the family's own views and the
+    translations (an edit undone again is no change)."""
+    from coregroup.plans.diff import changes
+
+    latest = plans.latest_version(meeting.case)
+    if latest is None or latest.number <= (meeting.reviewed_plan_number or 0):
+        return False
+    started = plans.get_version(meeting.case, meeting.reviewed_plan_number or 0)
+    before = started.document if started else plans.empty_document()
+    return any(
+        not change.path.startswith(("/familyViews", "/translations"))
+        for change in changes(before, latest.document)
+    )
 
 
 def warnings(meeting: Meeting) -> list[str]:

@@ -125,6 +125,19 @@ def create(case_id: int):
     return redirect(url_for("meetings.show", case_id=case_id, number=meeting.number))
 
 
+def has_words(message):
+    """A WTForms check: the answer has a visible letter or digit (coregroup.rules.procedure)."""
+    from wtforms.validators import StopValidation
+
+    from coregroup.rules import procedure
+
+    def check(form, field):
+        if not procedure.has_words(field.data):
+            raise StopValidation(str(message))
+
+    return check
+
+
 class AbandonForm(Form):
     reason = TextAreaField(
         _l("Why will this meeting not be completed?"),
@@ -135,6 +148,7 @@ class AbandonForm(Form):
         filters=[lambda value: value.strip() if isinstance(value, str) else value],
         validators=[
             DataRequired(message=_l("Enter why the meeting will not be completed")),
+            has_words(_l("Enter why the meeting will not be completed")),
             Length(max=2000, message=_l("Use 2000 characters or fewer")),
         ],
     )

@@ -485,7 +485,13 @@ def restore(case_id: int, number: int):
     if found is None or not form.validate():
         abort(404)
     latest = services.latest_version(g.case)
-    removed = services.removal_errors(g.case, latest.document if latest else None, found.document)
+    document = copy.deepcopy(found.document)
+    # The family's own views are theirs: restoring the plan never takes back what they said.
+    views = (latest.document if latest else {}).get("familyViews")
+    document.pop("familyViews", None)
+    if views:
+        document["familyViews"] = copy.deepcopy(views)
+    removed = services.removal_errors(g.case, latest.document if latest else None, document)
     if removed:
         flash(
             _(
@@ -499,7 +505,7 @@ def restore(case_id: int, number: int):
         )
         return redirect(url_for("plans.versions", case_id=case_id))
     version = services.write_version(
-        g.case, current_user, found.document, note=f"Restored from version {number}"
+        g.case, current_user, document, note=f"Restored from version {number}"
     )
     flash(
         _("Version %(old)s restored as version %(new)s.", old=number, new=version.number), "success"

@@ -110,12 +110,23 @@ class Gap:
         return SOURCES[self.rule]
 
 
+# Letters that draw nothing: the Hangul and Khmer fillers (Unicode's default-ignorable code
+# points that are nonetheless letters), so they cannot pass for words.
+_INVISIBLE_LETTERS = frozenset("\u115f\u1160\u17b4\u17b5\u3164\uffa0")
+
+
 def _blank(value) -> bool:
-    """No answer: nothing, or text with no letter or digit in it (spaces, invisible characters
-    such as a zero-width space, or a lone full stop are not content)."""
+    """No answer: nothing, or text with no visible letter or digit in it (spaces, invisible
+    characters such as a zero-width space or a Hangul filler, or a lone full stop are not
+    content)."""
     if isinstance(value, str):
-        return not any(ch.isalnum() for ch in value)
+        return not any(ch.isalnum() and ch not in _INVISIBLE_LETTERS for ch in value)
     return not value
+
+
+def has_words(value) -> bool:
+    """Text a person can read: at least one visible letter or digit."""
+    return not _blank(value)
 
 
 def plan_gaps(plan: Mapping, members: Mapping[str, str]) -> list[Gap]:

@@ -594,3 +594,60 @@ def test_a_decision_about_a_need_covers_its_actions(client, planned, db, app):
     with app.test_request_context():
         texts = [i.text for i in dashboard.items_for(case, TODAY) if i.kind == "attention"]
     assert not any("cannot be done" in t for t in texts), "the need's request covers it"
+
+
+def test_the_familys_views_alone_are_not_the_plan_updated(client, planned, db):
+    case, members = planned
+    held_first_meeting(case)
+    base = begin(client, case)
+    record_people(client, base)
+    record_rest(client, base)
+    client.post(
+        f"{base}/contingency/evidence",
+        data={
+            "evidenceOfChange": "no",
+            "contingencyPlanning": "Legal planning meeting",
+            "planUnchangedReason": "\u200b",  # no reason a person can read
+        },
+    )
+    client.post("/sign-out")
+    sign_in(client, members["layla"].user)
+    client.post(
+        f"/cases/{case.id}/plan/views",
+        data={"views": "We are trying", "base": plans.latest_version(case).number},
+    )
+    client.post("/sign-out")
+    sign_in(client, members["sam"].user)
+    # An edit made and undone again is no change either.
+    client.post(f"/cases/{case.id}/plan/aims/aims", data={"aims": "Changed for a moment"})
+    client.post(f"/cases/{case.id}/plan/save")
+    original = plans.get_version(case, 1).document["aims"]
+    client.post(f"/cases/{case.id}/plan/aims/aims", data={"aims": original})
+    client.post(f"/cases/{case.id}/plan/save")
+    found = errors_of(client.post(f"{base}/complete"))
+    assert any("the plan must be updated" in e for e in found)
+
+
+def test_restoring_an_old_version_keeps_the_familys_views(client, planned, db):
+    case, members = planned
+    client.post("/sign-out")
+    sign_in(client, members["layla"].user)
+    client.post(f"/cases/{case.id}/plan/views", data={"views": "Mine to keep", "base": 1})
+    client.post("/sign-out")
+    sign_in(client, members["sam"].user)
+    assert client.post(f"/cases/{case.id}/plan/versions/1/restore").status_code == 302
+    latest = plans.latest_version(case)
+    assert latest.number == 3
+    assert latest.document["familyViews"]["m-layla"]["views"] == "Mine to keep"
+
+
+def test_words_no_one_can_read_are_no_reason(client, planned, db):
+    case, _ = planned
+    base = begin(client, case)
+    refused = client.post(f"{base}/abandon", data={"reason": "\u200b\u2060"})
+    assert refused.status_code == 400
+    from coregroup.rules import procedure
+
+    for blank in ("\u3164", "\u115f\u1160", "\uffa0 .", "\u200b"):
+        assert not procedure.has_words(blank), repr(blank)
+    assert procedure.has_words("Ok") and procedure.has_words("٣")
