@@ -129,7 +129,9 @@ def removal_errors(case: Case, before: dict | None, after: dict) -> list[SchemaE
         return []
     members = roles_needed(case)
     removed = procedure.removed_content(
-        procedure.plan_gaps(before, members), procedure.plan_gaps(after, members)
+        procedure.plan_gaps(before, members),
+        procedure.plan_gaps(after, members),
+        procedure.item_ids(before),
     )
     return [
         SchemaError(

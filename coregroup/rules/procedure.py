@@ -230,12 +230,40 @@ def plan_gaps(plan: Mapping, members: Mapping[str, str]) -> list[Gap]:
     return gaps
 
 
-def removed_content(before: list[Gap], after: list[Gap]) -> list[Gap]:
+def item_ids(plan: Mapping) -> set[str]:
+    """The ids of the plan's needs, actions and contact arrangements."""
+    needs = plan.get("needs") or []
+    return (
+        {n.get("id") for n in needs}
+        | {a.get("id") for n in needs for a in n.get("actions") or []}
+        | {c.get("id") for c in plan.get("contacts") or []}
+    )
+
+
+def _item_of(gap: Gap) -> str | None:
+    """The need, action or contact arrangement a gap is in (None: the plan itself)."""
+    parts = gap.key.split("/")
+    if parts[0] == "needs" and len(parts) >= 4 and parts[2] == "actions":
+        return parts[3]
+    if parts[0] in ("needs", "contacts") and len(parts) >= 3:
+        return parts[1]
+    return None
+
+
+def removed_content(
+    before: list[Gap], after: list[Gap], existed: set[str] | None = None
+) -> list[Gap]:
     """The gaps a new version opens that the version before did not have: required content
     taken out. A gap already there (a member co-opted since, who has no role yet) is not new,
-    so it never blocks an unrelated change."""
+    so it never blocks an unrelated change; nor is one in a need, action or contact
+    arrangement added now (`existed`: the ids of those the version before had), which the
+    next meeting asks to be completed."""
     had = {g.key for g in before}
-    return [g for g in after if g.key not in had]
+    return [
+        g
+        for g in after
+        if g.key not in had and (existed is None or _item_of(g) in (None, *existed))
+    ]
 
 
 # --- The meeting itself ---------------------------------------------------------------------------

@@ -131,3 +131,32 @@ def test_due_soon_and_late():
     assert not procedure.late_first_core_group(D(2026, 11, 16), D(2026, 11, 16))
     assert procedure.due_soon(D(2026, 12, 10), D(2026, 12, 7), D(2026, 12, 14))
     assert not procedure.due_soon(D(2027, 2, 7), D(2026, 12, 7), D(2026, 12, 14))
+
+
+def test_a_need_added_incomplete_is_not_content_removed(app):
+    before = full_plan()
+    after = full_plan()
+    after["needs"].append(
+        {
+            "id": "need-new",
+            "side": "world",
+            "area": "school",
+            "whatMustChange": "New",
+            "intendedOutcome": "Better",
+            "actions": [],
+        }
+    )
+    with app.test_request_context():
+        removed = procedure.removed_content(
+            procedure.plan_gaps(before, MEMBERS),
+            procedure.plan_gaps(after, MEMBERS),
+            procedure.item_ids(before),
+        )
+        assert removed == [], "the next meeting asks for its measure and actions"
+        after["needs"][0].pop("howMeasured")
+        removed = procedure.removed_content(
+            procedure.plan_gaps(before, MEMBERS),
+            procedure.plan_gaps(after, MEMBERS),
+            procedure.item_ids(before),
+        )
+    assert [g.pointer for g in removed] == ["/needs/0/howMeasured"]
