@@ -371,6 +371,22 @@ def attendance_problems(meeting: Meeting, answers: dict) -> dict[str, str]:
     return found
 
 
+def roles_problems(meeting: Meeting, answers: dict) -> dict[str, str]:
+    """ "Every member knows their role" cannot be said while the plan gives someone none."""
+    if answers.get("rolesConfirmed") != "yes":
+        return {}
+    plan = plans.latest_document(meeting.case)[0]
+    missing = [g for g in plan_gaps(meeting.case, plan) if g.rule == "roles"]
+    if not missing:
+        return {}
+    return {
+        "rolesConfirmed": _(
+            "The plan does not give everyone a role yet: %(what)s",
+            what="; ".join(g.message for g in missing),
+        )
+    }
+
+
 def page_schema_problems(meeting: Meeting, answers: dict) -> dict[str, str]:
     """The schema is the last word: this page's answers tried in a copy of the whole record."""
     from coregroup.schema import message_for, pointer

@@ -266,6 +266,7 @@ def _ask(meeting, section, key, page_id):
         return {
             **services.page_schema_problems(meeting, answers),
             **services.attendance_problems(meeting, answers),
+            **services.roles_problems(meeting, answers),
             **services.next_meeting_problems(meeting, answers, g.case, today()),
         }
 

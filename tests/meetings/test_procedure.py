@@ -651,3 +651,16 @@ def test_words_no_one_can_read_are_no_reason(client, planned, db):
     for blank in ("\u3164", "\u115f\u1160", "\uffa0 .", "\u200b"):
         assert not procedure.has_words(blank), repr(blank)
     assert procedure.has_words("Ok") and procedure.has_words("٣")
+
+
+def test_every_member_knows_their_role_only_when_the_plan_gives_each_one(client, planned, db):
+    case, _ = planned
+    held_first_meeting(case)
+    make_member(case, name="Pat Police", role="police", ref="m-pat", joined_on=TODAY)
+    base = begin(client, case)
+    refused = client.post(f"{base}/roles/roles", data={"rolesConfirmed": "yes"})
+    assert refused.status_code == 400
+    assert (
+        "Write the role of Pat Police (police)"
+        in page(refused).select_one(".govuk-error-summary").text
+    )
