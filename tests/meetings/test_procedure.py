@@ -664,3 +664,15 @@ def test_every_member_knows_their_role_only_when_the_plan_gives_each_one(client,
         "Write the role of Pat Police (police)"
         in page(refused).select_one(".govuk-error-summary").text
     )
+
+
+def test_an_error_on_the_receipt_form_is_said_in_the_readers_language(client, planned, db):
+    case, members = planned
+    meeting = held_first_meeting(case)
+    client.post("/sign-out")
+    sign_in(client, members["layla"].user)
+    client.get("/language/ar")
+    refused = client.post(f"/cases/{case.id}/meetings/{meeting.number}/receipt", data={})
+    assert refused.status_code == 400
+    hidden = page(refused).select_one(".govuk-error-message .govuk-visually-hidden").text
+    assert "Error" not in hidden and hidden.strip()
