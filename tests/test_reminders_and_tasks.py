@@ -238,3 +238,13 @@ def test_parents_do_not_see_each_others_activity(client, planned, db):
         others = live.state(case, members["daniel"].user, flow_for("family"))["others"]
     assert others == [] or all("Layla" not in o["name"] for o in others)
     assert "What needs doing" not in page(client.get("/my-tasks")).select_one("nav").text
+
+
+def test_the_plans_own_words_keep_their_direction_on_a_right_to_left_page(client, planned):
+    case, members = planned
+    client.post("/sign-out")
+    sign_in(client, members["layla"].user)
+    client.get("/language/ar")
+    card = page(client.get("/my-tasks")).select_one("#tasks .app-task")
+    need = plans.latest_version(case).document["needs"][0]["whatMustChange"]
+    assert card.find("span", attrs={"dir": "auto"}, string=need)
