@@ -58,7 +58,7 @@ $(DIST)/app.css: node_modules/.installed assets/scss/app.scss
 	cp node_modules/govuk-frontend/package.json $(DIST)/govuk-frontend-package.json
 
 # Fingerprinted copies of every file a page loads, and the manifest naming them.
-$(DIST)/manifest.json: $(DIST)/app.css $(BIN)/.installed coregroup/assets.py $(wildcard coregroup/static/app/*.js coregroup/static/app/*.svg coregroup/static/app/icons/*.png)
+$(DIST)/manifest.json: $(DIST)/app.css $(BIN)/.installed coregroup/assets.py coregroup/fonts.py $(wildcard coregroup/static/app/*.js coregroup/static/app/*.svg coregroup/static/app/icons/*.png)
 	$(BIN)/python -m coregroup.assets > /dev/null
 
 assets: $(DIST)/manifest.json
@@ -114,3 +114,23 @@ bench: install
 
 clean:
 	rm -rf $(VENV) node_modules $(DIST) .pytest_cache
+
+# A qualified translator's review of a language (coregroup/translation_review.py).
+# `make translations-export LANG=cy` (every language without LANG) writes
+# instance/translation-review/<lang>-for-review.po: each string with where it appears and the
+# English around it. `make translations-import LANG=cy FILE=... REVIEWER="Name, qualification"`
+# writes the translations that pass the checks and marks each reviewed; /languages shows the share.
+.PHONY: translations-export translations-import
+
+# LANG only when given on the command line: from the environment it is the shell's locale.
+REVIEW_LANG = $(if $(filter command line,$(origin LANG)),$(LANG))
+
+translations-export: $(BIN)/.installed
+	$(FLASK) translations-export $(REVIEW_LANG)
+
+translations-import: $(BIN)/.installed
+	@if [ -z "$(REVIEW_LANG)" ] || [ -z "$(FILE)" ] || [ -z "$(REVIEWER)" ]; then \
+		echo 'Usage: make translations-import LANG=cy FILE=cy-reviewed.po REVIEWER="Name, qualification"' >&2; \
+		exit 2; fi
+	$(FLASK) translations-import $(REVIEW_LANG) "$(FILE)" --reviewer "$(REVIEWER)"
+	$(MAKE) compile-translations

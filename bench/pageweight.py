@@ -53,3 +53,21 @@ def measure(url: str, cookies: list[dict]) -> dict:
         ]
         browser.close()
     return {"first": first, "repeat": repeat}
+
+
+def font_weights() -> str:
+    """The fonts' sizes as built: the switcher's own-name subsets (fetched on every page) and
+    each script's regular and bold faces (fetched only on pages in that language)."""
+    from coregroup import fonts
+    from coregroup.assets import DIST
+
+    built = DIST / "fonts"
+    names = sum((built / f"names-{code}.woff2").stat().st_size for code in fonts.SCRIPTS)
+    parts = [f"switcher's own-name subsets {names / 1024:.1f} KB on every page"]
+    for code, (package, subset, _) in fonts.SCRIPTS.items():
+        size = sum(
+            (built / f"{package}-{subset}-{weight}-normal.woff2").stat().st_size
+            for weight in fonts.WEIGHTS
+        )
+        parts.append(f"{code} {size / 1024:.0f} KB (regular and bold)")
+    return "Fonts (woff2, self-hosted): " + "; ".join(parts) + "; English pages load no other."

@@ -342,7 +342,7 @@ def main() -> None:
         result["bad"] = sum(found["bad"] for found, _ratio in rounds)
         rows.append((name, connections, result, ratios))
     rows.sort(key=lambda row: [target[0] for target in targets].index(row[0]))
-    from bench.pageweight import measure
+    from bench.pageweight import font_weights, measure
 
     host = urlparse(base).hostname
     cookies = [
@@ -381,6 +381,8 @@ def main() -> None:
         + f"; total {sum(first.values()) / 1024:.1f} KB. Repeat visit fetches: "
         + (", ".join(weight["repeat"]) or "nothing")
         + ".",
+        "",
+        font_weights(),
         "",
         "Lighthouse (mobile, family plan page): " + lighthouse,
         "",

@@ -13,6 +13,8 @@ import json
 import shutil
 from pathlib import Path
 
+from coregroup import fonts
+
 STATIC = Path(__file__).resolve().parent / "static"
 DIST = STATIC / "dist"
 FINGERPRINTED = DIST / "fp"
@@ -32,16 +34,37 @@ FILES = (
 )
 
 
+def _fingerprint(name: str, content: bytes, suffix: str) -> str:
+    """Write `content` as fp/<stem>.<hash><suffix>; its path relative to static/."""
+    digest = hashlib.sha256(content).hexdigest()[:12]
+    target = FINGERPRINTED / f"{Path(name).stem}.{digest}{suffix}"
+    target.write_bytes(content)
+    return str(target.relative_to(STATIC))
+
+
 def build() -> dict[str, str]:
     shutil.rmtree(FINGERPRINTED, ignore_errors=True)
     FINGERPRINTED.mkdir(parents=True)
     manifest = {}
+    # The fonts first: the stylesheets name their fingerprinted copies (all in fp/, so by name).
+    for name, path in fonts.build(DIST / "fonts").items():
+        manifest[name] = _fingerprint(name, path.read_bytes(), path.suffix)
+
+    def font_url(name: str) -> str:
+        return Path(manifest[f"dist/fonts/{name}"]).name
+
+    for code, name in fonts.STYLESHEETS.items():
+        package, subset, _ = fonts.SCRIPTS[code]
+        urls = {w: font_url(f"{package}-{subset}-{w}-normal.woff2") for w in fonts.WEIGHTS}
+        manifest[name] = _fingerprint(name, fonts.script_stylesheet(code, urls).encode(), ".css")
+    names = fonts.names_stylesheet(
+        {code: font_url(f"names-{code}.woff2") for code in fonts.SCRIPTS}
+    )
     for name in FILES:
-        source = STATIC / name
-        digest = hashlib.sha256(source.read_bytes()).hexdigest()[:12]
-        target = FINGERPRINTED / f"{source.stem}.{digest}{source.suffix}"
-        shutil.copyfile(source, target)
-        manifest[name] = str(target.relative_to(STATIC))
+        content = (STATIC / name).read_bytes()
+        if name == "dist/app.css":
+            content += names.encode()
+        manifest[name] = _fingerprint(name, content, Path(name).suffix)
     (DIST / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
     return manifest
 

@@ -21,6 +21,7 @@ from flask_babel import lazy_gettext as _l
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 from jinja2.bccache import MemcachedBytecodeCache
 
+from coregroup import fonts
 from coregroup.i18n import catalog_status, own_name
 
 STATIC_DIST = Path(__file__).resolve().parent / "static" / "dist"
@@ -78,6 +79,7 @@ def register(app) -> None:
             "asset": asset_url,
             "idle_seconds": int(app.config["COREGROUP_IDLE_TIMEOUT"].total_seconds()),
             "current_language": str(locale) if locale else "en_GB",
+            "script_stylesheet": fonts.STYLESHEETS.get(locale.language) if locale else None,
             "languages": [
                 (code, own_name(code), catalog_status(code)["reviewed"])
                 for code in app.config["LANGUAGES"]

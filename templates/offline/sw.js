@@ -11,6 +11,7 @@ const drafts = self.CoreGroupDrafts;
 const SHELL = "coregroup-shell-{{ version }}";
 const SHELL_FILES = {{ shell|tojson }};
 const OFFLINE = {{ url_for("offline.offline_page")|tojson }};
+const FINGERPRINTED = "/static/dist/fp/";
 
 self.addEventListener("install", (event) => {
   event.waitUntil((async () => {
@@ -52,12 +53,24 @@ async function keep(path, reply) {
   }
 }
 
+async function keepFingerprinted(request) {
+  const cache = await caches.open(SHELL);
+  const kept = await cache.match(request);
+  if (kept) return kept;
+  const response = await fetch(request);
+  if (response.ok) await cache.put(request, response.clone());
+  return response;
+}
+
 self.addEventListener("fetch", (event) => {
   const request = event.request;
   const url = new URL(request.url);
   if (request.method !== "GET" || url.origin !== self.location.origin) return;
   if (SHELL_FILES.includes(url.pathname) && url.pathname !== OFFLINE) {
     event.respondWith(caches.match(url.pathname).then((kept) => kept || fetch(request)));
+  } else if (url.pathname.startsWith(FINGERPRINTED)) {
+    // A fingerprinted file never changes: a script's font, once seen, stays for offline pages.
+    event.respondWith(keepFingerprinted(request));
   } else if (request.mode === "navigate") {
     event.respondWith(navigate(request));
     event.waitUntil(drafts.sendAll().catch(() => {}));
