@@ -16,7 +16,7 @@ from werkzeug.http import parse_accept_header
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
-from coregroup import audit, checkpoints, fragments, textpolicy, unitofwork
+from coregroup import audit, checkpoints, fragments, textpolicy, translation_review, unitofwork
 from coregroup.config import ROOT, finalise, settings
 from coregroup.extensions import (
     babel,
@@ -289,6 +289,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     errors.register(app)
     templating.register(app)
     cli.register(app)
+    translation_review.register_cli(app)
 
     @app.before_request
     def _nonce():

@@ -53,12 +53,14 @@ def build() -> dict[str, str]:
     def font_url(name: str) -> str:
         return Path(manifest[f"dist/fonts/{name}"]).name
 
+    script_urls = {}
     for code, name in fonts.STYLESHEETS.items():
         package, subset, _ = fonts.SCRIPTS[code]
         urls = {w: font_url(f"{package}-{subset}-{w}-normal.woff2") for w in fonts.WEIGHTS}
+        script_urls[code] = urls
         manifest[name] = _fingerprint(name, fonts.script_stylesheet(code, urls).encode(), ".css")
     names = fonts.names_stylesheet(
-        {code: font_url(f"names-{code}.woff2") for code in fonts.SCRIPTS}
+        {code: font_url(f"names-{code}.woff2") for code in fonts.SCRIPTS}, script_urls
     )
     for name in FILES:
         content = (STATIC / name).read_bytes()

@@ -92,14 +92,32 @@ def names_subset(code: str) -> bytes:
     return out.getvalue()
 
 
-def names_stylesheet(font_urls: dict[str, str]) -> str:
-    """@font-face rules for the switcher: one family per language, limited to its name's letters,
-    so each name is drawn by its own script's font (Urdu's in Nastaliq) on every page."""
+def names_stylesheet(font_urls: dict[str, str], script_urls: dict[str, dict[int, str]]) -> str:
+    """@font-face rules for every page (they are part of app.css):
+
+    - the switcher's: one family per language, limited to its name's letters, so each name is
+      drawn by its own script's font (Urdu's in Nastaliq), a few KB in all;
+    - words marked as in one of these languages on a page in another (a translation of the
+      plan's words, a language to choose from): that script's whole font, fetched by the browser
+      only when such words are on the page."""
     css = ""
     for code, url in font_urls.items():
         letters = sorted({ord(c) for c in own_name(code) if not c.isspace()})
         unicode_range = ",".join(f"U+{point:04X}" for point in letters)
         css += _face(f"{NAMES_FAMILY} {code}", 400, url, unicode_range)
+        package, subset, line_height = SCRIPTS[code]
+        for weight in WEIGHTS:
+            css += _face(
+                f"{SCRIPT_FAMILY} {code}",
+                weight,
+                script_urls[code][weight],
+                _unicode_range(package, subset, weight),
+            )
+        css += (
+            f"[lang={code}]:not(html){{font-family:'{SCRIPT_FAMILY} {code}',system-ui,sans-serif"
+            + (f";line-height:{line_height}" if line_height else "")
+            + "}\n"
+        )
         css += (
             f".app-languages [lang={code}]{{font-family:'{NAMES_FAMILY} {code}','{SCRIPT_FAMILY}',"
             "system-ui,sans-serif}\n"

@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from flask_babel import format_number
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import Field, IntegerField, RadioField, SelectMultipleField, StringField, TextAreaField
@@ -29,6 +28,7 @@ from wtforms.validators import (
 from coregroup.daterange import date_range
 from coregroup.document import get_path
 from coregroup.flows import KEY_PLACEHOLDER, MEMBER_PLACEHOLDER, Page
+from coregroup.i18n import format_list, format_number
 from coregroup.schema import GENERIC_MESSAGES, Schema, SchemaError, message_for, narrowed_options
 from coregroup.webforms import Form
 
@@ -197,9 +197,7 @@ def _iso_parts(value) -> tuple[str, str, str]:
 
 def _date_missing_message(missing: list[str]) -> str:
     words = {"day": _l("a day"), "month": _l("a month"), "year": _l("a year")}
-    return _(
-        "The date must include %(parts)s", parts=_(" and ").join(str(words[m]) for m in missing)
-    )
+    return _("The date must include %(parts)s", parts=format_list([str(words[m]) for m in missing]))
 
 
 class WholeNumberField(IntegerField):

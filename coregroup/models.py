@@ -14,6 +14,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from coregroup import textpolicy
 from coregroup.extensions import db
+from coregroup.i18n import format_list
 
 Document = JSON().with_variant(JSONB(), "postgresql")
 
@@ -136,7 +137,7 @@ class Case(db.Model):
             for child in self.children
             if self.shown_children is None or child.id in self.shown_children
         ]
-        return ", ".join(shown) or self.reference
+        return format_list(shown) or self.reference
 
     @property
     def is_closed(self) -> bool:

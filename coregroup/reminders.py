@@ -24,12 +24,13 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from flask import current_app, url_for
-from flask_babel import force_locale, format_date
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from coregroup import mail, rules
 from coregroup.extensions import db
+from coregroup.i18n import email_notice, format_date
 from coregroup.models import AuditEvent, Case, Member, Reminder
 
 
@@ -123,7 +124,7 @@ def _message(reminder: Due) -> tuple[str, str]:
         if reminder.kind == "action-due":
             subject = _("Reminder: something you agreed to do is due on %(day)s", day=day)
             body = _(
-                "Hello %(name)s,\n\nIn the child protection plan, you agreed to do this by "
+                "Hello %(name)s,\n\nIn the plan, you agreed to do this by "
                 "%(day)s:\n\n%(what)s\n\nSee all your tasks: %(link)s\n",
                 name=member.name,
                 day=day,
@@ -133,7 +134,7 @@ def _message(reminder: Due) -> tuple[str, str]:
         elif reminder.kind == "action-overdue" and not member.is_family:
             subject = _("Overdue: something you agreed to do was due on %(day)s", day=day)
             body = _(
-                "Hello %(name)s,\n\nIn the child protection plan, you agreed to do this by "
+                "Hello %(name)s,\n\nIn the plan, you agreed to do this by "
                 "%(day)s. It is not marked as done yet:\n\n%(what)s\n\nIf it is done, or it "
                 "cannot be done, say so in the plan: %(link)s\n",
                 name=member.name,
@@ -144,7 +145,7 @@ def _message(reminder: Due) -> tuple[str, str]:
         elif reminder.kind == "action-overdue":
             subject = _("Overdue: something you agreed to do was due on %(day)s", day=day)
             body = _(
-                "Hello %(name)s,\n\nIn the child protection plan, you agreed to do this by "
+                "Hello %(name)s,\n\nIn the plan, you agreed to do this by "
                 "%(day)s. It is not marked as done yet:\n\n%(what)s\n\nIf it is done, or it "
                 "cannot be done, tell your social worker. See all your tasks: %(link)s\n",
                 name=member.name,
@@ -156,8 +157,8 @@ def _message(reminder: Due) -> tuple[str, str]:
             subject = _("The next core group meeting is on %(day)s", day=day)
             body = _(
                 "Hello %(name)s,\n\nThe next core group meeting is on %(day)s. (The core group "
-                "is the family and the people who help them, who meet to check the child "
-                "protection plan.)\n\nPlease read the latest plan before the meeting, and "
+                "is the family and the people who help them, who meet to check the plan "
+                "together.)\n\nPlease read the latest plan before the meeting, and "
                 "bring what you want to say about it: %(link)s\n",
                 name=member.name,
                 day=day,
@@ -196,7 +197,7 @@ def _message(reminder: Due) -> tuple[str, str]:
             )
         if reminder.kind in ("action-due", "action-overdue", "meeting-notice"):
             body += "\n" + _("Case reference: %(reference)s", reference=case.reference) + "\n"
-        return subject, body + "\n" + stop + "\n"
+        return subject, body + "\n" + stop + "\n" + email_notice()
 
 
 def sent_already(reminder: Due) -> bool:

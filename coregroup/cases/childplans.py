@@ -13,12 +13,13 @@ from dataclasses import dataclass, field
 
 from dateutil.relativedelta import relativedelta
 from flask import current_app, url_for
-from flask_babel import force_locale, format_date
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from coregroup import audit, mail, rules
 from coregroup.extensions import db
+from coregroup.i18n import email_notice, format_date
 from coregroup.models import (
     FAMILY_ROLES,
     PLAN_END_REASONS,
@@ -427,23 +428,26 @@ def closed_to(member: Member, today: dt.date) -> bool:
 def _family_message(case: Case, member: Member) -> tuple[str, str]:
     until = readable_until(case)
     with force_locale(member.language or "en_GB"):
-        subject = _("The child protection plan has ended")
-        body = _(
-            "Hello %(name)s,\n\n"
-            "The review conference on %(day)s decided that the child protection plan can end. "
-            "(A conference is the meeting that decides whether a child needs a plan.) There "
-            "are no more core group meetings. The core group is the group of people who "
-            "worked with your family on the plan.\n\n"
-            "What happens next: your social worker will tell you about any help that goes "
-            "on, for example from family support or the school. If you are worried about "
-            "your children again, or you need help, contact your social worker or the "
-            "children's services team.\n\n"
-            "You can still read the plan and the minutes until %(until)s: %(link)s\n\n"
-            "You can ask for a copy of the information we hold about you at any time.\n",
-            name=member.name,
-            day=format_date(case.closed_on, "d MMMM yyyy"),
-            until=format_date(until, "d MMMM yyyy"),
-            link=url_for("cases.overview", case_id=case.id, _external=True),
+        subject = _("The plan has ended")
+        body = (
+            _(
+                "Hello %(name)s,\n\n"
+                "The review conference on %(day)s decided that the plan can end. "
+                "(A conference is the meeting that decides whether a child needs a plan.) There "
+                "are no more core group meetings. The core group is the group of people who "
+                "worked with your family on the plan.\n\n"
+                "What happens next: your social worker will tell you about any help that goes "
+                "on, for example from family support or the school. If you are worried about "
+                "your children again, or you need help, contact your social worker or the "
+                "children's services team.\n\n"
+                "You can still read the plan and the minutes until %(until)s: %(link)s\n\n"
+                "You can ask for a copy of the information we hold about you at any time.\n",
+                name=member.name,
+                day=format_date(case.closed_on, "d MMMM yyyy"),
+                until=format_date(until, "d MMMM yyyy"),
+                link=url_for("cases.overview", case_id=case.id, _external=True),
+            )
+            + email_notice()
         )
     return subject, body
 

@@ -52,6 +52,17 @@ LANGUAGES = {
 }
 
 
+def language_choices(welsh_first: bool = False) -> list[SelectChoice]:
+    """Each language by its own name, marked with its language (so it is read and drawn as
+    such); Welsh first for a case in Wales, as the Welsh Language Standards ask."""
+    order = list(LANGUAGES)
+    if welsh_first:
+        order.remove("cy")
+        order.insert(0, "cy")
+    lang = {code: code.replace("_", "-") for code in LANGUAGES}
+    return [SelectChoice(k, LANGUAGES[k], render_kw={"lang": lang[k]}) for k in order]
+
+
 _CATEGORY_CHOICES = [SelectChoice(k, v) for k, v in CATEGORY_LABELS.items()]
 
 
@@ -268,7 +279,7 @@ class ContactFields(Form):
     )
     language = RadioField(
         _l("Which language do they prefer?"),
-        choices=[SelectChoice(k, v) for k, v in LANGUAGES.items()],
+        choices=language_choices(),
         default="en_GB",
         validators=[InputRequired(message=_l("Select a language"))],
     )
@@ -336,7 +347,7 @@ class HandoverForm(Form):
     )
     new_language = RadioField(
         _l("Which language do they prefer?"),
-        choices=[SelectChoice(k, v) for k, v in LANGUAGES.items()],
+        choices=language_choices(),
         default="en_GB",
     )
     on = DateInputField(

@@ -9,12 +9,13 @@ import secrets
 from dataclasses import dataclass
 
 from flask import current_app, url_for
-from flask_babel import force_locale, format_datetime
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from coregroup import audit, mail
 from coregroup.extensions import db
+from coregroup.i18n import email_notice, format_datetime
 from coregroup.models import Invitation, Member, User, utcnow
 
 
@@ -72,7 +73,7 @@ def _message(member: Member, sender: User, link: str, expires) -> tuple[str, str
                 "Hello %(name)s,\n\n"
                 "You are invited to Core Group. The core group is the group of people who work "
                 "with your family to keep your children safe. Here you can read your family's "
-                "child protection plan and give your views.\n\n"
+                "plan and give your views.\n\n"
                 "Open this link to set up your passcode: %(link)s\n\n"
                 "The link works once, until %(until)s. If it does not work, ask %(lead)s for a "
                 "new one.\n",
@@ -87,7 +88,7 @@ def _message(member: Member, sender: User, link: str, expires) -> tuple[str, str
             )
             body = _(
                 "Hello %(name)s,\n\n"
-                "%(lead)s has added you to the core group for a child protection plan, case "
+                "%(lead)s has added you to the core group for a child's plan, case "
                 "%(reference)s, as %(role)s. The core group writes, follows and reviews the "
                 "plan together.\n\n"
                 "Open this link to set up your account (a password, then a code from an "
@@ -102,6 +103,7 @@ def _message(member: Member, sender: User, link: str, expires) -> tuple[str, str
                 link=link,
                 until=until,
             )
+        body += email_notice()
     return subject, body
 
 

@@ -16,6 +16,7 @@ from coregroup import audit, rules
 from coregroup.access import case_route
 from coregroup.cases import childplans, forms, services
 from coregroup.cases.views import bp, specs
+from coregroup.i18n import format_list
 from coregroup.models import FAMILY_ROLES
 
 
@@ -263,7 +264,7 @@ def review_conference(case_id: int):
                         "Review conference recorded. Every plan has ended, so the case is "
                         "closed. We could not email %(names)s: tell them another way that the "
                         "plan has ended and what happens next.",
-                        names=", ".join(m.name for m in untold),
+                        names=format_list([m.name for m in untold]),
                     ),
                     "error",
                 )
@@ -357,7 +358,7 @@ def start_plan(case_id: int):
 
 
 def _day(value):
-    from flask_babel import format_date
+    from coregroup.i18n import format_date
 
     return format_date(value, "d MMMM yyyy")
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask_babel import format_date
 from flask_babel import gettext as _
 
 from coregroup import formgen
+from coregroup.i18n import format_date
 
 
 def member_context(case, member, item=None, **extra) -> formgen.Context:

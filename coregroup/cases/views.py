@@ -18,7 +18,6 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -28,6 +27,7 @@ from coregroup import access, contacts
 from coregroup.access import case_route
 from coregroup.cases import forms, handovers, invitations, services
 from coregroup.formgen import FieldSpec
+from coregroup.i18n import format_date
 from coregroup.meetings import services as meetings
 from coregroup.plans import services as plans
 
@@ -151,6 +151,7 @@ def members(case_id: int):
     """The core group, each member's invitation, and adding someone (at the initial
     conference, or co-opted later, with the date)."""
     form = forms.MemberForm()
+    form.language.choices = forms.language_choices(welsh_first=g.case.jurisdiction == "wales")
     if request.method == "GET":
         form.joined.process(None, data=services.today().isoformat())
     if form.validate_on_submit():
@@ -276,6 +277,7 @@ def hand_over(case_id: int):
     waiting = handovers.waiting(g.case)
     form = forms.HandoverForm()
     form.to.choices = _handover_choices(g.case)
+    form.new_language.choices = forms.language_choices(g.case.jurisdiction == "wales")
     if request.method == "GET":
         form.on.process(None, data=services.today().isoformat())
     if waiting is None and form.validate_on_submit():

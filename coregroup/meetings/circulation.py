@@ -11,11 +11,12 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import RadioField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Length, ValidationError
+from wtforms.validators import Length, Optional, ValidationError
 
 from coregroup import mail
 from coregroup.cases import invitations
 from coregroup.extensions import db
+from coregroup.i18n import email_notice
 from coregroup.meetings import services
 from coregroup.models import Circulation, Member, utcnow
 from coregroup.webforms import Form
@@ -36,10 +37,11 @@ def _email_for(member: Member, meeting, user) -> tuple[str, str]:
         subject = _("The plan and minutes from your core group meeting")
         body = _(
             "Hello %(name)s,\n\n"
-            "The core group met. The updated child protection plan and the notes of the "
+            "The core group met. The updated plan and the notes of the "
             "meeting (the minutes) are ready for you.\n\n"
             "Read them here: %(link)s\n\n"
-            "Please say that you have received them, and whether you agree with the plan.\n",
+            "Please tell us that you have received them. You can also tell us what you think "
+            "of the plan.\n",
             name=member.name,
             link=link,
         )
@@ -52,6 +54,7 @@ def _email_for(member: Member, meeting, user) -> tuple[str, str]:
                     member.language,
                 ),
             )
+        body += email_notice()
     return subject, body
 
 
@@ -105,10 +108,16 @@ def status_rows(meeting) -> list[StatusRow]:
 
 
 class ReceiptForm(Form):
+    # Saying you received the plan is one thing, agreeing with it another: the question is
+    # optional, its answers are statements in the same voice, and none is chosen for you.
     agrees = RadioField(
-        _l("Do you agree with the plan?"),
-        choices=[SelectChoice("yes", _l("Yes")), SelectChoice("no", _l("No"))],
-        validators=[InputRequired(message=_l("Select yes if you agree with the plan"))],
+        _l("What do you think of the plan? (optional)"),
+        choices=[
+            SelectChoice("yes", _l("I agree with the plan")),
+            SelectChoice("no", _l("I do not agree with all of the plan")),
+            SelectChoice("unsaid", _l("I do not want to say now")),
+        ],
+        validators=[Optional()],
     )
     disagreement = TextAreaField(
         _l("What do you not agree with, and why?"),
@@ -122,8 +131,9 @@ class ReceiptForm(Form):
             raise ValidationError(_("Tell us what you do not agree with"))
 
 
-def confirm(meeting, member: Member, agrees: bool, disagreement: str | None) -> None:
-    """The member says they received the plan and minutes, and whether they agree."""
+def confirm(meeting, member: Member, agrees: bool | None, disagreement: str | None) -> None:
+    """The member says they received the plan and minutes, and whether they agree (None: they
+    did not say)."""
     mine = [c for c in meeting.circulations if c.member_id == member.id and c.error is None]
     record = (
         mine[-1]
@@ -132,5 +142,5 @@ def confirm(meeting, member: Member, agrees: bool, disagreement: str | None) -> 
     )
     record.received_at = utcnow()
     record.agrees = agrees
-    record.disagreement = (disagreement or "").strip() or None if not agrees else None
+    record.disagreement = (disagreement or "").strip() or None if agrees is False else None
     db.session.add(record)

@@ -425,7 +425,7 @@ def locate(pointer_text: str) -> tuple[str, str | None, str] | None:
 
 
 def format_day(day: dt.date) -> str:
-    from flask_babel import format_date
+    from coregroup.i18n import format_date
 
     return format_date(day, "d MMMM yyyy")
 

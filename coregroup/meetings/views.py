@@ -7,7 +7,6 @@ import datetime as dt
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
 from flask_login import current_user
 from wtforms import TextAreaField
 from wtforms.validators import DataRequired, Length
@@ -16,6 +15,7 @@ from coregroup import audit, contacts, pages
 from coregroup import document as docs
 from coregroup.access import case_route
 from coregroup.cases.people import member_context
+from coregroup.i18n import ngettext
 from coregroup.meetings import circulation, presenters, services
 from coregroup.params import small_int
 from coregroup.webforms import Form
@@ -506,6 +506,7 @@ def receipt(case_id: int, number: int):
             receipt_form=form,
             form=form,
         ), 400
-    circulation.confirm(meeting, g.member, form.agrees.data == "yes", form.disagreement.data)
+    agrees = {"yes": True, "no": False}.get(form.agrees.data)
+    circulation.confirm(meeting, g.member, agrees, form.disagreement.data)
     flash(_("Thank you. We have recorded that you received the plan and minutes."), "success")
     return redirect(url_for("meetings.minutes", case_id=case_id, number=number))

@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from flask_babel import format_date, format_number
 from flask_babel import gettext as _
 
 from coregroup.document import Scope, get_path
 from coregroup.flows import MEMBER_PLACEHOLDER, Flow, ListSpec, Section
+from coregroup.i18n import format_date, format_list, format_number
 from coregroup.plans import navigation
 from coregroup.plans.diff import Change, schema_path
 from coregroup.schema import Schema, SchemaError
@@ -23,7 +23,7 @@ def display(field_schema: dict, value, members: dict[str, str]) -> str:
         return ""
     if isinstance(value, list):
         item_schema = {**field_schema.get("items", {}), **_labels_only(field_schema)}
-        return ", ".join(display(item_schema, v, members) for v in value)
+        return format_list([display(item_schema, v, members) for v in value])
     if field_schema.get("x-options") == "members" or (isinstance(value, str) and value in members):
         return members.get(value, _("Someone no longer in the core group"))
     labels = field_schema.get("x-enum-labels")

@@ -6,6 +6,7 @@ each keeps the original it was made from, and is out of date once the original c
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from coregroup.plans.diff import flatten, to_pointer
@@ -127,16 +128,26 @@ def entries(schema: Schema, document: dict, language: str) -> list[Entry]:
     return found
 
 
-def apply(document: dict, language: str, texts: dict[str, str]) -> dict:
-    """The document with these translations (pointer -> text) recorded against their originals."""
+# How a translation was made (plan schema 1.2.0), as the translate page asks.
+METHODS = ("person", "machine-checked", "machine")
+
+
+def apply(document: dict, language: str, texts: dict[str, str], made: dict | None = None) -> dict:
+    """The document with these translations (pointer -> text) recorded against their originals.
+
+    `made` says who made them, on which day and how ({"by", "on", "method"}): recorded on each
+    translation that is new or changed; one left as it was keeps its own."""
     originals = {to_pointer(document, key): value for key, value in flatten(document).items()}
     table = document.setdefault("translations", {}).setdefault(language, {})
     for where, text in texts.items():
         text = (text or "").strip()
         if where not in originals:
             continue
+        existing = table.get(where)
+        if existing and existing["text"] == text and existing["source"] == originals[where]:
+            continue
         if text:
-            table[where] = {"text": text, "source": originals[where]}
+            table[where] = {"text": text, "source": originals[where], **(made or {})}
         else:
             table.pop(where, None)
     if not table:
@@ -147,10 +158,17 @@ def apply(document: dict, language: str, texts: dict[str, str]) -> dict:
 
 
 def for_reader(document: dict, language: str) -> dict[str, dict]:
-    """Pointer -> {"text", "out_of_date"} for showing beside the original."""
+    """Pointer -> {"text", "out_of_date", "by", "on", "method"} for showing beside the
+    original (who made it and how are None for a translation saved before plan 1.2.0)."""
     originals = {to_pointer(document, key): value for key, value in flatten(document).items()}
     return {
-        where: {"text": t["text"], "out_of_date": originals.get(where) != t["source"]}
+        where: {
+            "text": t["text"],
+            "out_of_date": originals.get(where) != t["source"],
+            "by": t.get("by"),
+            "on": dt.date.fromisoformat(t["on"]) if t.get("on") else None,
+            "method": t.get("method"),
+        }
         for where, t in document.get("translations", {}).get(language, {}).items()
     }
 

@@ -18,7 +18,7 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import format_datetime, format_number, get_locale, ngettext
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
@@ -28,6 +28,7 @@ from coregroup import formgen, fragments, pages, textpolicy
 from coregroup.access import case_route
 from coregroup.cases.people import member_context
 from coregroup.document import find_item
+from coregroup.i18n import format_datetime, format_number, ngettext
 from coregroup.models import utcnow
 from coregroup.params import small_int
 from coregroup.plans import drafts, editing, live, navigation, services, translations
@@ -709,6 +710,7 @@ def translate(case_id: int, language: str):
     found = translations.entries(services.plan_schema(), shown.document, language)
     if request.method == "POST" and form.validate():
         texts = {e.pointer: request.form.get(f"t{n}", "") for n, e in enumerate(found)}
+        method = request.form.get("method")
         problem = next(
             (
                 (n, textpolicy.message(reason))
@@ -717,9 +719,12 @@ def translate(case_id: int, language: str):
             ),
             None,
         )
+        if problem is None and method not in translations.METHODS:
+            problem = ("method", _("Say how these translations were made"))
         if problem is None:
             texts = {where: textpolicy.nfc(text) for where, text in texts.items()}
-            yours = translations.apply(copy.deepcopy(shown.document), language, texts)
+            made = {"by": current_user.name, "on": dt.date.today().isoformat(), "method": method}
+            yours = translations.apply(copy.deepcopy(shown.document), language, texts, made)
             outcome = editing.edit(g.case, current_user, shown.number, yours)
             if outcome.version is not None:
                 gone = outcome.set_aside
@@ -754,11 +759,11 @@ def translate(case_id: int, language: str):
             problem = _translation_problem(found, language, outcome.errors)
         for n, entry in enumerate(found):  # shown again as typed, with the problem at its field
             entry.translation = request.form.get(f"t{n}", "")
-        return _render_translate(found, language, form, shown.number, problem), 400
+        return _render_translate(found, language, form, shown.number, problem, method), 400
     return _render_translate(found, language, form, shown.number)
 
 
-def _render_translate(found, language: str, form, base: int, problem=None) -> str:
+def _render_translate(found, language: str, form, base: int, problem=None, method=None) -> str:
     from coregroup.i18n import own_name
 
     return render_template(
@@ -769,7 +774,17 @@ def _render_translate(found, language: str, form, base: int, problem=None) -> st
         form=form,
         base=base,
         problem=problem,
-        summary_errors=[{"text": problem[1], "href": f"#t{problem[0]}"}] if problem else [],
+        method=method,
+        methods=[
+            ("person", _("I translated them myself")),
+            ("machine-checked", _("A computer translated them, and I checked each one")),
+            ("machine", _("A computer translated them, and nobody has checked them yet")),
+        ],
+        summary_errors=[
+            {"text": problem[1], "href": "#method" if problem[0] == "method" else f"#t{problem[0]}"}
+        ]
+        if problem
+        else [],
     )
 
 

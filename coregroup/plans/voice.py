@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from coregroup.extensions import db
+from coregroup.i18n import format_list
 from coregroup.models import Case, PlanVersion
 
 
@@ -51,7 +52,7 @@ def family_voice(case: Case, document: dict, up_to: int | None = None) -> list[V
         )
     child = (document.get("childViews") or "").strip()
     if child:
-        names = ", ".join(c.name for c in case.children) or _("the child")
+        names = format_list([c.name for c in case.children]) or _("the child")
         row = last_change("/childViews")
         voices.append(
             Voice(

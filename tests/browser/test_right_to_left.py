@@ -26,10 +26,19 @@ def test_an_arabic_form_is_mirrored(browser, live_server, tmp_path):
     direction = page.evaluate("getComputedStyle(document.querySelector('h1')).direction")
     assert direction == "rtl"
     page.goto(f"{base}/cases/1/meetings/1/minutes")
-    assert page.locator("input[name=agrees]").count() == 2
+    assert page.locator("input[name=agrees]").count() == 3
     box = page.locator("input[name=agrees]").first.bounding_box()
     text = page.locator("label[for='agrees']").bounding_box()
     assert box["x"] > text["x"], "the radio button sits on the right of its label"
+    # A mistake: the red bar stands at the right, where the question starts.
+    page.locator("input[name=agrees][value=no]").check()
+    page.locator("form[action$='/receipt'] button").click()
+    group = page.locator(".govuk-form-group--error").first
+    border = group.evaluate(
+        "g => [getComputedStyle(g).borderRightWidth, getComputedStyle(g).borderLeftWidth]"
+    )
+    assert border == ["5px", "0px"], border
+    assert page.locator("textarea[name=disagreement]").get_attribute("dir") == "auto"
     path = tmp_path / "arabic.png"
     page.screenshot(path=str(path), full_page=True)
     assert path.stat().st_size > 10_000

@@ -79,3 +79,27 @@ def test_a_parent_confirms_receipt_and_says_why_they_disagree(client, completed,
         r for r in page(client.get(f"{base}/circulate")).select("tbody tr") if "Layla" in r.text
     )
     assert "Does not agree: The visits are too late." in row.text
+
+
+def test_receipt_is_confirmed_without_saying_whether_one_agrees(client, completed, smtp, db):
+    """Receiving the plan is not agreeing with it: the question is optional, nothing is chosen
+    for the parent, and no answer leans towards yes."""
+    case, members, base = completed
+    client.post(f"{base}/circulate")
+    client.post("/sign-out")
+    sign_in(client, members["layla"].user)
+    html = page(client.get(f"{base}/minutes"))
+    choices = html.select("input[name=agrees]")
+    assert [c["value"] for c in choices] == ["yes", "no", "unsaid"]
+    assert not any(c.has_attr("checked") for c in choices), "no answer is chosen for them"
+    legend = html.select_one("form[action$='/receipt'] legend").get_text(strip=True)
+    assert "optional" in legend and "agree" not in legend.lower(), legend
+    assert client.post(f"{base}/receipt", data={}).status_code == 302
+    mine = db.session.query(Circulation).filter_by(member_id=members["layla"].id).one()
+    assert mine.received_at and mine.agrees is None and mine.disagreement is None
+    client.post("/sign-out")
+    sign_in(client, members["sam"].user)
+    row = next(
+        r for r in page(client.get(f"{base}/circulate")).select("tbody tr") if "Layla" in r.text
+    )
+    assert "Did not say whether they agree" in row.text

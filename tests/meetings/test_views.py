@@ -401,6 +401,15 @@ def test_scaling_scores_over_time_are_a_chart_with_a_text_alternative(client, pl
     assert "Meeting 2: average 5.2 out of 10." in svg.select_one("desc").get_text()
     cells = [td.get_text(strip=True) for td in html.select(".govuk-table tbody td")]
     assert cells[1] == "5.2" and "Layla: 3" in cells[2]
+    sizes = [float(t["font-size"]) for t in svg.select("text")]
+    # 640 units drawn 330 px wide on a phone: 24 units is 12 px, never the 6 px it was.
+    assert min(sizes) >= 24
+    left = [float(c["cx"]) for c in svg.select("circle[r='7']")]
+    arabic = page(client.get(f"/cases/{case.id}/meetings?lang=ar")).select_one("figure svg")
+    right = [float(c["cx"]) for c in arabic.select("circle[r='7']")]
+    # Right to left, time runs from right to left: each meeting is mirrored.
+    assert right == [640 - x for x in left]
+    assert float(arabic.select_one("text[text-anchor=end]")["x"]) > 600
 
 
 def test_minutes_and_plan_print_on_a4():
