@@ -292,6 +292,13 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     translation_review.register_cli(app)
 
     @app.before_request
+    def _remember_a_language_link():
+        """A link with ?lang= chooses the language even when its page only redirects."""
+        chosen = None if request.path.startswith("/api/") else request.args.get("lang")
+        if chosen in app.config["LANGUAGES"]:
+            session["lang"] = chosen
+
+    @app.before_request
     def _nonce():
         g.csp_nonce = secrets.token_urlsafe(16)
 

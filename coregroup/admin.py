@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -16,6 +15,7 @@ from coregroup import audit
 from coregroup.access import can_account
 from coregroup.auth import find_user, hash_password, password_problem
 from coregroup.extensions import db
+from coregroup.i18n import gettext as _
 from coregroup.models import User
 from coregroup.subject_access import subject_access
 from coregroup.webforms import Form

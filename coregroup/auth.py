@@ -25,7 +25,6 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import bindparam, func, select, update
@@ -35,6 +34,7 @@ from zxcvbn import zxcvbn
 
 from coregroup import audit, unitofwork
 from coregroup.extensions import db, limiter, login_manager
+from coregroup.i18n import gettext as _
 from coregroup.models import FAMILY_ROLES, Member, RecoveryCode, User, UserSession, utcnow
 from coregroup.webforms import Form
 

@@ -6,7 +6,6 @@ import datetime as dt
 from dataclasses import dataclass
 
 from flask import url_for
-from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
@@ -14,6 +13,7 @@ from coregroup import rules
 from coregroup.cases import childplans
 from coregroup.extensions import db
 from coregroup.i18n import format_date, ngettext
+from coregroup.i18n import gettext as _
 from coregroup.meetings import services as meetings
 from coregroup.models import Case, ConferenceRequest, Meeting, PlanVersion
 from coregroup.plans import services as plans

@@ -7,10 +7,10 @@ from __future__ import annotations
 import datetime as dt
 
 from dateutil.relativedelta import relativedelta
-from flask_babel import gettext as _
 from wtforms.validators import ValidationError
 
 from coregroup.i18n import format_date
+from coregroup.i18n import gettext as _
 
 
 class DateRange:

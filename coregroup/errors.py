@@ -9,7 +9,6 @@ import secrets
 import traceback
 
 from flask import render_template, request
-from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from limits.errors import StorageError
 from sqlalchemy.exc import OperationalError
@@ -17,6 +16,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 
 from coregroup import textpolicy
 from coregroup.extensions import db, login_manager
+from coregroup.i18n import gettext as _
 from coregroup.problems import problem
 
 log = logging.getLogger(__name__)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import Field, IntegerField, RadioField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
@@ -29,6 +28,7 @@ from coregroup.daterange import date_range
 from coregroup.document import get_path
 from coregroup.flows import KEY_PLACEHOLDER, MEMBER_PLACEHOLDER, Page
 from coregroup.i18n import format_list, format_number
+from coregroup.i18n import gettext as _
 from coregroup.schema import GENERIC_MESSAGES, Schema, SchemaError, message_for, narrowed_options
 from coregroup.webforms import Form
 

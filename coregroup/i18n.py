@@ -101,6 +101,10 @@ def format_datetime(*args, **kwargs) -> str:
     return digits(flask_babel.format_datetime(*args, **kwargs))
 
 
+def format_time(*args, **kwargs) -> str:
+    return digits(flask_babel.format_time(*args, **kwargs))
+
+
 def format_number(number) -> str:
     return digits(flask_babel.format_decimal(number))
 
@@ -151,7 +155,7 @@ def machine_translated(locale=None) -> bool:
 def email_notice() -> str:
     """The honest line an e-mail in an unreviewed language ends with ("" in English): in the
     e-mail's own language, so call it where the e-mail is written (inside force_locale)."""
-    from flask_babel import gettext as _
+    from coregroup.i18n import gettext as _
 
     if not machine_translated():
         return ""

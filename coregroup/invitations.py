@@ -19,7 +19,6 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms import PasswordField
@@ -46,6 +45,7 @@ from coregroup.cases.invitations import (
 )
 from coregroup.extensions import db, limiter
 from coregroup.i18n import format_date
+from coregroup.i18n import gettext as _
 from coregroup.models import Invitation, Member, User, utcnow
 from coregroup.redirects import local_target
 from coregroup.webforms import Form

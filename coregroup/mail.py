@@ -6,7 +6,8 @@ import smtplib
 from email.message import EmailMessage
 
 from flask import current_app
-from flask_babel import gettext as _
+
+from coregroup.i18n import gettext as _
 
 
 class MailNotConfigured(RuntimeError):

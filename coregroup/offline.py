@@ -11,9 +11,10 @@ import hashlib
 import json
 
 from flask import Blueprint, current_app, jsonify, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
+
+from coregroup.i18n import gettext as _
 
 bp = Blueprint("offline", __name__)
 # The app's own files, kept by the service worker (named as in static/dist/manifest.json).

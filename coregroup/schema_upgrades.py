@@ -20,6 +20,13 @@ def _plan_1_1_0(document: dict) -> dict:
     return document
 
 
+def _plan_1_2_0(document: dict) -> dict:
+    """1.2.0 lets a translation of the plan's words say who translated it, on which day, and
+    whether a person or a computer did (`by`, `on`, `method`), all optional: a 1.1.0 plan's
+    translations read as they were written, their translator unknown."""
+    return document
+
+
 def _case_export_1_1_0(export: dict) -> dict:
     """1.1.0 gives each child their own plan status, records review conferences and the core
     group's requests for a conference, and recognises a case by `uid`. A 1.0.0 export had one
@@ -92,7 +99,10 @@ def _case_export_1_2_0(export: dict) -> dict:
 
 
 UPGRADES: dict[str, dict[str, tuple[str, Callable[[dict], dict]]]] = {
-    "child-protection-plan": {"1.0.0": ("1.1.0", _plan_1_1_0)},
+    "child-protection-plan": {
+        "1.0.0": ("1.1.0", _plan_1_1_0),
+        "1.1.0": ("1.2.0", _plan_1_2_0),
+    },
     "core-group-meeting": {"1.0.0": ("1.1.0", _meeting_1_1_0)},
     "case-export": {
         "1.0.0": ("1.1.0", _case_export_1_1_0),

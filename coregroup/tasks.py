@@ -8,11 +8,11 @@ import datetime as dt
 from dataclasses import dataclass
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from coregroup import audit, rules
 from coregroup.access import my_cases
+from coregroup.i18n import gettext as _
 from coregroup.models import Case, Member
 from coregroup.webforms import Form
 

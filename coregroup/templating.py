@@ -9,7 +9,6 @@ from pathlib import Path
 from babel import dates as babel_dates
 from flask import g
 from flask_babel import get_locale, to_user_timezone
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader, pass_context
 from jinja2.bccache import MemcachedBytecodeCache
@@ -28,6 +27,7 @@ from coregroup.i18n import (
     own_name,
     with_digits,
 )
+from coregroup.i18n import gettext as _
 
 STATIC_DIST = Path(__file__).resolve().parent / "static" / "dist"
 # Words that come from configuration, marked here so that they are extracted and translated.
@@ -98,8 +98,9 @@ def register(app) -> None:
 
     @app.template_filter("join_words")
     def _join_words(items) -> str:
-        """A list in the language's own way: "a, b and c", "a، b و c" (Babel)."""
-        return format_list(list(items))
+        """A list in the language's own way: "a, b and c", "أ وب وج" (Babel), each item isolated
+        (U+2068 ... U+2069), so an English name in an Arabic list keeps its own direction."""
+        return format_list([f"\u2068{item}\u2069" for item in items])
 
     @app.template_filter("said")
     def _said(value, lang: str | None = None) -> Markup:

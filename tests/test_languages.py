@@ -122,3 +122,47 @@ def test_a_wales_case_explains_its_plans_name(client, db):
     html = page(client.get(f"/cases/{case.id}?lang=cy"))
     glossary = html.select_one(".app-glossary").text
     assert "cynllun amddiffyn gofal a chymorth" in glossary.lower()
+
+
+def test_bengali_numbers_in_labels_times_and_charts_are_bengali_too(client, planned, db):
+    """The review found "Need 1" and "10:00" in 0-9 beside Bengali dates."""
+    case, members = planned
+    html = page(client.get(f"/cases/{case.id}/plan/read?lang=bn"))
+    titles = [t.get_text(strip=True) for t in html.select(".govuk-summary-card__title")]
+    assert titles and not any(re.search("[0-9]", t) for t in titles if "Need" not in t), titles
+    assert any(BENGALI_DIGITS.search(t) for t in titles), titles
+    triangle = page(client.get(f"/cases/{case.id}?lang=bn")).select("svg text")
+    counts = [t.get_text() for t in triangle if t.get_text().strip().isdigit()]
+    assert counts and all(BENGALI_DIGITS.search(c) for c in counts), counts
+
+
+def test_a_time_of_day_is_written_by_babel_in_the_pages_digits(app):
+    from flask_babel import force_locale
+
+    from coregroup.plans.presenters import TIME_PATTERN, display
+
+    with app.test_request_context("/"):
+        with force_locale("bn"):
+            assert display({"pattern": TIME_PATTERN}, "10:00", {}) == "১০:০০ AM"
+        with force_locale("en_GB"):
+            assert display({"pattern": TIME_PATTERN}, "14:30", {}) == "14:30"
+
+
+def test_a_language_link_holds_through_a_redirect(client, planned):
+    case, _ = planned
+    client.get("/cases?lang=ar")
+    moved = client.get(f"/cases/{case.id}/plan/aims?lang=en_GB")
+    assert moved.status_code in (301, 302, 303, 308)
+    html = page(client.get(moved.headers["Location"]))
+    assert html.html["lang"] == "en-GB"
+
+
+def test_a_wales_case_calls_its_plan_by_its_wales_name(client, db):
+    case = make_case(jurisdiction="wales")
+    lead = make_user(name="Lee Lead")
+    make_member(case, lead, role="lead-social-worker", ref="m-lee")
+    sign_in(client, lead)
+    html = page(client.get(f"/cases/{case.id}/plan"))
+    assert html.select_one("h1").get_text(strip=True) == "Care and support protection plan"
+    welsh = page(client.get(f"/cases/{case.id}/plan?lang=cy"))
+    assert welsh.select_one("h1").get_text(strip=True) == "Cynllun amddiffyn gofal a chymorth"

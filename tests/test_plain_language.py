@@ -24,6 +24,7 @@ FAMILY_PAGES = [
     "/plan/your-views/your-views",
     "/plan/child-views/child-views",
     "/plan/read",
+    "/meetings",
     "/meetings/1/minutes",
     "/my-tasks",
 ]

@@ -222,10 +222,10 @@ def _needs_second_factor_now(member: Member) -> bool:
 
 def _sign_in_again():
     from flask import flash, redirect, url_for
-    from flask_babel import gettext as _
     from flask_login import logout_user
     from sqlalchemy import update
 
+    from coregroup.i18n import gettext as _
     from coregroup.models import UserSession, utcnow
 
     sid = session.get("sid")

@@ -10,13 +10,13 @@ import hashlib
 import json
 from dataclasses import dataclass
 
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from coregroup import audit
 from coregroup.extensions import db
 from coregroup.i18n import format_date
+from coregroup.i18n import gettext as _
 from coregroup.models import (
     AuditEvent,
     Case,

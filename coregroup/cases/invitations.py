@@ -10,12 +10,12 @@ from dataclasses import dataclass
 
 from flask import current_app, url_for
 from flask_babel import force_locale
-from flask_babel import gettext as _
 from sqlalchemy import select
 
 from coregroup import audit, mail
 from coregroup.extensions import db
 from coregroup.i18n import email_notice, format_datetime
+from coregroup.i18n import gettext as _
 from coregroup.models import Invitation, Member, User, utcnow
 
 

@@ -8,7 +8,6 @@ import json
 from dataclasses import replace
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
@@ -17,6 +16,7 @@ from coregroup.access import case_route
 from coregroup.cases import childplans, forms, services
 from coregroup.cases.views import bp, specs
 from coregroup.i18n import format_list
+from coregroup.i18n import gettext as _
 from coregroup.models import FAMILY_ROLES
 
 

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask_babel import gettext as _
-
 from coregroup import formgen
 from coregroup.i18n import format_date
+from coregroup.i18n import gettext as _
 
 
 def member_context(case, member, item=None, **extra) -> formgen.Context:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask_babel import gettext as _
 from sqlalchemy import select
 
 from coregroup import audit
 from coregroup.extensions import db
 from coregroup.i18n import format_date
+from coregroup.i18n import gettext as _
 from coregroup.models import FAMILY_ROLES, Case, Child, ChildPlan, Member, User
 
 

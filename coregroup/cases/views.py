@@ -18,7 +18,6 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
@@ -28,6 +27,7 @@ from coregroup.access import case_route
 from coregroup.cases import forms, handovers, invitations, services
 from coregroup.formgen import FieldSpec
 from coregroup.i18n import format_date
+from coregroup.i18n import gettext as _
 from coregroup.meetings import services as meetings
 from coregroup.plans import services as plans
 

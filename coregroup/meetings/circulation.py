@@ -7,7 +7,6 @@ from dataclasses import dataclass
 
 from flask import current_app, url_for
 from flask_babel import force_locale
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import RadioField, TextAreaField
 from wtforms.fields.choices import SelectChoice
@@ -17,6 +16,7 @@ from coregroup import mail
 from coregroup.cases import invitations
 from coregroup.extensions import db
 from coregroup.i18n import email_notice
+from coregroup.i18n import gettext as _
 from coregroup.meetings import services
 from coregroup.models import Circulation, Member, utcnow
 from coregroup.webforms import Form

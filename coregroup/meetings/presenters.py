@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 
 import icalendar
 from flask import current_app
-from flask_babel import gettext as _
 
 from coregroup.document import get_path
 from coregroup.flows import Section
+from coregroup.i18n import gettext as _
 from coregroup.meetings import services
 from coregroup.plans import services as plans
 from coregroup.plans.diff import changes

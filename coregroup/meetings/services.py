@@ -7,13 +7,13 @@ import datetime as dt
 from dataclasses import dataclass
 
 from flask import current_app
-from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from coregroup import document as docs
 from coregroup import rules
 from coregroup.extensions import db
 from coregroup.flows import Flow, Section
+from coregroup.i18n import gettext as _
 from coregroup.models import Case, Circulation, Meeting, Member, User, utcnow
 from coregroup.plans import services as plans
 from coregroup.rules import procedure

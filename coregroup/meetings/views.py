@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms import TextAreaField
@@ -15,6 +14,7 @@ from coregroup import audit, contacts, pages
 from coregroup import document as docs
 from coregroup.access import case_route
 from coregroup.cases.people import member_context
+from coregroup.i18n import gettext as _
 from coregroup.i18n import ngettext
 from coregroup.meetings import circulation, presenters, services
 from coregroup.params import small_int

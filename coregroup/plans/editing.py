@@ -6,8 +6,8 @@ import copy
 from dataclasses import dataclass, field
 
 import jsonpatch
-from flask_babel import gettext as _
 
+from coregroup.i18n import gettext as _
 from coregroup.plans import drafts, services, translations
 from coregroup.plans.diff import Conflict, carry_translations, flatten, merge, to_pointer
 

@@ -10,12 +10,12 @@ import datetime as dt
 import hashlib
 import json
 
-from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from coregroup import unitofwork
 from coregroup.extensions import db
+from coregroup.i18n import gettext as _
 from coregroup.models import Presence, utcnow
 from coregroup.plans import services
 

@@ -5,14 +5,15 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from flask_babel import gettext as _
-
 from coregroup.document import Scope, get_path
 from coregroup.flows import MEMBER_PLACEHOLDER, Flow, ListSpec, Section
-from coregroup.i18n import format_date, format_list, format_number
+from coregroup.i18n import format_date, format_list, format_number, format_time
+from coregroup.i18n import gettext as _
 from coregroup.plans import navigation
 from coregroup.plans.diff import Change, schema_path
 from coregroup.schema import Schema, SchemaError
+
+TIME_PATTERN = "^([01][0-9]|2[0-3]):[0-5][0-9]$"  # a time of day in the schemas ("14:30")
 
 NOT_STARTED, IN_PROGRESS, COMPLETED = "not-started", "in-progress", "completed"
 
@@ -31,6 +32,9 @@ def display(field_schema: dict, value, members: dict[str, str]) -> str:
         return _(labels[value])
     if field_schema.get("format") == "date":
         return format_date(dt.date.fromisoformat(value), "long")
+    if field_schema.get("pattern") == TIME_PATTERN and isinstance(value, str):
+        hours, minutes = (int(part) for part in value.split(":"))
+        return format_time(dt.time(hours, minutes), "short")
     if isinstance(value, int | float) and not isinstance(value, bool):
         suffix = field_schema.get("x-suffix")
         return f"{format_number(value)} {_(suffix)}" if suffix else format_number(value)

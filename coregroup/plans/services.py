@@ -6,13 +6,13 @@ import copy
 from dataclasses import dataclass, field
 
 from flask import current_app
-from flask_babel import gettext as _
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import defer
 
 from coregroup import document as docs
 from coregroup.extensions import db
 from coregroup.flows import MEMBER_PLACEHOLDER, Flow, ListSpec, Page, Section
+from coregroup.i18n import gettext as _
 from coregroup.models import Case, PlanDraft, PlanVersion, SetAside, User
 from coregroup.plans.diff import (
     Conflict,

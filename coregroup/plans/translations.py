@@ -104,8 +104,7 @@ class Entry:
 
 def entries(schema: Schema, document: dict, language: str) -> list[Entry]:
     """Every free-text answer with its translation into `language`, if any."""
-    from flask_babel import gettext as _
-
+    from coregroup.i18n import gettext as _
     from coregroup.plans.diff import schema_path
 
     done = document.get("translations", {}).get(language, {})

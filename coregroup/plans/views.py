@@ -19,7 +19,6 @@ from flask import (
     url_for,
 )
 from flask_babel import get_locale
-from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
@@ -29,6 +28,7 @@ from coregroup.access import case_route
 from coregroup.cases.people import member_context
 from coregroup.document import find_item
 from coregroup.i18n import format_datetime, format_number, ngettext
+from coregroup.i18n import gettext as _
 from coregroup.models import utcnow
 from coregroup.params import small_int
 from coregroup.plans import drafts, editing, live, navigation, services, translations

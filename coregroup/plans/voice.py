@@ -6,11 +6,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from flask_babel import gettext as _
 from sqlalchemy import select
 
 from coregroup.extensions import db
 from coregroup.i18n import format_list
+from coregroup.i18n import gettext as _
 from coregroup.models import Case, PlanVersion
 
 

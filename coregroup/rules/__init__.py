@@ -10,7 +10,8 @@ from pathlib import Path
 import holidays
 import yaml
 from dateutil.relativedelta import relativedelta
-from flask_babel import gettext as _
+
+from coregroup.i18n import gettext as _
 
 PROFILES_FILE = Path(__file__).resolve().parent / "profiles.yaml"
 

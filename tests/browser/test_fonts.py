@@ -120,6 +120,16 @@ def test_every_language_is_drawn_with_a_font_that_has_its_letters(browser, live_
                 assert all(custom for custom, _ in fonts.values()), (code, other, fonts)
         page.screenshot(path=str(ARTIFACTS / f"family-plan-{code}.png"), full_page=True)
         assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], code
+        if code in SCRIPT_FONTS:
+            # A drawing's words too: SVG text takes no font from the page's classes.
+            page.goto(f"{base}/cases/1")
+            page.evaluate("document.fonts.ready")
+            fonts = platform_fonts(page, "svg text")
+            assert fonts.get(SCRIPT_FONTS[code], (False, 0))[0], (code, "triangle", fonts)
+        for path in ("/languages", "/cases/1/meetings"):
+            page.goto(f"{base}{path}")
+            width = page.evaluate("document.documentElement.scrollWidth")
+            assert width <= PHONE["width"], (code, path, width)
         page.context.close()
 
 
