@@ -120,8 +120,13 @@ def format_list(items, style: str = "standard") -> str:
     """Items joined as the language joins them ("a, b and c", "a، b و c"), by Babel."""
     from babel.lists import format_list as babel_format_list
 
-    locale = flask_babel.get_locale()
-    return babel_format_list([str(item) for item in items], style, locale=locale or "en_GB")
+    locale = flask_babel.get_locale() or Locale.parse("en_GB")
+    words = [str(item) for item in items]
+    if locale.character_order == "right-to-left":
+        # Each item isolated (U+2068 ... U+2069): "Amira Hassan" in an Arabic list keeps its
+        # own direction, and the list's "و" stays between the names, not inside one.
+        words = [f"\u2068{word}\u2069" for word in words]
+    return babel_format_list(words, style, locale=locale)
 
 
 def with_digits(variables: dict) -> dict:

@@ -98,9 +98,8 @@ def register(app) -> None:
 
     @app.template_filter("join_words")
     def _join_words(items) -> str:
-        """A list in the language's own way: "a, b and c", "أ وب وج" (Babel), each item isolated
-        (U+2068 ... U+2069), so an English name in an Arabic list keeps its own direction."""
-        return format_list([f"\u2068{item}\u2069" for item in items])
+        """A list in the language's own way: "a, b and c", "أ وب وج" (Babel)."""
+        return format_list(list(items))
 
     @app.template_filter("said")
     def _said(value, lang: str | None = None) -> Markup:

@@ -40,7 +40,8 @@ def test_lists_are_joined_as_each_language_joins_them(app):
         with force_locale("en_GB"):
             assert format_list(["Amira", "Yusuf", "Sara"]) == "Amira, Yusuf and Sara"
         with force_locale("ar"):
-            assert format_list(["أ", "ب", "ج"]) == "أ وب وج"
+            # Right to left, each item is isolated, so English names keep their direction.
+            assert format_list(["أ", "ب", "ج"]) == "\u2068أ\u2069 و\u2068ب\u2069 و\u2068ج\u2069"
         with force_locale("pl"):
             assert format_list(["a", "b", "c"]) == "a, b i c"
 

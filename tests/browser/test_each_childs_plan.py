@@ -273,7 +273,7 @@ def test_each_childs_plan_from_the_conference_to_the_case_closing(browser, serve
     expect(lead.locator("#closed")).to_contain_text("the case is closed")
     told = {m["To"]: m["Subject"] for m in inbox.messages[before:]}
     assert set(told) == {"anna@family.example", "carl@family.example", "ben@family.example"}
-    assert told["anna@family.example"] == "The child protection plan has ended"
+    assert told["anna@family.example"] == "The plan has ended"
     assert told["ben@family.example"] != told["anna@family.example"], "Ben's is in Polish"
     lead_stale.locator("#name").fill("Someone Late")
     lead_stale.locator("input[name=role][value=teacher]").check()

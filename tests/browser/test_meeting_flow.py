@@ -17,7 +17,7 @@ def test_a_subsequent_core_group_from_start_to_circulation(browser, live_server,
     page = context.new_page()
     page.set_default_timeout(5000)
     sign_in(page, base, "sam@demo.coregroup.example", credentials["sam@demo.coregroup.example"])
-    page.get_by_role("link", name="Amira Hassan, Yusuf Hassan").click()
+    page.get_by_role("link", name="Amira Hassan and Yusuf Hassan").click()
     page.get_by_role("link", name="Core group meetings").click()
     expect(page.locator("figure.app-chart svg")).to_be_visible()
     page.get_by_role("button", name="Start recording the next meeting").click()

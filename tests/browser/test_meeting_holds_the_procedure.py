@@ -82,7 +82,7 @@ def test_a_hurried_chair_cannot_sidestep_the_procedure(browser, server, inbox):
     page = context.new_page()
     page.set_default_timeout(8000)
     sign_in(page, base, SAM, credentials[SAM])
-    page.get_by_role("link", name="Amira Hassan, Yusuf Hassan").click()
+    page.get_by_role("link", name="Amira Hassan and Yusuf Hassan").click()
     case_url = page.url
     page.get_by_role("link", name="Core group meetings").click()
     page.get_by_role("button", name="Start recording the next meeting").click()

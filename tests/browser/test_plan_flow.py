@@ -18,7 +18,7 @@ def test_add_a_need_with_an_action_check_and_save(browser, live_server, javascri
     page.set_default_timeout(5000)
     sign_in(page, base, "sam@demo.coregroup.example", credentials["sam@demo.coregroup.example"])
 
-    page.get_by_role("link", name="Amira Hassan, Yusuf Hassan").click()
+    page.get_by_role("link", name="Amira Hassan and Yusuf Hassan").click()
     page.get_by_role("link", name="Work on the plan").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Child protection plan")
     page.get_by_role("link", name="Needs and actions").click()

@@ -117,7 +117,7 @@ def test_the_last_plan_ending_closes_the_case_and_tells_the_family(client, db, s
     assert case.status == "closed" and case.closed_on == held
     polish = smtp.to("ben@example.test")
     assert len(polish) == 1 and smtp.to("anna@example.test")
-    assert polish[0]["Subject"] != "The child protection plan has ended", "Ben reads Polish"
+    assert polish[0]["Subject"] != "The plan has ended", "Ben reads Polish"
     assert "conference" in smtp.body(smtp.to("anna@example.test")[0])
     # The dashboard asks for nothing more.
     from coregroup import dashboard as board
