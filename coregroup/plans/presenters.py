@@ -257,6 +257,15 @@ def _translation_label(schema: Schema, key, document: dict) -> tuple[dict, str, 
         language=own_name(key[1]),
         question=question,
     )
+    if len(key) > 3 and key[3] != "text":
+        # Who made it, when or how (plan 1.2.0): its own question and labels, the translation
+        # it belongs to as where it is.
+        field_schema = schema.at(["translations", "*", "*", key[3]])
+        return (
+            field_schema,
+            _(field_schema.get("title", key[3])),
+            " › ".join(part for part in (where, label) if part),
+        )
     return field_schema, label, where
 
 

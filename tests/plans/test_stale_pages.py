@@ -326,13 +326,20 @@ def test_a_clash_between_translators_names_the_question_in_words(app, client, pl
         ).status_code
         == 302
     )
-    response = client.post(url, data={f"t{index}": "ترجمة سام", "base": base, "method": "person"})
+    response = client.post(
+        url, data={f"t{index}": "ترجمة سام", "base": base, "method": "machine-checked"}
+    )
     assert response.headers["Location"].endswith("/plan/check")
-    row = page(client.get(f"/cases/{case.id}/plan/check")).select_one("#conflicts tbody tr")
+    rows = page(client.get(f"/cases/{case.id}/plan/check")).select("#conflicts tbody tr")
+    row = next(r for r in rows if "ترجمة بريا" in r.get_text())
     assert (
         "Translation into العربية of: What is the core group trying to achieve?" in row.get_text()
     )
     assert "Priya" in row.get_text() and "ترجمة بريا" in row.get_text()
+    # How each was made clashes too: said in words, never as the schema's codes.
+    how = next(r for r in rows if "How it was translated" in r.get_text()).get_text()
+    assert "By a person" in how and "By a computer, checked by a person" in how
+    assert "machine-checked" not in how
 
 
 def translate_everything(client, case) -> None:

@@ -48,6 +48,8 @@ def test_the_rules_page_shows_each_profile_with_its_sources_and_a_calculator(cli
         "Northern Ireland",
     ]
     assert "Working Together to Safeguard Children 2023" in html.text
+    # Each source is a hint under its rule, not markup shown as text (found in review).
+    assert "<span" not in html.text and html.select("dd .govuk-hint")
     result = page(client.get("/rules?jurisdiction=guernsey&conference=2028-05-01"))
     rows = {
         r.select_one("dt").get_text(strip=True): r.select_one("dd").get_text(strip=True)
