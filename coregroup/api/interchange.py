@@ -588,6 +588,10 @@ def import_case(data, importer: User) -> Case:
             user=account,
         )
     case.members = list(members.values())
+    # Into the session in the file's order before any child names its family: otherwise the
+    # children's cascade adds those members first, they get the first ids, and the next export
+    # (members in id order) lists them in another order (found by the round-trip test).
+    db.session.add_all(case.members)
     _receiving_lead(members, importer_ref)
     for c in data["children"]:
         children[c["id"]].family = [members[ref] for ref in c.get("family", [])]
