@@ -77,7 +77,6 @@ def own_name(code: str) -> str:
 ZEROS = {"latn": "0", "arab": "\u0660", "arabext": "\u06f0", "beng": "\u09e6", "guru": "\u0a66"}
 
 
-@cache
 def _digit_table(code: str) -> dict[int, str]:
     system = Locale.parse(code).default_numbering_system
     zero = ord(ZEROS.get(system, "0"))
