@@ -90,6 +90,9 @@ def settings(name: str) -> dict:
         "COREGROUP_REMINDER_WORKING_DAYS": int(env("COREGROUP_REMINDER_WORKING_DAYS", "3")),
         "COREGROUP_NOTICE_WORKING_DAYS": int(env("COREGROUP_NOTICE_WORKING_DAYS", "5")),
         "COREGROUP_BASE_URL": env("COREGROUP_BASE_URL", "http://localhost:5000"),
+        # The local authority's three-digit code (the census' LEA): the Children in Need census
+        # XML needs it; a child's council id is published in FHIR under it.
+        "COREGROUP_LA_CODE": env("COREGROUP_LA_CODE", ""),
         "COREGROUP_INVITATION_LIFETIME": dt.timedelta(
             hours=int(env("COREGROUP_INVITATION_HOURS", "168"))
         ),

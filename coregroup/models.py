@@ -194,6 +194,11 @@ class Child(db.Model):
     date_of_birth: Mapped[dt.date | None]
     expected_on: Mapped[dt.date | None]  # unborn: a pre-birth plan
     added_on: Mapped[dt.date | None]  # added after the case opened (a new baby, moved in)
+    # Identifiers other services know the child by: the NHS number (10 digits, its last a
+    # modulus 11 check digit) and the local authority's own child identifier (the census'
+    # LAchildID). Both optional: a family's plan does not wait for them.
+    nhs_number: Mapped[str | None] = mapped_column(String(10))
+    local_id: Mapped[str | None] = mapped_column(String(20))
 
     case: Mapped[Case] = relationship(back_populates="children")
     plans: Mapped[list[ChildPlan]] = relationship(

@@ -38,6 +38,7 @@ TITLES = {
     "method_not_allowed": _l("That cannot be done here"),
     "conflict": _l("Someone else changed the same answers"),
     "exists": _l("It exists already"),
+    "not_applicable": _l("This does not apply to this case"),
     "precondition_required": _l("Say which version you changed (If-Match)"),
     "precondition_failed": _l("That is not a version of this plan"),
     "too_large": _l("What was sent is too large"),

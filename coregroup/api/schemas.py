@@ -245,5 +245,16 @@ class TimescalesQuerySchema(Schema):
             )
 
 
+class CensusQuerySchema(Schema):
+    year = QueryInteger(
+        required=True,
+        validate=validate.Range(min=2010, max=2100),
+        metadata={
+            "description": "The census collection year: the reporting year ending 31 March of it "
+            "(2026 is 1 April 2025 to 31 March 2026)"
+        },
+    )
+
+
 TIMESCALES = {"type": "object", "description": "Due dates, each with the rule it comes from"}
 FHIR_BUNDLE = {"type": "object", "description": "An HL7 FHIR R4 Bundle (collection)"}

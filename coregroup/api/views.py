@@ -3,7 +3,9 @@ their marshmallow schemas), and each JSON Schema at the URL of its $id."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+from importlib import metadata
 
 from flask import (
     Blueprint,
@@ -373,34 +375,131 @@ def export_all():
     produces="application/fhir+json",
 )
 def plan_fhir(case_id: int):
-    """The latest plan as an HL7 FHIR CarePlan bundle, for health partners.
+    """The latest plan as an HL7 FHIR R4 (4.0.1) Bundle, for health partners.
 
-    Needs are Goals, actions are CarePlan activities (performer, status, scheduled date), the
-    core group is the CareTeam; the children are Patients (and a Group when there are several)."""
-    from coregroup.api.standards import fhir_bundle
+    Each child is a Patient (NHS number and this service's child id) with their own CarePlan,
+    CareTeam (the core group: PractitionerRole and RelatedPerson), Goals (the needs, with their
+    My World Triangle area) and Conditions (the categories of concern). Every reference resolves
+    inside the Bundle (urn:uuid). The README's FHIR table maps every field."""
+    from coregroup.api import fhir
 
-    body = json.dumps(fhir_bundle(g.case, services.latest_version(g.case)), ensure_ascii=False)
-    return Response(body, mimetype="application/fhir+json")
+    version = services.latest_version(g.case)
+    found = fhir.bundle(g.case, version, contacts.Viewer.of(g.member))
+    return Response(json.dumps(found, ensure_ascii=False), content_type=fhir.MEDIA_TYPE)
+
+
+@bp.get("/fhir/CodeSystem/<name>")
+def code_system(name: str):
+    """A CodeSystem this service publishes (FHIR R4), at its canonical URL's path."""
+    from coregroup.api import fhir
+
+    found = fhir.code_systems().get(name)
+    if found is None:
+        abort(404)
+    response = Response(json.dumps(found, ensure_ascii=False), content_type=fhir.MEDIA_TYPE)
+    response.headers["Cache-Control"] = "public, max-age=3600"
+    return response
 
 
 @bp.get("/api/v1/cin.csv")
 @login_required
-@operation("export", {200: {"type": "string"}}, errors=(401, 403), produces="text/csv")
-def cin_csv():
-    """The child protection plan fields of the Children in Need census, as CSV.
+@operation(
+    "export",
+    {200: {"type": "string"}},
+    query=schemas.CensusQuerySchema,
+    errors=(400, 401, 403),
+    produces="text/csv",
+)
+def cin_csv(query: dict):
+    """The Children in Need census' child protection plans, as CSV: one row per child per plan.
 
-    One row per child of each case you may export: plan start and end dates, category of
-    abuse (census codes NEG, PHY, EMO, SAB, or MUL for more than one) and review dates."""
-    from coregroup.api.standards import cin_rows
+    For the reporting year ending 31 March `year`, every child of the England cases you may
+    export whose plan was open in the year: start and end dates, initial and latest category of
+    abuse (census codes NEG, PHY, EMO, SAB; MUL for more than one), number of previous plans and
+    the review dates within the year. No names: the case reference and the child's id find the
+    record. The census applies to England only: cases under other procedures are not included."""
+    from coregroup.api import census
 
     if not tokens.allows("export"):
         return _scope_refused("export")
+    cases = _census_cases()
+    response = Response(census.csv_text(census.rows(cases, query["year"])), mimetype="text/csv")
+    name = f"cin-census-{query['year']}-child-protection-plans.csv"
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@bp.get("/api/v1/cin.xml")
+@login_required
+@operation(
+    "export",
+    {200: {"type": "string"}},
+    query=schemas.CensusQuerySchema,
+    errors=(400, 401, 403, 422),
+    produces="application/xml",
+)
+def cin_xml(query: dict):
+    """The Children in Need census' child protection plans, in the census' XML structure.
+
+    The same children and plans as the CSV, under the census header (collection CIN, the year,
+    its reference date, the authority's LEA code from COREGROUP_LA_CODE). Each child is named
+    only by their ID in the council's records (LAchildID): a child without one, or a plan with
+    no category the census knows, answers 422 naming each, and nothing is sent. Items this
+    service does not hold (sex, UPN, referral and assessment details) are left out: the README
+    lists them."""
+    from flask import current_app
+
+    from coregroup.api import census
+
+    if not tokens.allows("export"):
+        return _scope_refused("export")
+    code = current_app.config.get("COREGROUP_LA_CODE") or ""
+    if not (len(code) == 3 and code.isascii() and code.isdigit()):
+        detail = "Set COREGROUP_LA_CODE to the authority's three-digit LEA code first."
+        return problem(422, "invalid", detail, "/LEA")
+    found = census.rows(_census_cases(), query["year"])
+    missing = census.missing(found)
+    if missing:
+        return problem(422, "invalid", missing[0]["detail"], missing[0]["pointer"], errors=missing)
+    body = census.xml(
+        found, query["year"], code, metadata.version("coregroup"), dt.datetime.now(dt.UTC)
+    )
+    response = Response(body, mimetype="application/xml")
+    name = f"cin-census-{query['year']}-child-protection-plans.xml"
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@bp.get("/api/v1/cases/<int:case_id>/cin.csv")
+@case_route("case.export")
+@operation(
+    "export",
+    {200: {"type": "string"}},
+    query=schemas.CensusQuerySchema,
+    errors=(400, 401, 403, 404, 422),
+    produces="text/csv",
+)
+def case_cin_csv(case_id: int, query: dict):
+    """One case's rows of the Children in Need census (as /api/v1/cin.csv).
+
+    The census is England's: a case under other procedures answers 422 (not_applicable)."""
+    from coregroup.api import census
+
+    if g.case.jurisdiction != census.APPLIES_TO:
+        name = rules.profile(g.case.jurisdiction).name
+        detail = (
+            f"The Children in Need census is England's. It does not apply to this case, which "
+            f"follows the procedures of {name}."
+        )
+        return problem(422, "not_applicable", detail, "/jurisdiction")
+    return Response(census.csv_text(census.rows([g.case], query["year"])), mimetype="text/csv")
+
+
+def _census_cases():
     ids = interchange.exportable_cases(current_user)
     cases = interchange.cases_by_id(ids)
     audit.record_each("export", tokens.audit_target(), current_user.id, [c.id for c in cases])
-    response = Response(cin_rows(cases), mimetype="text/csv")
-    response.headers["Content-Disposition"] = 'attachment; filename="cin-census-cpp.csv"'
-    return response
+    return cases
 
 
 def _scope_refused(scope: str):

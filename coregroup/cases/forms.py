@@ -527,13 +527,58 @@ class ChildForm(Form):
     )
 
 
+def _nhs_number(form, field):
+    """10 digits (spaces or hyphens between them allowed), the last a modulus 11 check digit
+    (python-stdnum). Kept as the 10 digits."""
+    from stdnum.gb import nhs
+
+    typed = (field.data or "").strip()
+    if not typed:
+        field.data = None
+        return
+    digits = re.sub(r"[\s-]", "", typed)
+    if not re.fullmatch(r"[0-9]{10}", digits):
+        raise ValidationError(_l("Enter an NHS number of 10 digits, like 943 476 5919"))
+    if not nhs.is_valid(digits):
+        raise ValidationError(
+            _l("This is not a real NHS number. Check each digit against the child's records")
+        )
+    field.data = digits
+
+
+def _local_id(form, field):
+    typed = (field.data or "").strip()
+    if not typed:
+        field.data = None
+        return
+    if not re.fullmatch(r"[A-Za-z0-9]{1,20}", typed):
+        raise ValidationError(_l("Enter up to 20 letters or numbers, with no spaces"))
+    field.data = typed
+
+
 class ChildDetailsForm(Form):
     """Correcting a child's name or date of birth (or due date): retention and the census
-    depend on them. `shown` carries what the page showed, so a change someone else made
-    meanwhile is noticed, never overwritten."""
+    depend on them; and the identifiers other services know the child by. `shown` carries
+    what the page showed, so a change someone else made meanwhile is noticed, never
+    overwritten."""
 
     name = ChildForm.name
     born = ChildForm.born
+    nhs_number = StringField(
+        _l("NHS number (optional)"),
+        description=_l(
+            "10 digits, for example 943 476 5919. Health services find the child's records by it."
+        ),
+        validators=[_nhs_number],
+    )
+    local_id = StringField(
+        _l("The child's ID in your council's records (optional)"),
+        description=_l(
+            "Up to 20 letters or numbers, as your children's social care records have it. "
+            "The Children in Need census uses it."
+        ),
+        validators=[_local_id],
+    )
     shown = HiddenField()
 
 

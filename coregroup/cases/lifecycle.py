@@ -106,7 +106,12 @@ def add_child(case_id: int):
 
 def _child_shown(child) -> dict:
     day = child.date_of_birth or child.expected_on
-    return {"name": child.name, "born": day.isoformat() if day else None}
+    return {
+        "name": child.name,
+        "born": day.isoformat() if day else None,
+        "nhs_number": child.nhs_number,
+        "local_id": child.local_id,
+    }
 
 
 @bp.route("/<int:case_id>/children/<int:child_id>/details", methods=["GET", "POST"])
@@ -123,6 +128,8 @@ def child_details(case_id: int, child_id: int):
         shown = _child_shown(child)
         form.name.data = shown["name"]
         form.born.process(None, data=shown["born"])
+        form.nhs_number.data = shown["nhs_number"]
+        form.local_id.data = shown["local_id"]
         form.shown.data = json.dumps(shown)
     if form.validate_on_submit():
         try:
@@ -130,7 +137,12 @@ def child_details(case_id: int, child_id: int):
         except ValueError:
             shown = {}
         now = _child_shown(child)
-        wanted = {"name": form.name.data.strip(), "born": form.born.data}
+        wanted = {
+            "name": form.name.data.strip(),
+            "born": form.born.data,
+            "nhs_number": form.nhs_number.data,
+            "local_id": form.local_id.data,
+        }
         # A detail left as the page showed it takes what is saved now (someone else's
         # correction stands); one changed here, that someone else changed too, is a clash.
         wanted = {k: now[k] if k in shown and wanted[k] == shown[k] else wanted[k] for k in now}
@@ -159,6 +171,7 @@ def child_details(case_id: int, child_id: int):
                         born["date_of_birth"],
                         born["expected_on"],
                     )
+                    child.nhs_number, child.local_id = wanted["nhs_number"], wanted["local_id"]
                     audit.record(
                         "child-details-changed", f"child {child.id}", current_user.id, case_id
                     )
@@ -166,7 +179,10 @@ def child_details(case_id: int, child_id: int):
                 return redirect(url_for("cases.children", case_id=case_id))
         form.shown.data = json.dumps(now)
     return render_template(
-        "cases/child_details.html", form=form, specs=specs(form, "name", "born"), child=child
+        "cases/child_details.html",
+        form=form,
+        specs=specs(form, "name", "born", "nhs_number", "local_id"),
+        child=child,
     ), (400 if form.errors else 200)
 
 

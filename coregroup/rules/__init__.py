@@ -34,6 +34,7 @@ class Profile:
     # this many years after it closed (coregroup.retention).
     retention_until_youngest_is: int = 25
     retention_years_after_closed: int = 6
+    timezone: str = "Europe/London"  # where its meetings' times are
     words: dict = field(default_factory=dict)
     sources: dict = field(default_factory=dict)
 
@@ -64,6 +65,7 @@ def load_profiles(path: Path = PROFILES_FILE) -> dict[str, Profile]:
             name=p["name"],
             country=p["holidays"]["country"],
             subdiv=p["holidays"].get("subdiv"),
+            timezone=p["timezone"],
             first_core_group_working_days=p["first_core_group"]["working_days"],
             core_group_interval_weeks=p["core_group_interval"]["weeks"],
             circulation_working_days=p["circulation"]["working_days"],
