@@ -126,6 +126,10 @@ class Case(db.Model):
         order_by="ReviewConference.held_on, ReviewConference.id",
         cascade="all, delete-orphan",
     )
+    # Changes to the next meeting as it was set: moved, or cancelled (coregroup.meetings.schedule).
+    arranged_meetings: Mapped[list[ArrangedMeeting]] = relationship(
+        order_by="ArrangedMeeting.id", cascade="all, delete-orphan"
+    )
 
     # For a family member's request: only their own children are named (coregroup.access).
     shown_children = None  # set[int] of Child.id, or None: every child
@@ -501,6 +505,32 @@ class Meeting(db.Model):
     def date(self) -> dt.date | None:
         value = (self.record or {}).get("date")
         return dt.date.fromisoformat(value) if value else None
+
+
+class ArrangedMeeting(db.Model):
+    """The next core group meeting as it now stands, where it differs from what the conference
+    or the meeting before set: moved (a new date, time or place) or cancelled. It is the
+    calendar invitation's event: its uid never changes, its sequence grows with each change.
+    `slot` names what set the meeting ("meeting-3": meeting 3's next meeting; "conference-
+    2026-11-02": the conference's first core group); a meeting arranged again after a cancelled
+    one is a new row, with a new uid, for the same slot."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id"), index=True)
+    slot: Mapped[str] = mapped_column(String(40))
+    uid: Mapped[str] = mapped_column(String(36), unique=True)
+    sequence: Mapped[int] = mapped_column(default=0)
+    date: Mapped[dt.date]
+    time: Mapped[str | None] = mapped_column(String(5))
+    location: Mapped[str | None] = mapped_column(TypedText(200))
+    status: Mapped[str] = mapped_column(String(20), default="planned")  # or "cancelled"
+    reason: Mapped[str | None] = mapped_column(TypedText(1000))
+    changed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+
+    @property
+    def cancelled(self) -> bool:
+        return self.status == "cancelled"
 
 
 class Circulation(db.Model):

@@ -31,6 +31,7 @@ from coregroup import mail, rules
 from coregroup.extensions import db
 from coregroup.i18n import email_notice, format_date
 from coregroup.i18n import gettext as _
+from coregroup.meetings import schedule
 from coregroup.models import AuditEvent, Case, Member, Reminder
 
 
@@ -89,9 +90,8 @@ def due(today: dt.date) -> Iterator[Due]:
         timeline = meetings.timeline(case, case_meetings)
         planned = timeline.next_core_group_planned
         if planned and today <= planned and _before(planned, notice_days, profile) <= today:
-            done = meetings.running_meetings(case, case_meetings)
-            where = (done[-1].record.get("nextMeeting", {}) if done else {}) or {}
-            at = " · ".join(v for v in (where.get("time"), where.get("location")) if v)
+            where = schedule.arranged(case, case_meetings)
+            at = " · ".join(v for v in (where.time, where.location) if v) if where else ""
             for member in case.members:
                 if _reachable(member):
                     yield Due(case, member, "meeting-notice", planned.isoformat(), planned, at)
@@ -228,8 +228,15 @@ def run(today: dt.date, send: Callable[[str, str, str], None] = mail.send) -> Ru
         if sent_already(reminder):
             continue
         subject, body = _message(reminder)
+        invitation = None
+        if reminder.kind == "meeting-notice":  # with the member's own calendar invitation
+            meeting = schedule.arranged(reminder.case)
+            if meeting is not None and meeting.invitable and not meeting.cancelled:
+                invitation = mail.Calendar(
+                    schedule.ics(meeting, reminder.member, "REQUEST"), "REQUEST"
+                )
         try:
-            send(reminder.member.email, subject, body)
+            send(reminder.member.email, subject, body, invitation)
         except (mail.MailNotConfigured, smtplib.SMTPException, OSError) as problem:
             db.session.rollback()
             result.failed.append((reminder, str(problem)))
@@ -247,6 +254,13 @@ def run(today: dt.date, send: Callable[[str, str, str], None] = mail.send) -> Ru
         )
         db.session.commit()  # at once: a run killed after this never sends it again
         result.sent.append(reminder)
+    # Invitations, updates and cancellations of the next meeting that could not go when it was
+    # arranged (coregroup.meetings.schedule): sent now, each recorded as it goes.
+    for case in db.session.scalars(select(Case).where(Case.status != "closed").order_by(Case.id)):
+        sent, _failed = schedule.send_due(schedule.arranged(case), today, send)
+        if sent:
+            audit.record("meeting-invitations", f"{sent} sent", None, case.id)
+        db.session.commit()
     return result
 
 

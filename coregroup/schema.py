@@ -50,7 +50,7 @@ class SchemaError:
 class Schema:
     """One JSON Schema document: its identity, its validator and lookup of field schemas."""
 
-    def __init__(self, name: str, raw: dict):
+    def __init__(self, name: str, raw: dict, registry: jsonschema_rs.Registry | None = None):
         Draft202012Validator.check_schema(raw)  # the schema itself, once, at start-up
         self.name = name
         self.raw = raw
@@ -59,7 +59,11 @@ class Schema:
         self.url_path = urlparse(self.id).path
         # Documents are checked by jsonschema-rs (Rust): a save validates the whole plan, and
         # this is several times faster than the pure-Python validator, with the same errors.
-        self.validator = jsonschema_rs.Draft202012Validator(raw, validate_formats=True)
+        # A `$ref` to another of these schemas (by its $id) is resolved from `registry`, never
+        # fetched.
+        self.validator = jsonschema_rs.Draft202012Validator(
+            raw, validate_formats=True, registry=registry
+        )
 
     def resolve(self, node: dict) -> dict:
         """A schema node with local `$ref`s followed; sibling keywords win over the target."""
@@ -175,6 +179,10 @@ def professional_only_paths(schema: Schema, node: dict | None = None, path=()) -
     return found
 
 
+def _read(path: Path) -> dict:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
 class SchemaRegistry:
     """All schemas in schemas/, loaded and checked against the 2020-12 meta-schema at start-up."""
 
@@ -182,15 +190,24 @@ class SchemaRegistry:
         self.by_name: dict[str, Schema] = {}
         # Every released version, the current one included: {name: {version: Schema}}.
         self.versions: dict[str, dict[str, Schema]] = {}
-        for path in sorted(directory.glob("*.schema.json")):
-            name = path.name.removesuffix(".schema.json")
-            self.by_name[name] = Schema(name, json.loads(path.read_text(encoding="utf-8")))
-            self.versions.setdefault(name, {})[self.by_name[name].version] = self.by_name[name]
+        current = [
+            (path.name.removesuffix(".schema.json"), _read(path))
+            for path in sorted(directory.glob("*.schema.json"))
+        ]
         # Earlier versions stay served at their $id and can still validate what was written
         # under them: schemas/archive/<name>-<version>.schema.json.
-        for path in sorted((directory / "archive").glob("*.schema.json")):
-            name, _, _version = path.name.removesuffix(".schema.json").rpartition("-")
-            old = Schema(name, json.loads(path.read_text(encoding="utf-8")))
+        archived = [
+            (path.name.removesuffix(".schema.json").rpartition("-")[0], _read(path))
+            for path in sorted((directory / "archive").glob("*.schema.json"))
+        ]
+        # Each schema may $ref any other by its $id (the case export names the plan's and the
+        # meeting's): all of them, to resolve from.
+        registry = jsonschema_rs.Registry([(raw["$id"], raw) for _n, raw in current + archived])
+        for name, raw in current:
+            self.by_name[name] = Schema(name, raw, registry)
+            self.versions.setdefault(name, {})[self.by_name[name].version] = self.by_name[name]
+        for name, raw in archived:
+            old = Schema(name, raw, registry)
             self.versions.setdefault(name, {})[old.version] = old
 
     def __getitem__(self, name: str) -> Schema:

@@ -98,6 +98,32 @@ def _case_export_1_2_0(export: dict) -> dict:
     return export
 
 
+def _case_export_1_3_0(export: dict) -> dict:
+    """1.3.0 writes every time with its offset (RFC 3339): a 1.2.0 time was UTC without one,
+    so it gains +00:00. Each child may carry an NHS number and the council's own id (null when
+    not known). Plan documents and meeting records are checked by $ref to their schemas, as
+    they were checked before."""
+    keys = {"createdAt", "recordedAt", "completedAt", "sentAt", "receivedAt"}
+
+    def offset(node):
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key in keys and isinstance(value, str) and len(value) == 26:
+                    node[key] = value + "+00:00"
+                elif key not in ("document", "record"):
+                    offset(value)
+        elif isinstance(node, list):
+            for item in node:
+                offset(item)
+
+    offset({k: v for k, v in export.items() if k != "format"})
+    for child in export.get("children", []):
+        child.setdefault("nhsNumber", None)
+        child.setdefault("localId", None)
+    export["format"] = "https://coregroup.example/schemas/case-export/1.3.0.json"
+    return export
+
+
 UPGRADES: dict[str, dict[str, tuple[str, Callable[[dict], dict]]]] = {
     "child-protection-plan": {
         "1.0.0": ("1.1.0", _plan_1_1_0),
@@ -107,6 +133,7 @@ UPGRADES: dict[str, dict[str, tuple[str, Callable[[dict], dict]]]] = {
     "case-export": {
         "1.0.0": ("1.1.0", _case_export_1_1_0),
         "1.1.0": ("1.2.0", _case_export_1_2_0),
+        "1.2.0": ("1.3.0", _case_export_1_3_0),
     },
 }
 

@@ -216,6 +216,9 @@ class Inbox:
 
     @staticmethod
     def body(message) -> str:
+        """The text of the e-mail (its text/plain part when it carries an invitation too)."""
+        if message.is_multipart():
+            message = next(p for p in message.walk() if p.get_content_type() == "text/plain")
         return message.get_payload(decode=True).decode()
 
 

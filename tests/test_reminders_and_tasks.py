@@ -116,8 +116,8 @@ def test_a_run_killed_half_way_loses_none_and_repeats_at_most_one(app, mailed, s
 
     sent_before_kill = []
 
-    def dies_on_the_second(to, subject, body):
-        mail.send(to, subject, body)
+    def dies_on_the_second(to, subject, body, calendar=None):
+        mail.send(to, subject, body, calendar)
         sent_before_kill.append(to)
         if len(sent_before_kill) == 2:
             raise KeyboardInterrupt  # killed after sending, before recording

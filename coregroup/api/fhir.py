@@ -18,9 +18,9 @@ import datetime as dt
 import uuid
 from functools import cached_property
 
-from flask import current_app
 from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.codesystem import CodeSystem
+from flask import current_app
 
 from coregroup.contacts import Viewer
 from coregroup.models import ROLE_LABELS, Case, Child, ChildPlan, Member, PlanVersion
@@ -438,9 +438,7 @@ class _Export:
             "status": ACTIVITY_STATUS.get(status, "unknown"),
             "description": action.get("what"),
             "goal": [_ref(goal)],
-            "performer": [
-                p for p in (self.performer(r, child) for r in action.get("who", [])) if p
-            ]
+            "performer": [p for p in (self.performer(r, child) for r in action.get("who", [])) if p]
             or None,
         }
         if action.get("byWhen"):
@@ -524,9 +522,7 @@ class _Export:
             "identifier": [{"system": PLAN_ID, "value": f"{child.ref}/{plan.number}"}],
             "status": status,
             "intent": "plan",
-            "category": [
-                _coding(CONCERN, c, labels.get(c, c)) for c in plan.categories or []
-            ]
+            "category": [_coding(CONCERN, c, labels.get(c, c)) for c in plan.categories or []]
             or None,
             "title": words[:1].upper() + words[1:],
             "description": doc.get("aims"),
@@ -544,7 +540,9 @@ class _Export:
         if doc.get("contingency"):
             notes.append({"authorString": "Contingency plan", "text": doc["contingency"]})
         if doc.get("childViews"):
-            notes.append({"authorReference": _ref(self.patients[child.id]), "text": doc["childViews"]})
+            notes.append(
+                {"authorReference": _ref(self.patients[child.id]), "text": doc["childViews"]}
+            )
         for ref, view in (doc.get("familyViews") or {}).items():
             member = self.by_ref.get(ref)
             if not view.get("views") or member is None:

@@ -82,6 +82,10 @@ class ChildSchema(Schema):
     dateOfBirth = fields.Date(allow_none=True)
     expectedOn = fields.Date(allow_none=True, metadata={"description": "Unborn: when due"})
     addedOn = fields.Date(allow_none=True)
+    nhsNumber = fields.String(allow_none=True, metadata={"description": "10 digits"})
+    localId = fields.String(
+        allow_none=True, metadata={"description": "The child's id in the council's records"}
+    )
     family = fields.List(fields.String(), metadata={"description": "Their parents and carers"})
     plans = fields.List(fields.Nested(ChildPlanSchema))
     previousPlans = fields.Integer(metadata={"description": "Plans ended before the current"})
@@ -190,21 +194,40 @@ class ImportedSchema(Schema):
     )
 
 
-PLAN = {
-    "type": "object",
-    "description": "A plan document, valid against /schemas/child-protection-plan/… ($id)",
+# Plans, meeting records and case exports are described by their own published JSON Schemas
+# (the contract): the OpenAPI document names each by its $id and carries it, with every earlier
+# version an export may name, under components.schemas (coregroup.api.spec).
+PLAN_ID = "https://coregroup.example/schemas/child-protection-plan/1.2.0.json"
+MEETING_ID = "https://coregroup.example/schemas/core-group-meeting/1.1.0.json"
+CASE_EXPORT_ID = "https://coregroup.example/schemas/case-export/1.3.0.json"
+PLAN = {"$ref": PLAN_ID}
+MEETING_RECORD = {"$ref": MEETING_ID}
+CASE_EXPORT = {"$ref": CASE_EXPORT_ID}
+JSON_PATCH = {
+    "description": "A JSON Patch (RFC 6902): operations on the plan you read, applied in order",
+    "type": "array",
+    "maxItems": 1000,
+    "items": {
+        "type": "object",
+        "required": ["op", "path"],
+        "properties": {
+            "op": {"enum": ["add", "remove", "replace", "move", "copy", "test"]},
+            "path": {"type": "string", "description": "A JSON Pointer (RFC 6901) into the plan"},
+            "from": {"type": "string", "description": "move and copy: where from"},
+            "value": {"description": "add, replace and test: the value"},
+        },
+    },
 }
-MEETING_RECORD = {
+MERGE_PATCH = {
+    "description": (
+        "A JSON Merge Patch (RFC 7396): the parts of the plan to change, as the plan's own "
+        "shape; null removes a value; an array (such as needs) is replaced whole"
+    ),
     "type": "object",
-    "description": "A meeting record, valid against /schemas/core-group-meeting/… ($id)",
-}
-CASE_EXPORT = {
-    "type": "object",
-    "description": "A whole case, valid against /schemas/case-export/… ($id); lossless",
 }
 PATCH = {
-    "description": "A JSON Patch (a list of operations) or a JSON Merge Patch (an object)",
-    "oneOf": [{"type": "array", "items": {"type": "object"}}, {"type": "object"}],
+    "application/json-patch+json": JSON_PATCH,
+    "application/merge-patch+json": MERGE_PATCH,
 }
 
 

@@ -141,12 +141,27 @@ def build() -> dict:
                 "child's core group. Plans and meeting records validate against the JSON "
                 "Schemas served at their $id (/schemas/…). Sign in with a bearer token created "
                 "by `flask --app app tokens create`; each operation names the scope it needs. "
-                "The same per-case access rules apply as for people."
+                "The same per-case access rules apply as for people. "
+                "Errors: every 4xx and 5xx answer has one format, application/problem+json "
+                "(RFC 9457, components/schemas/Error): a stable `code`, a `title` in the "
+                "caller's language, a `detail`, the JSON Pointer of the part in question "
+                "(`pointer`), and `errors`, one item per problem, each with its own `pointer`, "
+                "`code` and `detail`. "
+                "Plans change by PATCH in either of two formats: JSON Patch (RFC 6902, "
+                "application/json-patch+json) or JSON Merge Patch (RFC 7396, "
+                "application/merge-patch+json), with If-Match."
             )
         },
     )
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     spec.components.schema("Error", schema=schemas.ErrorSchema)
+    # The published JSON Schemas, each with its $id: plans, meeting records and case exports
+    # are $ref'd by that $id, and resolve here without fetching anything.
+    registry = current_app.extensions["coregroup.schemas"]
+    for name, versions in sorted(registry.versions.items()):
+        for version, schema in sorted(versions.items()):
+            key = "".join(p.title() for p in name.split("-")) + "_" + version.replace(".", "_")
+            spec.components.schema(key, component=schema.served)
     for rule in sorted(current_app.url_map.iter_rules(), key=lambda r: r.rule):
         view = current_app.view_functions[rule.endpoint]
         described = getattr(view, "api_operation", None)
@@ -176,11 +191,12 @@ def build() -> dict:
                 )
             if described["body"] is not None:
                 kinds = described["body_type"]
+                kinds = (kinds,) if isinstance(kinds, str) else kinds
+                body = described["body"]
                 op["requestBody"] = {
                     "required": True,
-                    "content": {
-                        kind: {"schema": described["body"]}
-                        for kind in ((kinds,) if isinstance(kinds, str) else kinds)
+                    "content": {  # a schema per media type, or the same for each
+                        kind: {"schema": body.get(kind, body)} for kind in kinds
                     },
                 }
             for status, schema in described["responses"].items():

@@ -83,11 +83,14 @@ def open_meeting(case: Case) -> Meeting:
     done = running_meetings(case)
     kind = "subsequent" if done else "first"
     record = {"schemaVersion": meeting_schema().version, "kind": kind}
-    planned = (done[-1].record.get("nextMeeting", {}) if done else {}) or {}
-    if planned:
-        record.update({k: planned[k] for k in ("date", "time", "location") if k in planned})
-    elif case.first_core_group_on:
-        record["date"] = case.first_core_group_on.isoformat()
+    from coregroup.meetings import schedule
+
+    arranged = schedule.arranged(case)  # the date, time and place set, as moved since
+    if arranged is not None and not arranged.cancelled:
+        record["date"] = arranged.date.isoformat()
+        record.update(
+            {k: v for k, v in (("time", arranged.time), ("location", arranged.location)) if v}
+        )
     latest = plans.latest_version(case)
     meeting = Meeting(
         case_id=case.id,
@@ -695,11 +698,12 @@ def timeline(case: Case, case_meetings: list[Meeting]) -> Timeline:
     if running:
         last = running[-1]
         next_due = rules.next_core_group_due(last.date, profile, case.core_group_every_weeks)
-        planned = last.record.get("nextMeeting", {}).get("date")
-        planned = dt.date.fromisoformat(planned) if planned else None
     else:
         next_due = first_due
-        planned = case.first_core_group_on
+    from coregroup.meetings import schedule
+
+    arranged = schedule.arranged(case, case_meetings)  # as set, and as moved since
+    planned = arranged.date if arranged and not arranged.cancelled else None
     from coregroup.cases import childplans
 
     review_due = childplans.next_review_due(case)

@@ -7,16 +7,17 @@ import datetime as dt
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from wtforms import TextAreaField
-from wtforms.validators import DataRequired, Length
+from wtforms import HiddenField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, Regexp, ValidationError
 
 from coregroup import audit, contacts, pages
 from coregroup import document as docs
 from coregroup.access import case_route
 from coregroup.cases.people import member_context
+from coregroup.formgen import DateInputField
 from coregroup.i18n import gettext as _
 from coregroup.i18n import ngettext
-from coregroup.meetings import circulation, presenters, services
+from coregroup.meetings import circulation, presenters, schedule, services
 from coregroup.params import small_int
 from coregroup.webforms import Form
 
@@ -91,6 +92,7 @@ def render_index(status: int = 200):
         "meetings/index.html",
         meetings=case_meetings,
         timeline=services.timeline(g.case, case_meetings),
+        arranged=schedule.arranged(g.case, case_meetings),
         rules=services.case_rules(g.case),
         scores=presenters.score_series(case_meetings, g.case.members),
         started=services.open_meeting_of(g.case),
@@ -399,6 +401,8 @@ def complete(case_id: int, number: int):
     problems = services.complete(meeting, current_user, today())
     if problems:
         return _render_check(meeting, problems, status=400)
+    # Everyone is invited to the next meeting it set (its time is always set by now).
+    _send_invitations(schedule.arranged(g.case))
     flash(_("The meeting is complete. Now send the plan and minutes to every member."), "success")
     return redirect(url_for("meetings.circulate", case_id=case_id, number=number))
 
@@ -422,23 +426,205 @@ def minutes(case_id: int, number: int):
         minutes=presenters.minutes(ctx),
         circulation=mine,
         changes=changes,
+        next_meeting=schedule.arranged(g.case) if meeting.is_completed else None,
         form=Form(),
     )
 
 
-@bp.get("/<int:number>/next-meeting.ics")
-@case_route("meeting.view")
-def calendar(case_id: int, number: int):
-    meeting = _meeting_or_404(number)
-    body = presenters.ics(meeting, request.host)
-    if body is None:
+class ArrangeForm(Form):
+    """The next meeting's date, time and place, set or moved; `sequence` is the version of the
+    meeting the page showed, so a change someone else made meanwhile is shown, never lost."""
+
+    date = DateInputField(
+        _l("Date of the next meeting"),
+        description=_l("For example, 27 3 2027"),
+        validators=[InputRequired(message=_l("Enter the date of the next meeting"))],
+    )
+    time = StringField(
+        _l("Time of the next meeting"),
+        description=_l("Use the 24-hour clock, for example 14:30"),
+        validators=[
+            InputRequired(message=_l("Enter the time of the next meeting")),
+            Regexp(r"^([01][0-9]|2[0-3]):[0-5][0-9]$", message=_l("Enter a time like 14:30")),
+        ],
+        filters=[lambda v: v.strip() if isinstance(v, str) else v],
+    )
+    location = StringField(
+        _l("Where will the next meeting be?"),
+        validators=[
+            InputRequired(message=_l("Enter where the next meeting will be")),
+            Length(max=200),
+        ],
+    )
+    reason = TextAreaField(
+        _l("Why is it changing? (optional)"),
+        description=_l("Everyone invited is told, with the new date."),
+        validators=[Length(max=1000)],
+    )
+    sequence = HiddenField()
+
+    def validate_date(self, field):
+        day = field.data
+        if not day:
+            return
+        day = dt.date.fromisoformat(day) if isinstance(day, str) else day
+        if day < today():
+            raise ValidationError(_("The next meeting must be today or in the future"))
+        if day > today() + dt.timedelta(days=366):
+            raise ValidationError(_("Enter a date within the next year"))
+
+
+class CancelForm(Form):
+    reason = TextAreaField(
+        _l("Why is the meeting cancelled?"),
+        description=_l("Everyone invited is told."),
+        validators=[
+            DataRequired(message=_l("Enter why the meeting is cancelled")),
+            Length(max=1000),
+        ],
+    )
+    sequence = HiddenField()
+
+
+def _arranged_or_404():
+    from coregroup.meetings import schedule
+
+    found = schedule.arranged(g.case)
+    if found is None:
         abort(404)
+    return found
+
+
+def _shown_as(found) -> str:
+    from coregroup.i18n import format_date
+
+    parts = [format_date(found.date, "EEEE d MMMM yyyy"), found.time, found.location]
+    if found.cancelled:
+        parts.append(_("cancelled"))
+    return ", ".join(p for p in parts if p)
+
+
+def _send_invitations(found) -> None:
+    from coregroup.meetings import schedule
+
+    sent, failed = schedule.send_due(found, today())
+    if failed:
+        flash(
+            ngettext(
+                "%(num)s e-mail about the meeting could not be sent now. It will be sent later.",
+                "%(num)s e-mails about the meeting could not be sent now. They will be sent later.",
+                failed,
+            ),
+            "warning",
+        )
+
+
+@bp.route("/next", methods=["GET", "POST"])
+@case_route("meeting.record")
+def arrange(case_id: int):
+    """Set the next meeting's time and place, or move it: everyone is sent the invitation, or
+    the update."""
+    from coregroup.cases.views import specs
+    from coregroup.meetings import schedule
+
+    found = _arranged_or_404()
+    form = ArrangeForm()
+    if request.method == "GET":
+        form.date.process(None, data=found.date.isoformat())
+        form.time.data, form.location.data = found.time, found.location
+        form.sequence.data = str(found.sequence)
+    if form.validate_on_submit():
+        if form.sequence.data != str(found.sequence):
+            form.date.errors.append(
+                _(
+                    "Someone else changed this meeting since you opened the page. It is now: "
+                    "%(now)s. Check it, then save again.",
+                    now=_shown_as(found),
+                )
+            )
+            form.sequence.data = str(found.sequence)
+        else:
+            day = dt.date.fromisoformat(form.date.data)
+            due = services.timeline(g.case, services.meetings(g.case)).next_core_group_due
+            reason = (form.reason.data or "").strip() or None
+            if due and day > due and not reason:
+                form.reason.errors.append(
+                    _(
+                        "The procedures say the core group meets by %(due)s. Say why the "
+                        "meeting is later.",
+                        due=services.format_day(due),
+                    )
+                )
+            else:
+                moved = schedule.change(
+                    found, current_user, day, form.time.data, form.location.data.strip(), reason
+                )
+                audit.record(
+                    "meeting-arranged", f"next meeting {moved.uid}", current_user.id, case_id
+                )
+                _send_invitations(moved)
+                flash(_("The next meeting is saved. Everyone is sent the invitation."), "success")
+                return redirect(url_for("meetings.index", case_id=case_id))
+    return render_template(
+        "meetings/arrange.html",
+        form=form,
+        arranged=found,
+        specs=specs(form, "date", "time", "location", "reason"),
+    ), (400 if form.errors else 200)
+
+
+@bp.route("/next/cancel", methods=["GET", "POST"])
+@case_route("meeting.record")
+def cancel_next(case_id: int):
+    """Cancel the next meeting: everyone invited is sent the cancellation."""
+    from coregroup.cases.views import specs
+    from coregroup.meetings import schedule
+
+    found = _arranged_or_404()
+    if found.cancelled:
+        return redirect(url_for("meetings.index", case_id=case_id))
+    form = CancelForm()
+    if request.method == "GET":
+        form.sequence.data = str(found.sequence)
+    if form.validate_on_submit():
+        if form.sequence.data != str(found.sequence):
+            form.reason.errors.append(
+                _(
+                    "Someone else changed this meeting since you opened the page. It is now: "
+                    "%(now)s. Check it, then save again.",
+                    now=_shown_as(found),
+                )
+            )
+            form.sequence.data = str(found.sequence)
+        else:
+            cancelled = schedule.cancel(found, current_user, form.reason.data.strip())
+            audit.record(
+                "meeting-cancelled", f"next meeting {cancelled.uid}", current_user.id, case_id
+            )
+            _send_invitations(cancelled)
+            flash(_("The meeting is cancelled. Everyone invited is told."), "success")
+            return redirect(url_for("meetings.index", case_id=case_id))
+    return render_template(
+        "meetings/cancel.html", form=form, arranged=found, specs=specs(form, "reason")
+    ), (400 if form.errors else 200)
+
+
+@bp.get("/next.ics")
+@case_route("meeting.view")
+def calendar(case_id: int):
+    """Your own invitation to the next meeting, to add to your calendar."""
+    from coregroup.meetings import schedule
+
+    found = schedule.arranged(g.case)
+    if found is None or found.cancelled or not found.invitable:
+        abort(404)
+    body = schedule.ics(found, g.member, "REQUEST", current_user.email)
     return (
         body,
         200,
         {
-            "Content-Type": "text/calendar; charset=utf-8",
-            "Content-Disposition": f'attachment; filename="core-group-{case_id}-{number + 1}.ics"',
+            "Content-Type": "text/calendar; charset=utf-8; method=REQUEST",
+            "Content-Disposition": f'attachment; filename="core-group-meeting-{found.date}.ics"',
         },
     )
 

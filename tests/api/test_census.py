@@ -24,22 +24,24 @@ def census_case(planned, db, app):
     yusuf.local_id = "LA0001"
     yusuf.plans.clear()
     _db.session.flush()
-    yusuf.plans.extend([
-        ChildPlan(
-            number=1,
-            categories=["physical"],
-            initial_categories=["physical"],
-            started_on=dt.date(2024, 6, 3),
-            ended_on=dt.date(2025, 2, 3),
-            end_reason="no-longer-at-risk",
-        ),
-        ChildPlan(
-            number=2,
-            categories=["physical"],  # as the latest conference (after the year) left them
-            initial_categories=["neglect"],
-            started_on=dt.date(2025, 5, 6),
-        ),
-    ])
+    yusuf.plans.extend(
+        [
+            ChildPlan(
+                number=1,
+                categories=["physical"],
+                initial_categories=["physical"],
+                started_on=dt.date(2024, 6, 3),
+                ended_on=dt.date(2025, 2, 3),
+                end_reason="no-longer-at-risk",
+            ),
+            ChildPlan(
+                number=2,
+                categories=["physical"],  # as the latest conference (after the year) left them
+                initial_categories=["neglect"],
+                started_on=dt.date(2025, 5, 6),
+            ),
+        ]
+    )
     baby = Child(name="Baby of Layla Hassan", expected_on=dt.date(2026, 5, 1), local_id="LA0002")
     baby.plans = [ChildPlan.starting(1, ["neglect"], dt.date(2026, 1, 12))]
     case.children.append(baby)
@@ -86,9 +88,9 @@ def test_the_plans_of_the_year_per_child_as_csv(client, census_case):
     assert rows[1]["person_birth_date"] == ""
     # The year before: the first plan, ended within it, with its own end date.
     earlier = _csv(client, "/api/v1/cin.csv?year=2025")
-    assert [(r["cpp_start_date"], r["cpp_end_date"], r["latest_category_of_abuse"]) for r in earlier] == [
-        ("2024-06-03", "2025-02-03", "PHY")
-    ]
+    assert [
+        (r["cpp_start_date"], r["cpp_end_date"], r["latest_category_of_abuse"]) for r in earlier
+    ] == [("2024-06-03", "2025-02-03", "PHY")]
     # The year after: the second plan's latest category is the one set in May 2026.
     later = _csv(client, "/api/v1/cin.csv?year=2027")
     assert later[0]["latest_category_of_abuse"] == "PHY"
@@ -149,7 +151,10 @@ def test_the_xml_names_what_is_missing_and_sends_nothing(client, census_case, ap
     response = client.get("/api/v1/cin.xml?year=2026")
     assert response.status_code == 422
     problem = response.get_json()
-    assert problem["errors"][0]["pointer"] == f"/cases/{case.id}/children/{case.children[1].ref}/localId"
+    assert (
+        problem["errors"][0]["pointer"]
+        == f"/cases/{case.id}/children/{case.children[1].ref}/localId"
+    )
     assert "Children" not in response.get_data(as_text=True)
     app.config["COREGROUP_LA_CODE"] = ""
     response = client.get("/api/v1/cin.xml?year=2026")

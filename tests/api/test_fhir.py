@@ -187,7 +187,9 @@ def test_round_trip_field_by_field(client, siblings):
         leads = [
             p
             for p in team["participant"]
-            if any(c["code"] == "lead-social-worker" for r in p["role"] for c in r.get("coding", []))
+            if any(
+                c["code"] == "lead-social-worker" for r in p["role"] for c in r.get("coding", [])
+            )
         ]
         assert [_follow(bundle, p["member"])["identifier"][0]["value"] for p in leads] == ["m-sam"]
         responsibilities = {r["member"]: r["responsibilities"] for r in plan["roles"]}
@@ -228,7 +230,11 @@ def test_round_trip_field_by_field(client, siblings):
             assert detail["status"] == fhir.ACTIVITY_STATUS[action["status"]]
             assert detail["scheduledPeriod"] == {"end": action["byWhen"]}
             performers = {
-                next(i["value"] for i in _follow(bundle, p)["identifier"] if i["system"] in (fhir.MEMBER_ID,))
+                next(
+                    i["value"]
+                    for i in _follow(bundle, p)["identifier"]
+                    if i["system"] in (fhir.MEMBER_ID,)
+                )
                 for p in detail["performer"]
             }
             assert performers == set(action["who"]), action["id"]
@@ -239,9 +245,10 @@ def test_round_trip_field_by_field(client, siblings):
         assert visits[0]["reasonCode"] == [{"text": "To see the night-time plan working."}]
         notes = {n["text"]: n for n in care_plan["note"]}
         assert notes[plan["contingency"]]["authorString"] == "Contingency plan"
-        assert _follow(bundle, notes["I want to stay at home."]["authorReference"]) is patients[
-            child.ref
-        ]
+        assert (
+            _follow(bundle, notes["I want to stay at home."]["authorReference"])
+            is patients[child.ref]
+        )
         layla = _follow(bundle, notes["We are trying hard."]["authorReference"])
         assert layla["identifier"][0]["value"] == "m-layla"
     assert plan["needs"][0]["whatMustChange"] not in [

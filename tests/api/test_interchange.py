@@ -46,8 +46,8 @@ TEXT = st.text(
 DATES = st.one_of(st.none(), st.dates(dt.date(2000, 1, 1), dt.date(2099, 12, 31)).map(str))
 PAST_DATES = st.one_of(st.none(), st.dates(dt.date(2000, 1, 1), dt.date(2025, 12, 31)).map(str))
 TIMES = st.datetimes(dt.datetime(2000, 1, 1), dt.datetime(2099, 12, 31)).map(
-    lambda t: t.isoformat(timespec="microseconds")
-)
+    lambda t: t.replace(tzinfo=dt.UTC).isoformat(timespec="microseconds")
+)  # RFC 3339 with its offset; this service writes UTC
 
 
 def _refused_text(node) -> bool:
@@ -158,6 +158,8 @@ def case_exports(draw, importer_email: str):
                 "dateOfBirth": draw(DATES),
                 "expectedOn": draw(DATES),
                 "addedOn": draw(DATES),
+                "nhsNumber": draw(st.sampled_from([None, "9434765919", "4010232137"])),
+                "localId": draw(st.none() | st.from_regex(r"[A-Za-z0-9]{1,20}", fullmatch=True)),
                 "family": draw(st.lists(st.sampled_from(family), unique=True)) if family else [],
                 "plans": plans,
                 "previousPlans": sum(1 for p in plans if p["endedOn"]),
@@ -333,7 +335,7 @@ def test_dates_that_are_not_real_are_named_not_a_500(app, db, client, planned):
     assert response.status_code == 422
     assert response.get_json()["errors"][0]["pointer"] == "/members/0/joined"
     moved["members"][0]["joined"] = None
-    moved["case"]["createdAt"] = "2024-02-30T25:61:61.000000"  # the right shape, not a time
+    moved["case"]["createdAt"] = "2024-02-30T25:61:61.000000+00:00"  # the right shape, not a time
     response = client.post("/api/v1/cases/import", json=moved)
     assert response.status_code == 422
     assert response.get_json()["errors"][0]["pointer"] == "/case/createdAt"
@@ -385,13 +387,13 @@ def test_an_import_with_plans_out_of_order_names_each_problem(app, db, client, p
             "number": 1,
             "heldOn": "2026-12-01",
             "outcomes": {"c-nobody": {"outcome": "end"}},
-            "recordedAt": "2026-12-01T10:00:00.000000",
+            "recordedAt": "2026-12-01T10:00:00.000000+00:00",
         },
         {  # numbered after the first, held before it
             "number": 2,
             "heldOn": "2026-11-20",
             "outcomes": {},
-            "recordedAt": "2026-12-01T10:00:00.000000",
+            "recordedAt": "2026-12-01T10:00:00.000000+00:00",
         },
     ]
     response = client.post("/api/v1/cases/import", json=moved)
@@ -456,7 +458,7 @@ def test_a_request_dated_before_the_meeting_that_made_it_is_refused(app, db, cli
             "kind": "subsequent",
             "status": "completed",
             "record": {"date": "2026-12-07"},
-            "createdAt": "2026-12-07T10:00:00.000000",
+            "createdAt": "2026-12-07T10:00:00.000000+00:00",
             "circulations": [],
         }
     ]
@@ -465,3 +467,44 @@ def test_a_request_dated_before_the_meeting_that_made_it_is_refused(app, db, cli
     assert response.status_code == 422
     pointers = {e["pointer"] for e in response.get_json()["errors"]}
     assert "/conferenceRequests/0/requestedOn" in pointers
+
+
+def test_times_are_rfc_3339_with_their_offset_and_any_offset_is_read(app, db, client, planned):
+    """The export writes every time with its offset; an import at another offset is read as the
+    same instant (a time without one is refused by the schema, naming it)."""
+    import re
+
+    case, members = planned
+    exported = client.get(f"/api/v1/cases/{case.id}/export").get_json()
+    stamp = exported["case"]["createdAt"]
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}\+00:00", stamp), stamp
+    assert all(v["createdAt"].endswith("+00:00") for v in exported["planVersions"])
+    moved = moved_copy(exported, "tz", members["sam"].user.email)
+    moved["case"]["createdAt"] = "2026-11-02T11:30:00.000000+01:00"
+    moved["children"][0]["nhsNumber"] = "9434765918"  # the check digit is wrong
+    response = client.post("/api/v1/cases/import", json=moved)
+    assert response.status_code == 422
+    assert response.get_json()["errors"][0]["pointer"] == "/children/0/nhsNumber"
+    moved["children"][0]["nhsNumber"] = "9434765919"
+    moved["children"][0]["localId"] = "LA42"
+    response = client.post("/api/v1/cases/import", json=moved)
+    assert response.status_code == 201, response.text
+    again = client.get(f"/api/v1/cases/{response.get_json()['id']}/export").get_json()
+    assert again["case"]["createdAt"] == "2026-11-02T10:30:00.000000+00:00"
+    assert (again["children"][0]["nhsNumber"], again["children"][0]["localId"]) == (
+        "9434765919",
+        "LA42",
+    )
+    moved = moved_copy(exported, "naive", members["sam"].user.email)
+    moved["case"]["createdAt"] = "2026-11-02T10:30:00.000000"
+    response = client.post("/api/v1/cases/import", json=moved)
+    assert response.status_code == 422
+    assert response.get_json()["errors"][0]["pointer"] == "/case/createdAt"
+
+
+def test_the_export_schema_refs_the_plan_and_meeting_schemas(app):
+    """A plan document is checked by the export schema itself, against its own version."""
+    schemas = app.extensions["coregroup.schemas"]
+    raw = json.dumps(schemas["case-export"].raw)
+    for name in ("child-protection-plan", "core-group-meeting"):
+        assert f'"$ref": "{schemas[name].id}"' in raw

@@ -83,3 +83,36 @@ def test_the_api_keeps_to_its_document_with_each_single_scope(app, db, client, p
     case, members = planned
     client.post("/sign-out")
     assert keeps_to_its_document(app, members, [scope], examples=4) >= 10
+
+
+def test_the_document_refs_the_published_schemas_and_both_patch_formats(client, app):
+    document = client.get("/api/v1/openapi.json").get_json()
+    schemas = app.extensions["coregroup.schemas"]
+    carried = {s["$id"]: s for s in document["components"]["schemas"].values() if "$id" in s}
+    for name in ("child-protection-plan", "core-group-meeting", "case-export"):
+        for version in schemas.versions[name].values():
+            assert carried[version.id] == version.served, "each released schema, as served"
+    plan = document["paths"]["/api/v1/cases/{case_id}/plan"]
+    answer = plan["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+    assert answer == {"$ref": schemas["child-protection-plan"].id}
+    meeting = document["paths"]["/api/v1/cases/{case_id}/meetings/{number}"]["get"]
+    assert meeting["responses"]["200"]["content"]["application/json"]["schema"] == {
+        "$ref": schemas["core-group-meeting"].id
+    }
+    body = document["paths"]["/api/v1/cases/import"]["post"]["requestBody"]["content"]
+    assert body["application/json"]["schema"] == {"$ref": schemas["case-export"].id}
+    patch = plan["patch"]["requestBody"]["content"]
+    assert patch["application/json-patch+json"]["schema"]["type"] == "array"
+    assert patch["application/json-patch+json"]["schema"]["items"]["properties"]["op"]["enum"]
+    assert "RFC 7396" in patch["application/merge-patch+json"]["schema"]["description"]
+    # One error format, stated, and the only one any error answer gives.
+    assert "application/problem+json" in document["info"]["description"]
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            for status, answer in operation["responses"].items():
+                if int(status) >= 400:
+                    assert answer["content"] == {
+                        "application/problem+json": {
+                            "schema": {"$ref": "#/components/schemas/Error"}
+                        }
+                    }, (path, method, status)

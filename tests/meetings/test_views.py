@@ -303,21 +303,6 @@ def test_the_next_meeting_starts_from_the_date_set_at_the_last(client, planned, 
     assert second.record["location"] == "Family centre"
 
 
-def test_a_calendar_invitation_for_the_next_meeting(client, planned):
-    case, _ = planned
-    base = start(client, case)
-    record_people(client, base)
-    record_rest(client, base)
-    response = client.get(f"{base}/next-meeting.ics")
-    assert response.status_code == 200 and response.mimetype == "text/calendar"
-    import icalendar
-
-    event = icalendar.Calendar.from_ical(response.data).walk("VEVENT")[0]
-    assert event.decoded("dtstart").date() == future(21)
-    assert str(event.get("location")) == "Family centre"
-    assert "Amira" not in response.text and "Child" not in response.text, "no names in invites"
-
-
 def test_family_members_cannot_record_meetings(client, planned):
     case, members = planned
     base = start(client, case)
@@ -329,7 +314,6 @@ def test_family_members_cannot_record_meetings(client, planned):
     for url in (
         base,
         f"{base}/minutes",
-        f"{base}/next-meeting.ics",
         f"/api/v1/cases/{case.id}/meetings/2",
     ):
         assert client.get(url).status_code == 404, url
