@@ -100,9 +100,10 @@ def _case_export_1_2_0(export: dict) -> dict:
 
 def _case_export_1_3_0(export: dict) -> dict:
     """1.3.0 writes every time with its offset (RFC 3339): a 1.2.0 time was UTC without one,
-    so it gains +00:00. Each child may carry an NHS number and the council's own id (null when
-    not known). Plan documents and meeting records are checked by $ref to their schemas, as
-    they were checked before."""
+        so it gains +00:00. Each child may carry an NHS number and the council's own id (null when
+        not known); the next meetings as moved or cancelled are carried (`arrangedMeetings`; none
+    before). Plan documents and meeting records are checked by $ref to their schemas, as
+        they were checked before."""
     keys = {"createdAt", "recordedAt", "completedAt", "sentAt", "receivedAt"}
 
     def offset(node):
@@ -120,6 +121,7 @@ def _case_export_1_3_0(export: dict) -> dict:
     for child in export.get("children", []):
         child.setdefault("nhsNumber", None)
         child.setdefault("localId", None)
+    export.setdefault("arrangedMeetings", [])
     export["format"] = "https://coregroup.example/schemas/case-export/1.3.0.json"
     return export
 

@@ -70,6 +70,8 @@ def moved_copy(exported: dict, suffix: str, email: str | None = None) -> dict:
     exported = json.loads(json.dumps(exported))
     exported["case"]["reference"] = f"{exported['case']['reference']}-{suffix}"[:40]
     exported["case"]["uid"] = str(uuid.uuid4())
+    for arranged in exported.get("arrangedMeetings", []):
+        arranged["uid"] = str(uuid.uuid4())
     text = json.dumps(exported)
     for person in [*exported["members"], *exported["children"]]:
         text = text.replace(f'"{person["id"]}"', f'"{person["id"]}{suffix}"')

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterator
 
 from flask import current_app
@@ -16,6 +17,7 @@ from coregroup.api.schemas import ContactSchema, MemberSchema
 from coregroup.contacts import Viewer
 from coregroup.extensions import db
 from coregroup.models import (
+    ArrangedMeeting,
     Case,
     Child,
     ChildPlan,
@@ -119,6 +121,7 @@ def export_case(case: Case, viewer: Viewer) -> dict:
         .where(ConferenceRequest.case_id == case.id)
         .order_by(ConferenceRequest.id)  # the order they were made: kept by an import
     )
+    refs_of_users = {m.user_id: m.ref for m in case.members if m.user_id}
     return {
         "format": FORMAT,
         "case": {
@@ -153,6 +156,21 @@ def export_case(case: Case, viewer: Viewer) -> dict:
                 "answeredBy": conferences.get(q.answered_by_id),
             }
             for q in requests
+        ],
+        "arrangedMeetings": [
+            {
+                "slot": a.slot,
+                "uid": a.uid,
+                "sequence": a.sequence,
+                "date": a.date.isoformat(),
+                "time": a.time,
+                "location": a.location,
+                "status": a.status,
+                "reason": a.reason,
+                "changedAt": _time(a.changed_at),
+                "changedBy": refs_of_users.get(a.changed_by_id),
+            }
+            for a in case.arranged_meetings
         ],
         "members": [
             MemberSchema().dump(m)
@@ -395,6 +413,9 @@ def _children_problems(data: dict) -> list[dict]:
                 found.append(
                     _problem(f"{where}/outcomes/{ref}/plan", "plan", "The child has no such plan.")
                 )
+    uids = [a["uid"] for a in data.get("arrangedMeetings", [])]
+    if len(set(uids)) != len(uids):
+        found.append(_problem("/arrangedMeetings", "unique", "Each meeting's uid is different."))
     meetings = {m["number"] for m in data["meetings"]}
     meeting_days = {
         m["number"]: m["record"]["date"]
@@ -428,6 +449,9 @@ def _children_problems(data: dict) -> list[dict]:
     return found
 
 
+_INSIDE = re.compile(r"^/(planVersions/[0-9]+/document|meetings/[0-9]+/record)(/|$)")
+
+
 def check(data) -> list[dict]:
     """Every reason `data` cannot be imported (empty when it can), as JSON Pointers."""
     schemas = current_app.extensions["coregroup.schemas"]
@@ -443,10 +467,13 @@ def check(data) -> list[dict]:
         data = upgraded(data)
     problems = _schema_problems(schemas["case-export"].errors(data))
     problems += _text_problems(data, [])
-    if problems:
+    # A plan document or a meeting record that breaks its own schema leaves the rest of the
+    # export readable: those are named with everything else that is wrong.
+    inside = [p for p in problems if _INSIDE.match(p["pointer"])]
+    if len(inside) < len(problems):
         return problems
     problems += _time_problems(data)
-    if problems:
+    if len(inside) < len(problems):
         return problems
     problems += _children_problems(data)
     refs = [m["id"] for m in data["members"]]
@@ -607,6 +634,22 @@ def import_case(data, importer: User) -> Case:
         for plan, p in zip(children[c["id"]].plans, c["plans"], strict=True):
             if p.get("endedBy"):
                 plan.ended_by_id = conferences[p["endedBy"]].id
+    for a in data.get("arrangedMeetings", []):
+        changed_by = members.get(a.get("changedBy")) if a.get("changedBy") else None
+        case.arranged_meetings.append(
+            ArrangedMeeting(
+                slot=a["slot"],
+                uid=a["uid"],
+                sequence=a["sequence"],
+                date=_parse_date(a["date"]),
+                time=a.get("time"),
+                location=a.get("location"),
+                status=a["status"],
+                reason=a.get("reason"),
+                changed_at=_parse_time(a["changedAt"]),
+                changed_by_id=changed_by.user_id if changed_by is not None else None,
+            )
+        )
     for q in data["conferenceRequests"]:
         answered = conferences.get(q.get("answeredBy"))
         db.session.add(
@@ -716,6 +759,11 @@ def held_already(data: dict) -> dict | None:
     kids = [c["id"] for c in data["children"]]
     if kids and db.session.scalar(select(Child.id).where(Child.ref.in_(kids)).limit(1)):
         return _problem("/children", "exists", "Children of this case are already here.")
+    uids = [a["uid"] for a in data.get("arrangedMeetings", [])]
+    if uids and db.session.scalar(
+        select(ArrangedMeeting.id).where(ArrangedMeeting.uid.in_(uids)).limit(1)
+    ):
+        return _problem("/arrangedMeetings", "exists", "This case's meetings are already here.")
     return None
 
 

@@ -104,19 +104,7 @@ def arranged(case: Case, case_meetings: list[Meeting] | None = None) -> Arranged
     slot, planned = found
     changed = [row for row in case.arranged_meetings if row.slot == slot]
     if changed:
-        row = changed[-1]
-        return Arranged(
-            case,
-            slot,
-            row.uid,
-            row.sequence,
-            row.date,
-            row.time,
-            row.location,
-            row.cancelled,
-            row.reason,
-            row,
-        )
+        return _from_row(case, changed[-1])
     return Arranged(
         case,
         slot,
@@ -125,6 +113,21 @@ def arranged(case: Case, case_meetings: list[Meeting] | None = None) -> Arranged
         dt.date.fromisoformat(planned["date"]),
         planned.get("time"),
         planned.get("location"),
+    )
+
+
+def _from_row(case: Case, row: ArrangedMeeting) -> Arranged:
+    return Arranged(
+        case,
+        row.slot,
+        row.uid,
+        row.sequence,
+        row.date,
+        row.time,
+        row.location,
+        row.cancelled,
+        row.reason,
+        row,
     )
 
 
@@ -167,7 +170,7 @@ def cancel(now: Arranged, user: User, reason: str) -> Arranged:
     row.sequence += 1
     row.status, row.reason = "cancelled", reason
     row.changed_at, row.changed_by_id = utcnow(), user.id
-    return arranged(now.case)
+    return _from_row(now.case, row)  # as it stands, even once the case has closed
 
 
 # --- The invitation ------------------------------------------------------------------------

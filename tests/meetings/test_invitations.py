@@ -249,3 +249,33 @@ def test_the_next_meeting_starts_from_the_moved_date(client, invited, db):
         "Clinic",
     )
     _db.session.rollback()
+
+
+def test_a_moved_meeting_moves_with_the_case(client, invited, db):
+    """Exported and imported elsewhere, the meeting keeps its uid, sequence and new date."""
+    from coregroup.api import interchange
+    from coregroup.contacts import Viewer
+
+    case, members = invited
+    assert _arrange(client, case, future(20), place="Clinic").status_code == 302
+    exported = interchange.export_case(case, Viewer.of(members["sam"]))
+    assert [(a["sequence"], a["location"], a["status"]) for a in exported["arrangedMeetings"]] == [
+        (1, "Clinic", "planned")
+    ]
+    assert interchange.check(exported) == []
+    assert exported["arrangedMeetings"][0]["changedBy"] == "m-sam"
+
+
+def test_when_the_case_closes_the_invited_are_sent_the_cancellation(app, invited, smtp, db):
+    from coregroup.cases import childplans
+
+    case, members = invited
+    uid = schedule.arranged(case).uid
+    smtp.messages.clear()
+    with app.test_request_context(base_url="https://coregroup.example"):
+        childplans.close(case, dt.date.today(), members["sam"].user)
+    db.session.commit()
+    cancellations = [m for m in smtp.messages if _has_ics(m)]
+    assert sorted(m["To"] for m in cancellations) == sorted(m.email for m in members.values())
+    method, calendar = _calendar(cancellations[0])
+    assert method == "CANCEL" and str(_event(calendar)["UID"]) == uid
