@@ -228,10 +228,10 @@ def run(today: dt.date, send: Callable[[str, str, str], None] = mail.send) -> Ru
         if sent_already(reminder):
             continue
         subject, body = _message(reminder)
-        invitation = None
-        if reminder.kind == "meeting-notice":  # with the member's own calendar invitation
+        invitation = meeting = None
+        if reminder.kind == "meeting-notice":  # with their own invitation, unless they have it
             meeting = schedule.arranged(reminder.case)
-            if meeting is not None and meeting.invitable and not meeting.cancelled:
+            if schedule.owes_invitation(meeting, reminder.member):
                 invitation = mail.Calendar(
                     schedule.ics(meeting, reminder.member, "REQUEST"), "REQUEST"
                 )
@@ -249,6 +249,8 @@ def run(today: dt.date, send: Callable[[str, str, str], None] = mail.send) -> Ru
                 subject=reminder.subject,
             )
         )
+        if invitation is not None:
+            schedule.record_sent(meeting, reminder.member, schedule.INVITATION)
         audit.record(
             f"reminder-{reminder.kind}", f"member {reminder.member.id}", None, reminder.case.id
         )

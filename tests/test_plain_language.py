@@ -86,6 +86,7 @@ def test_the_glossary_explains_in_plain_words():
 def test_the_familys_e_mails_read_plainly(app, family, db):
     from coregroup.cases import invitations
     from coregroup.cases.childplans import _family_message
+    from coregroup.meetings import schedule
     from coregroup.meetings.circulation import _email_for
     from coregroup.models import Meeting
     from coregroup.reminders import Due, _message
@@ -104,6 +105,19 @@ def test_the_familys_e_mails_read_plainly(app, family, db):
         for kind in ("action-due", "action-overdue", "meeting-notice"):
             due = Due(family, member, kind, "s1", dt.date.today(), "Take the children to school")
             bodies.append(_message(due)[1])
+        # The invitation to the next meeting, its update and its cancellation.
+        arranged = schedule.Arranged(
+            family,
+            "meeting-1",
+            "u",
+            1,
+            dt.date.today(),
+            "10:00",
+            "Family centre",
+            reason="The room is not free.",
+        )
+        for method, update in (("REQUEST", False), ("REQUEST", True), ("CANCEL", False)):
+            bodies.append(schedule._message(arranged, member, method, update)[1])
     for body in bodies:
         plain = re.sub(r"https?://\S+", "link", body)
         grade = textstat.flesch_kincaid_grade(text_of(plain))

@@ -64,16 +64,21 @@ class ChildRow:
 def _latest_categories(case: Case, child: Child, plan: ChildPlan, until: dt.date) -> list[str]:
     """The plan's categories as the last conference before `until` left them (a review
     conference may change them; the plan's own are as the latest conference set them)."""
+    changes = [
+        (review.held_on, list(outcome["categories"]))
+        for review in case.review_conferences
+        for outcome in [(review.outcomes or {}).get(child.ref, {})]
+        if outcome.get("plan") == plan.number and outcome.get("categories")
+    ]
+    if not changes or (plan.ended_on is not None and plan.ended_on <= until):
+        # No conference is recorded changing them (or the plan ended within the year): the
+        # plan's own categories are the latest.
+        return list(plan.categories or plan.initial_categories or [])
     found = list(plan.initial_categories or [])
-    for review in case.review_conferences:
-        outcome = (review.outcomes or {}).get(child.ref, {})
-        if outcome.get("plan") != plan.number or review.held_on > until:
-            continue
-        if outcome.get("categories"):
-            found = list(outcome["categories"])
-    if plan.ended_on is None or plan.ended_on > until:
-        return found
-    return list(plan.categories or found)
+    for held, categories in changes:
+        if held <= until:
+            found = categories
+    return found
 
 
 def rows(cases: list[Case], year: int) -> list[ChildRow]:
@@ -123,8 +128,8 @@ def missing(found: list[ChildRow]) -> list[dict]:
                     "pointer": f"{where}/localId",
                     "code": "missing-la-child-id",
                     "detail": (
-                        f"Case {row.case.reference}: a child has no ID from the council's "
-                        "records (LAchildID). Add it on the case's children page."
+                        f"Case {row.case.reference}: child {row.child.ref} has no ID from the "
+                        "council's records (LAchildID). Add it on the case's children page."
                     ),
                 }
             )
@@ -136,8 +141,9 @@ def missing(found: list[ChildRow]) -> list[dict]:
                             "pointer": f"{where}/plans/{n}/{key}Category",
                             "code": "no-census-category",
                             "detail": (
-                                f"Case {row.case.reference}: a plan has no category of abuse "
-                                "the census knows (neglect, physical, emotional or sexual)."
+                                f"Case {row.case.reference}: plan {n + 1} in the year of child "
+                                f"{row.child.ref} has no category of abuse the census knows "
+                                "(neglect, physical, emotional or sexual)."
                             ),
                         }
                     )

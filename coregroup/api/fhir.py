@@ -41,6 +41,7 @@ CONDITION_CLINICAL = "http://terminology.hl7.org/CodeSystem/condition-clinical"
 CONDITION_VERIFICATION = "http://terminology.hl7.org/CodeSystem/condition-ver-status"
 CONDITION_CATEGORY = "http://terminology.hl7.org/CodeSystem/condition-category"
 ROLE_CODE = "http://terminology.hl7.org/CodeSystem/v3-RoleCode"
+CONFIDENTIALITY = "http://terminology.hl7.org/CodeSystem/v3-Confidentiality"
 
 ACTIVITY_STATUS = {
     "not-started": "not-started",
@@ -170,6 +171,11 @@ def _role_display(role: str) -> str:
     return label[:1].upper() + label[1:]
 
 
+def _restricted() -> dict:
+    """A confidential member (e.g. a parent who fled abuse): their details are restricted."""
+    return {"security": [{"system": CONFIDENTIALITY, "code": "R", "display": "restricted"}]}
+
+
 def unresolved(bundle: dict) -> list[str]:
     """Every reference in the Bundle that names no entry's fullUrl (empty when all resolve)."""
     urls = {entry["fullUrl"] for entry in bundle.get("entry", [])}
@@ -273,6 +279,7 @@ class _Export:
             practitioner = self.add(
                 {
                     "resourceType": "Practitioner",
+                    "meta": _restricted() if m.confidential else None,
                     "id": _uuid(self.case, "practitioner", m.ref),
                     "name": [{"text": m.name}],
                     "telecom": self.telecom(m),
@@ -314,6 +321,7 @@ class _Export:
                 found[(m.ref, child.id)] = self.add(
                     {
                         "resourceType": "RelatedPerson",
+                        "meta": _restricted() if m.confidential else None,
                         "id": _uuid(self.case, "relative", m.ref, child.ref),
                         "identifier": [{"system": MEMBER_ID, "value": m.ref}],
                         "active": m.is_current,
@@ -540,9 +548,14 @@ class _Export:
         if doc.get("contingency"):
             notes.append({"authorString": "Contingency plan", "text": doc["contingency"]})
         if doc.get("childViews"):
-            notes.append(
-                {"authorReference": _ref(self.patients[child.id]), "text": doc["childViews"]}
-            )
+            # The plan has one "what the child thinks" for the case: the child's own words
+            # when there is one child; with siblings, whose words they are is not recorded.
+            if len(self.case.children) == 1:
+                notes.append(
+                    {"authorReference": _ref(self.patients[child.id]), "text": doc["childViews"]}
+                )
+            else:
+                notes.append({"authorString": "The children's views", "text": doc["childViews"]})
         for ref, view in (doc.get("familyViews") or {}).items():
             member = self.by_ref.get(ref)
             if not view.get("views") or member is None:

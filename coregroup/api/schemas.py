@@ -268,6 +268,14 @@ class TimescalesQuerySchema(Schema):
             )
 
 
+class FhirQuerySchema(Schema):
+    format_ = fields.String(
+        data_key="_format",
+        validate=validate.OneOf(["json", "application/fhir+json", "application/json"]),
+        metadata={"description": "FHIR's _format: JSON is the only format given"},
+    )
+
+
 class CensusQuerySchema(Schema):
     year = QueryInteger(
         required=True,

@@ -371,10 +371,11 @@ def export_all():
 @operation(
     "read:plans",
     {200: schemas.FHIR_BUNDLE},
-    errors=(401, 403, 404),
+    query=schemas.FhirQuerySchema,
+    errors=(400, 401, 403, 404),
     produces="application/fhir+json",
 )
-def plan_fhir(case_id: int):
+def plan_fhir(case_id: int, query: dict):
     """The latest plan as an HL7 FHIR R4 (4.0.1) Bundle, for health partners.
 
     Each child is a Patient (NHS number and this service's child id) with their own CarePlan,
@@ -395,7 +396,7 @@ def code_system(name: str):
 
     found = fhir.code_systems().get(name)
     if found is None:
-        abort(404)
+        return problem(404, "not_found", "No such CodeSystem here.", "/name")
     response = Response(json.dumps(found, ensure_ascii=False), content_type=fhir.MEDIA_TYPE)
     response.headers["Cache-Control"] = "public, max-age=3600"
     return response

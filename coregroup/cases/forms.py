@@ -539,7 +539,7 @@ def _nhs_number(form, field):
     digits = re.sub(r"[\s-]", "", typed)
     if not re.fullmatch(r"[0-9]{10}", digits):
         raise ValidationError(_l("Enter an NHS number of 10 digits, like 943 476 5919"))
-    if not nhs.is_valid(digits):
+    if not nhs.is_valid(digits) or len(set(digits)) == 1:
         raise ValidationError(
             _l("This is not a real NHS number. Check each digit against the child's records")
         )

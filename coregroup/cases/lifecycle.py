@@ -145,7 +145,8 @@ def child_details(case_id: int, child_id: int):
         }
         # A detail left as the page showed it takes what is saved now (someone else's
         # correction stands); one changed here, that someone else changed too, is a clash.
-        wanted = {k: now[k] if k in shown and wanted[k] == shown[k] else wanted[k] for k in now}
+        untouched = {k for k in now if k in shown and wanted[k] == shown[k]}
+        wanted = {k: now[k] if k in untouched else wanted[k] for k in now}
         clashes = {
             k: now[k] for k in now if k in shown and shown[k] != now[k] and wanted[k] != now[k]
         }
@@ -164,7 +165,22 @@ def child_details(case_id: int, child_id: int):
             )
             for problem in problems.values():
                 form.born.errors.append(problem)
-            if not problems:
+            twin = wanted["nhs_number"] and next(
+                (
+                    c
+                    for c in g.case.children
+                    if c.id != child.id and c.nhs_number == wanted["nhs_number"]
+                ),
+                None,
+            )
+            if twin:
+                form.nhs_number.errors.append(
+                    _(
+                        "%(name)s has this NHS number. Check it against the child's records",
+                        name=twin.name,
+                    )
+                )
+            if not problems and not twin:
                 if wanted != now:
                     child.name = wanted["name"]
                     child.date_of_birth, child.expected_on = (
@@ -178,6 +194,13 @@ def child_details(case_id: int, child_id: int):
                 flash(_("%(name)s's details are saved.", name=child.name), "success")
                 return redirect(url_for("cases.children", case_id=case_id))
         form.shown.data = json.dumps(now)
+        # What this person left alone shows what is saved now, so saving again cannot put
+        # back what someone else changed meanwhile.
+        for name in untouched:
+            if name == "born":
+                form.born.process(None, data=now["born"])
+            else:
+                form[name].data = now[name]
     return render_template(
         "cases/child_details.html",
         form=form,

@@ -242,6 +242,8 @@ def due(meeting: Arranged | None, today: dt.date) -> list[tuple[Member, str]]:
     """Who is owed an e-mail about the next meeting now, and which (REQUEST or CANCEL)."""
     if meeting is None or not meeting.invitable or meeting.date < today:
         return []
+    if meeting.start <= dt.datetime.now(meeting.timezone):
+        return []  # over, or under way: nobody is invited to it now
     this = f"{meeting.uid}#{meeting.sequence}"
     invited = _sent(meeting.case, INVITATION)
     owed = []
@@ -256,6 +258,26 @@ def due(meeting: Arranged | None, today: dt.date) -> list[tuple[Member, str]]:
         if member.is_current and member.email and this not in invited.get(member.id, ()):
             owed.append((member, "REQUEST"))
     return owed
+
+
+def owes_invitation(meeting: Arranged | None, member: Member) -> bool:
+    """Whether `member` has yet to be sent this version of the meeting's invitation."""
+    if meeting is None or meeting.cancelled or not meeting.invitable or not member.email:
+        return False
+    this = f"{meeting.uid}#{meeting.sequence}"
+    return this not in _sent(meeting.case, INVITATION).get(member.id, set())
+
+
+def record_sent(meeting: Arranged, member: Member, kind: str) -> None:
+    db.session.add(
+        Reminder(
+            case_id=meeting.case.id,
+            member_id=member.id,
+            kind=kind,
+            subject=f"{meeting.uid}#{meeting.sequence}",
+        )
+    )
+    db.session.flush()
 
 
 def _message(meeting: Arranged, member: Member, method: str, update: bool) -> tuple[str, str]:
@@ -283,18 +305,32 @@ def _message(meeting: Arranged, member: Member, method: str, update: bool) -> tu
                 if update
                 else _("Core group meeting: %(when)s", when=when)
             )
-            body = _(
-                "Hello %(name)s,\n\nThe core group is the group of people who work with your "
-                "family on the plan. It meets on:\n\n%(when)s\n%(where)s\n\nPlease come, and "
-                "bring the latest plan: %(plan)s\n\nThe invitation is attached. Open it to add "
-                "the meeting to your calendar.\n",
-                name=member.name,
-                when=when,
-                where=where,
-                plan=plan,
-            )
+            if member.is_family:
+                body = _(
+                    "Hello %(name)s,\n\nThe core group is the group of people who work with "
+                    "your family on the plan. It meets on:\n\n%(when)s\n%(where)s\n\nPlease "
+                    "come, and bring the latest plan: %(plan)s\n\nThe invitation is attached. "
+                    "Open it to add the meeting to your calendar.\n",
+                    name=member.name,
+                    when=when,
+                    where=where,
+                    plan=plan,
+                )
+            else:
+                body = _(
+                    "Hello %(name)s,\n\nThe core group for %(reference)s meets on:\n\n"
+                    "%(when)s\n%(where)s\n\nPlease bring the latest plan: %(plan)s\n\nThe "
+                    "invitation is attached.\n",
+                    name=member.name,
+                    reference=meeting.case.reference,
+                    when=when,
+                    where=where,
+                    plan=plan,
+                )
             if update:
                 body = _("The meeting has changed.") + "\n\n" + body
+                if meeting.reason:
+                    body += "\n" + _("Why: %(reason)s", reason=meeting.reason) + "\n"
         body += email_notice()
     return subject, body
 
@@ -317,14 +353,6 @@ def send_due(meeting: Arranged | None, today: dt.date, send=mail.send) -> tuple[
             )
             failed += 1
             continue
-        db.session.add(
-            Reminder(
-                case_id=meeting.case.id,
-                member_id=member.id,
-                kind=kind,
-                subject=f"{meeting.uid}#{meeting.sequence}",
-            )
-        )
-        db.session.flush()
+        record_sent(meeting, member, kind)
         sent += 1
     return sent, failed

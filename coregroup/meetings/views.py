@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
@@ -457,11 +458,15 @@ class ArrangeForm(Form):
         ],
     )
     reason = TextAreaField(
-        _l("Why is it changing? (optional)"),
-        description=_l("Everyone invited is told, with the new date."),
+        _l("Why is it changing?"),
+        description=_l(
+            "Everyone invited is told. You must say why if the meeting is later than the "
+            "procedures allow."
+        ),
         validators=[Length(max=1000)],
     )
     sequence = HiddenField()
+    shown = HiddenField()  # the date, time and place the page showed
 
     def validate_date(self, field):
         day = field.data
@@ -529,10 +534,12 @@ def arrange(case_id: int):
 
     found = _arranged_or_404()
     form = ArrangeForm()
+    now = {"date": found.date.isoformat(), "time": found.time, "location": found.location}
     if request.method == "GET":
-        form.date.process(None, data=found.date.isoformat())
+        form.date.process(None, data=now["date"])
         form.time.data, form.location.data = found.time, found.location
-        form.sequence.data = str(found.sequence)
+        form.reason.data = found.reason if found.changed is not None else None
+        form.sequence.data, form.shown.data = str(found.sequence), json.dumps(now)
     if form.validate_on_submit():
         if form.sequence.data != str(found.sequence):
             form.date.errors.append(
@@ -542,12 +549,28 @@ def arrange(case_id: int):
                     now=_shown_as(found),
                 )
             )
-            form.sequence.data = str(found.sequence)
+            # What this person left alone shows what is saved now; what they typed is kept.
+            try:
+                shown = json.loads(form.shown.data or "{}")
+            except ValueError:
+                shown = {}
+            for name, value in now.items():
+                if name in shown and (form[name].data or None) == shown[name]:
+                    if name == "date":
+                        form.date.process(None, data=value)
+                    else:
+                        form[name].data = value
+            form.sequence.data, form.shown.data = str(found.sequence), json.dumps(now)
         else:
             day = dt.date.fromisoformat(form.date.data)
             due = services.timeline(g.case, services.meetings(g.case)).next_core_group_due
             reason = (form.reason.data or "").strip() or None
-            if due and day > due and not reason:
+            here = dt.datetime.now(found.timezone)
+            if day == here.date() and form.time.data <= here.strftime("%H:%M"):
+                form.time.errors.append(
+                    _("That time has passed. Enter a later time, or another day")
+                )
+            elif due and day > due and not reason:
                 form.reason.errors.append(
                     _(
                         "The procedures say the core group meets by %(due)s. Say why the "

@@ -193,3 +193,14 @@ def test_census_cells_never_run_as_spreadsheet_formulas(client, census_case, db)
     db.session.commit()
     rows = _csv(client, "/api/v1/cin.csv?year=2026")
     assert rows[0]["case_reference"].startswith("'=")
+
+
+def test_categories_changed_with_no_conference_on_record_are_the_latest(client, census_case, db):
+    """A plan imported from elsewhere whose categories changed at a conference not held here:
+    the census says what the plan says now, as FHIR and the case do."""
+    case, _members = census_case
+    baby = case.children[1]
+    baby.plans[0].categories = ["neglect", "physical"]
+    db.session.commit()
+    rows = _csv(client, "/api/v1/cin.csv?year=2026")
+    assert [r["latest_category_of_abuse"] for r in rows if r["child_id"] == baby.ref] == ["MUL"]

@@ -245,10 +245,9 @@ def test_round_trip_field_by_field(client, siblings):
         assert visits[0]["reasonCode"] == [{"text": "To see the night-time plan working."}]
         notes = {n["text"]: n for n in care_plan["note"]}
         assert notes[plan["contingency"]]["authorString"] == "Contingency plan"
-        assert (
-            _follow(bundle, notes["I want to stay at home."]["authorReference"])
-            is patients[child.ref]
-        )
+        # One "what the child thinks" for two children: whose words is not recorded.
+        assert notes["I want to stay at home."]["authorString"] == "The children's views"
+        assert "authorReference" not in notes["I want to stay at home."]
         layla = _follow(bundle, notes["We are trying hard."]["authorReference"])
         assert layla["identifier"][0]["value"] == "m-layla"
     assert plan["needs"][0]["whatMustChange"] not in [
@@ -309,3 +308,73 @@ def test_the_nhs_number_is_checked_by_its_check_digit(client, planned, db, typed
     else:
         assert response.status_code == 302, response.text
         assert (child.nhs_number, child.local_id) == (kept, "ABC123")
+
+
+def _details(client, case, child):
+    url = f"/cases/{case.id}/children/{child.id}/details"
+    form = page(client.get(url))
+    return url, {i["name"]: i.get("value", "") for i in form.select("form input")}
+
+
+def test_a_stale_details_page_never_puts_back_what_someone_else_changed(client, planned, db):
+    case, _members = planned
+    child = case.children[0]
+    child.local_id = "YUS001"
+    _db.session.commit()
+    url, stale = _details(client, case, child)
+    _url, fresh = _details(client, case, child)
+    assert (
+        client.post(
+            url, data=fresh | {"local_id": "YUS002", "nhs_number": "4010232137"}
+        ).status_code
+        == 302
+    )
+    response = client.post(url, data=stale | {"nhs_number": "9434765919"})
+    assert response.status_code == 400 and "Someone else changed this" in response.text
+    again = {i["name"]: i.get("value", "") for i in page(response).select("form input")}
+    assert again["local_id"] == "YUS002", "the field left alone shows what is saved now"
+    assert again["nhs_number"] == "9434765919", "what was typed is kept"
+    assert client.post(url, data=again).status_code == 302
+    _db.session.refresh(child)
+    assert (child.local_id, child.nhs_number) == ("YUS002", "9434765919")
+
+
+def test_two_children_cannot_share_an_nhs_number(client, planned, db):
+    case, _members = planned
+    sister = Child(name="Mia Hassan", date_of_birth=dt.date(2021, 3, 4), nhs_number="9434765919")
+    case.children.append(sister)
+    _db.session.commit()
+    url, data = _details(client, case, case.children[0])
+    response = client.post(url, data=data | {"nhs_number": "943 476 5919"})
+    assert response.status_code == 400 and "Mia Hassan has this NHS number" in response.text
+    response = client.post(url, data=data | {"nhs_number": "0000000000"})
+    assert response.status_code == 400 and "not a real NHS number" in response.text
+
+
+def test_one_childs_views_are_theirs_and_a_confidential_parent_is_restricted(client, planned, db):
+    case, members = planned
+    members["layla"].confidential = True
+    plan = full_plan()
+    plan["childViews"] = "I want to stay at home."
+    services.write_version(case, members["sam"].user, plan)
+    _db.session.commit()
+    bundle = _export(client, case)
+    care_plan = _all(bundle, "CarePlan")[0]
+    note = next(n for n in care_plan["note"] if n["text"] == "I want to stay at home.")
+    assert _follow(bundle, note["authorReference"])["resourceType"] == "Patient"
+    layla = next(
+        r for r in _all(bundle, "RelatedPerson") if r["identifier"][0]["value"] == "m-layla"
+    )
+    assert layla["meta"]["security"][0]["code"] == "R"
+    daniel = next(
+        r for r in _all(bundle, "RelatedPerson") if r["identifier"][0]["value"] == "m-daniel"
+    )
+    assert "meta" not in daniel
+
+
+def test_fhir_clients_may_ask_for_json_by_format(client, planned):
+    case, _members = planned
+    assert client.get(f"/api/v1/cases/{case.id}/plan/fhir?_format=json").status_code == 200
+    assert client.get(f"/api/v1/cases/{case.id}/plan/fhir?_format=xml").status_code == 400
+    missing = client.get("/fhir/CodeSystem/nothing")
+    assert missing.status_code == 404 and missing.mimetype == "application/problem+json"

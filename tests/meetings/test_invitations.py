@@ -122,6 +122,7 @@ def test_a_moved_meeting_sends_an_update_and_a_cancelled_one_a_cancellation(clie
     assert sorted(m["To"] for m in smtp.messages) == sorted(first)
     update = smtp.to("layla@example.test")[0]
     assert "changed" in update["Subject"]
+    assert "Why: The room is not free." in smtp.body(update), "the reason is told"
     method, calendar = _calendar(update)
     event = _event(calendar)
     assert method == "REQUEST" and str(event["UID"]) == uid and event["SEQUENCE"] == 1
@@ -211,8 +212,16 @@ def test_bad_times_and_past_dates_are_refused_with_what_was_typed(client, invite
     assert response.status_code == 400 and "today or in the future" in response.text
 
 
-def test_the_notice_before_the_meeting_carries_the_invitation(app, client, invited, smtp, db):
+def test_the_notice_before_the_meeting_carries_the_invitation_once(app, client, invited, smtp, db):
+    """The notice carries the invitation to whoever does not have it yet (Layla's did not go),
+    and nobody gets the same invitation twice."""
+    from coregroup.models import Reminder
+
     case, members = invited
+    db.session.query(Reminder).filter_by(
+        member_id=members["layla"].id, kind=schedule.INVITATION
+    ).delete()
+    db.session.commit()
     smtp.messages.clear()
     day = future(21) - dt.timedelta(days=3)
     with app.test_request_context(base_url="https://coregroup.example"):
@@ -221,6 +230,8 @@ def test_the_notice_before_the_meeting_carries_the_invitation(app, client, invit
     assert notices, [m["Subject"] for m in smtp.messages]
     method, calendar = _calendar(notices[0])
     assert method == "REQUEST" and str(_event(calendar)["UID"]) == schedule.arranged(case).uid
+    assert [m for m in smtp.messages if _has_ics(m)] == [notices[0]], "only Layla's, once"
+    assert smtp.to("daniel@example.test"), "Daniel's notice went, without a second invitation"
 
 
 def test_a_family_member_downloads_their_own_invitation(client, invited):
@@ -279,3 +290,28 @@ def test_when_the_case_closes_the_invited_are_sent_the_cancellation(app, invited
     assert sorted(m["To"] for m in cancellations) == sorted(m.email for m in members.values())
     method, calendar = _calendar(cancellations[0])
     assert method == "CANCEL" and str(_event(calendar)["UID"]) == uid
+
+
+def test_a_time_already_past_today_is_refused(client, invited):
+    case, _members = invited
+    response = _arrange(client, case, dt.date.today(), time="00:00")
+    assert response.status_code == 400 and "That time has passed" in response.text
+
+
+def test_professionals_and_families_are_written_to_in_their_own_words(invited, smtp):
+    _case, _members = invited
+    assert "your family" in smtp.body(smtp.to("layla@example.test")[0])
+    assert "your family" not in smtp.body(smtp.to("priya@example.test")[0])
+
+
+def test_a_stale_change_shows_what_is_saved_for_what_was_left_alone(client, invited):
+    case, _members = invited
+    url = f"/cases/{case.id}/meetings/next"
+    stale = {i["name"]: i.get("value", "") for i in page(client.get(url)).select("form input")}
+    assert (
+        _arrange(client, case, future(21), time="15:00", place="Family centre").status_code == 302
+    )
+    response = client.post(url, data=stale | {"location": "Library"})
+    assert response.status_code == 400
+    again = {i["name"]: i.get("value", "") for i in page(response).select("form input")}
+    assert (again["time"], again["location"]) == ("15:00", "Library")
