@@ -136,7 +136,11 @@ def _flatten(error: jsonschema_rs.ValidationError) -> list[SchemaError]:
     if kind.name == "additionalProperties":
         extra = sorted(details["unexpected"])
         return [SchemaError(pointer(where + [p]), "additionalProperties") for p in extra]
-    return [SchemaError(pointer(where), kind.name, details.get("limit"))]
+    limit = details.get("limit")
+    for key in ("options", "pattern", "expected_value", "format"):  # what was expected
+        if limit is None and key in details:
+            limit = details[key]
+    return [SchemaError(pointer(where), kind.name, limit)]
 
 
 def message_for(field_schema: dict, error: SchemaError):

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from collections.abc import Iterator
 
@@ -29,6 +30,7 @@ from coregroup.models import (
     ReviewConference,
     User,
 )
+from coregroup.plans import services as plan_services
 from coregroup.plans import translations
 from coregroup.schema import SchemaError, pointer
 
@@ -233,8 +235,33 @@ def _problem(where: str, code: str, message: str) -> dict:
     return {"pointer": where, "code": code, "message": message}
 
 
+def _expected(error: SchemaError) -> str:
+    """What the schema expected, for the integrator who sent the file."""
+    limit = error.limit
+    if error.code == "enum" and isinstance(limit, list):
+        return "Must be one of: " + ", ".join(json.dumps(v) for v in limit) + "."
+    if error.code == "const":
+        return f"Must be {json.dumps(limit)}."
+    if error.code == "pattern" and isinstance(limit, str):
+        return f"Not in the right form: it must match {limit}."
+    if error.code == "format" and isinstance(limit, str):
+        return {
+            "date": "Not a date: give YYYY-MM-DD.",
+            "date-time": (
+                "Not a time: give RFC 3339 with its offset, e.g. 2026-12-07T10:00:00+00:00."
+            ),
+        }.get(limit, f"Not a valid {limit}.")
+    if error.code == "required":
+        return "Missing: it is required."
+    if error.code == "additionalProperties":
+        return "Not part of this format."
+    if error.code in ("maxLength", "minLength", "maximum", "minimum", "maxItems", "minItems"):
+        return f"Not valid here ({error.code} {limit})."
+    return f"Not valid here ({error.code})."
+
+
 def _schema_problems(errors: list[SchemaError], prefix: str = "") -> list[dict]:
-    return [_problem(prefix + e.pointer, e.code, f"Not valid here ({e.code}).") for e in errors]
+    return [_problem(prefix + e.pointer, e.code, _expected(e)) for e in errors]
 
 
 def _text_problems(node, where: list) -> list[dict]:
@@ -497,6 +524,10 @@ def check(data) -> list[dict]:
                 problems += _schema_problems(
                     translations.errors(written_under, version["document"]), f"{where}/document"
                 )
+            problems += [
+                _problem(f"{where}/document{e.pointer}", e.code, "Another item has this id.")
+                for e in plan_services.duplicate_ids(version["document"])
+            ]
         if version.get("author") and version["author"] not in known:
             problems.append(_problem(f"{where}/author", "member", "Not a member of this case."))
     meeting_numbers = [m["number"] for m in data["meetings"]]

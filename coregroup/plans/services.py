@@ -35,7 +35,31 @@ def plan_errors(document: dict) -> list[SchemaError]:
     from coregroup.plans import translations
 
     schema = plan_schema()
-    return schema.errors(document) + translations.errors(schema, document)
+    return schema.errors(document) + translations.errors(schema, document) + duplicate_ids(document)
+
+
+def duplicate_ids(node, where: str = "") -> list[SchemaError]:
+    """A need, action, role or contact whose id another in the same list has: the plan's items
+    are merged by id, so a second would be lost. (A schema cannot say ids are unique.)"""
+    found = []
+    if isinstance(node, dict):
+        for key, value in node.items():
+            found += duplicate_ids(value, f"{where}/{key}")
+    elif isinstance(node, list):
+        seen = set()
+        for n, item in enumerate(node):
+            if isinstance(item, dict) and isinstance(item.get("id"), str):
+                if item["id"] in seen:
+                    found.append(
+                        SchemaError(
+                            f"{where}/{n}/id",
+                            "unique",
+                            message=_("Another item in this list has the same id"),
+                        )
+                    )
+                seen.add(item["id"])
+            found += duplicate_ids(item, f"{where}/{n}")
+    return found
 
 
 def entry_problems(case: Case, before: dict, after: dict) -> list[tuple[str, str]]:

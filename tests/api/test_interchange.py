@@ -510,3 +510,17 @@ def test_the_export_schema_refs_the_plan_and_meeting_schemas(app):
     raw = json.dumps(schemas["case-export"].raw)
     for name in ("child-protection-plan", "core-group-meeting"):
         assert f'"$ref": "{schemas[name].id}"' in raw
+
+
+def test_an_integrator_is_told_what_was_expected(app, db, client, planned):
+    case, members = planned
+    moved = _movable(client, case, members, "EXPECTED")
+    moved["meetings"] = []
+    moved["case"]["status"] = "paused"
+    moved["case"]["createdAt"] = "2026-11-02T10:30:00"
+    errors = {
+        e["pointer"]: e["message"]
+        for e in client.post("/api/v1/cases/import", json=moved).get_json()["errors"]
+    }
+    assert '"open"' in errors["/case/status"] and '"closed"' in errors["/case/status"]
+    assert "offset" in errors["/case/createdAt"]

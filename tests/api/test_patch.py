@@ -103,3 +103,17 @@ def test_the_etag_of_a_compressed_answer_names_the_same_version(client, planned)
         headers={"If-Match": f'"{tag}"', "Content-Type": "application/merge-patch+json"},
     )
     assert response.status_code == 200, response.get_json()
+
+
+def test_a_patch_that_repeats_an_id_is_refused_not_lost(client, planned):
+    """Items merge by id: a copied need would vanish in the merge, so it is refused, named."""
+    case, _members = planned
+    latest = client.get(f"/api/v1/cases/{case.id}/plan")
+    needs = len(latest.get_json()["needs"])
+    response = client.patch(
+        f"/api/v1/cases/{case.id}/plan",
+        json=[{"op": "copy", "from": "/needs/0", "path": "/needs/-"}],
+        headers={"If-Match": latest.headers["ETag"], "Content-Type": "application/json-patch+json"},
+    )
+    assert response.status_code == 422
+    assert response.get_json()["errors"][0]["pointer"] == f"/needs/{needs}/id"
