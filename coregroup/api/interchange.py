@@ -381,8 +381,13 @@ def _children_problems(data: dict) -> list[dict]:
             )
     for n, child in enumerate(data["children"]):
         where = f"/children/{n}"
-        if child.get("nhsNumber") and not nhs.is_valid(child["nhsNumber"]):
+        number = child.get("nhsNumber")
+        if number and (not nhs.is_valid(number) or len(set(number)) == 1):
             found.append(_problem(f"{where}/nhsNumber", "check-digit", "Not a real NHS number."))
+        elif number and number in [c.get("nhsNumber") for c in data["children"][:n]]:
+            found.append(
+                _problem(f"{where}/nhsNumber", "unique", "Another child has this NHS number.")
+            )
         for m, ref in enumerate(child.get("family", [])):
             if ref not in members:
                 found.append(

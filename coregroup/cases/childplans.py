@@ -406,16 +406,8 @@ def after_meeting(meeting: Meeting, user: User) -> None:
 def close(case: Case, on: dt.date, user: User) -> tuple[int, list[Member]]:
     """Close the case; returns how many family members were told by e-mail, and those who
     could not be (no address, or the e-mail failed): the lead tells them another way."""
-    from coregroup.meetings import schedule
-
-    next_meeting = schedule.arranged(case)
     case.status, case.closed_on = "closed", on
     audit.record("case-closed", f"case {case.id}", user.id, case.id)
-    if next_meeting is not None and not next_meeting.cancelled:
-        # No core group meets now: whoever was invited to the next one is sent its
-        # cancellation.
-        cancelled = schedule.cancel(next_meeting, user, _("Every child's plan has ended."))
-        schedule.send_due(cancelled, on)
     return tell_family(case, user)
 
 

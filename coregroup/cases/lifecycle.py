@@ -288,7 +288,17 @@ def review_conference(case_id: int):
             if not target.errors:
                 target.errors = [*target.errors, problem]
         if not problems and not form.errors:
+            from coregroup.meetings import schedule
+
+            next_meeting = schedule.arranged(g.case)
             untold = childplans.record_review(g.case, review, current_user)
+            if g.case.is_closed and next_meeting is not None and not next_meeting.cancelled:
+                # No core group meets now: whoever was invited to the next one is sent its
+                # cancellation.
+                reason = _("Every child's plan has ended.")
+                schedule.send_due(
+                    schedule.cancel(next_meeting, current_user, reason), services.today()
+                )
             if g.case.is_closed and not untold:
                 flash(
                     _(

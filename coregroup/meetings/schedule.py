@@ -280,7 +280,9 @@ def record_sent(meeting: Arranged, member: Member, kind: str) -> None:
     db.session.flush()
 
 
-def _message(meeting: Arranged, member: Member, method: str, update: bool) -> tuple[str, str]:
+def _message(
+    meeting: Arranged, member: Member, method: str, update: bool, tell_reason: bool = True
+) -> tuple[str, str]:
     with force_locale(member.language or "en_GB"):
         when = _(
             "%(day)s at %(time)s",
@@ -329,13 +331,15 @@ def _message(meeting: Arranged, member: Member, method: str, update: bool) -> tu
                 )
             if update:
                 body = _("The meeting has changed.") + "\n\n" + body
-                if meeting.reason:
+                if meeting.reason and tell_reason:
                     body += "\n" + _("Why: %(reason)s", reason=meeting.reason) + "\n"
         body += email_notice()
     return subject, body
 
 
-def send_due(meeting: Arranged | None, today: dt.date, send=mail.send) -> tuple[int, int]:
+def send_due(
+    meeting: Arranged | None, today: dt.date, send=mail.send, tell_reason: bool = True
+) -> tuple[int, int]:
     """E-mail everyone owed an invitation or a cancellation; record each that went. Returns
     (sent, not sent)."""
     sent = failed = 0
@@ -343,7 +347,7 @@ def send_due(meeting: Arranged | None, today: dt.date, send=mail.send) -> tuple[
         kind = CANCELLATION if method == "CANCEL" else INVITATION
         earlier = _sent(meeting.case, INVITATION).get(member.id, set())
         update = any(s.startswith(meeting.uid + "#") for s in earlier)
-        subject, body = _message(meeting, member, method, update)
+        subject, body = _message(meeting, member, method, update, tell_reason)
         attachment = mail.Calendar(ics(meeting, member, method), method)
         try:
             send(member.email, subject, body, attachment)

@@ -509,10 +509,10 @@ def _shown_as(found) -> str:
     return ", ".join(p for p in parts if p)
 
 
-def _send_invitations(found) -> None:
+def _send_invitations(found, tell_reason: bool = True) -> None:
     from coregroup.meetings import schedule
 
-    sent, failed = schedule.send_due(found, today())
+    sent, failed = schedule.send_due(found, today(), tell_reason=tell_reason)
     if failed:
         flash(
             ngettext(
@@ -538,7 +538,6 @@ def arrange(case_id: int):
     if request.method == "GET":
         form.date.process(None, data=now["date"])
         form.time.data, form.location.data = found.time, found.location
-        form.reason.data = found.reason if found.changed is not None else None
         form.sequence.data, form.shown.data = str(found.sequence), json.dumps(now)
     if form.validate_on_submit():
         if form.sequence.data != str(found.sequence):
@@ -566,11 +565,14 @@ def arrange(case_id: int):
             due = services.timeline(g.case, services.meetings(g.case)).next_core_group_due
             reason = (form.reason.data or "").strip() or None
             here = dt.datetime.now(found.timezone)
+            # A late date already explained, kept as it is, needs no new reason; the reason
+            # given then stays on record (and is not sent again).
+            explained = found.reason if found.changed is not None and day == found.date else None
             if day == here.date() and form.time.data <= here.strftime("%H:%M"):
                 form.time.errors.append(
                     _("That time has passed. Enter a later time, or another day")
                 )
-            elif due and day > due and not reason:
+            elif due and day > due and not reason and not explained:
                 form.reason.errors.append(
                     _(
                         "The procedures say the core group meets by %(due)s. Say why the "
@@ -580,12 +582,17 @@ def arrange(case_id: int):
                 )
             else:
                 moved = schedule.change(
-                    found, current_user, day, form.time.data, form.location.data.strip(), reason
+                    found,
+                    current_user,
+                    day,
+                    form.time.data,
+                    form.location.data.strip(),
+                    reason or explained,
                 )
                 audit.record(
                     "meeting-arranged", f"next meeting {moved.uid}", current_user.id, case_id
                 )
-                _send_invitations(moved)
+                _send_invitations(moved, tell_reason=reason is not None)
                 flash(_("The next meeting is saved. Everyone is sent the invitation."), "success")
                 return redirect(url_for("meetings.index", case_id=case_id))
     return render_template(

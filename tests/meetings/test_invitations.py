@@ -277,15 +277,17 @@ def test_a_moved_meeting_moves_with_the_case(client, invited, db):
     assert exported["arrangedMeetings"][0]["changedBy"] == "m-sam"
 
 
-def test_when_the_case_closes_the_invited_are_sent_the_cancellation(app, invited, smtp, db):
-    from coregroup.cases import childplans
+def test_when_the_case_closes_the_invited_are_sent_the_cancellation(client, invited, smtp, db):
+    from tests.cases.test_each_childs_plan import _review
 
     case, members = invited
     uid = schedule.arranged(case).uid
     smtp.messages.clear()
-    with app.test_request_context(base_url="https://coregroup.example"):
-        childplans.close(case, dt.date.today(), members["sam"].user)
-    db.session.commit()
+    child = case.children[0]
+    response = _review(client, case, dt.date.today(), **{child.name: ("end", "no-longer-at-risk")})
+    assert response.status_code == 302, page(response).select(".govuk-error-message")
+    db.session.expire_all()
+    assert case.is_closed
     cancellations = [m for m in smtp.messages if _has_ics(m)]
     assert sorted(m["To"] for m in cancellations) == sorted(m.email for m in members.values())
     method, calendar = _calendar(cancellations[0])
@@ -315,3 +317,32 @@ def test_a_stale_change_shows_what_is_saved_for_what_was_left_alone(client, invi
     assert response.status_code == 400
     again = {i["name"]: i.get("value", "") for i in page(response).select("form input")}
     assert (again["time"], again["location"]) == ("15:00", "Library")
+
+
+def test_a_late_date_explained_once_is_not_asked_again_nor_told_again(client, invited, smtp):
+    case, _members = invited
+    due = services.timeline(case, services.meetings(case)).next_core_group_due
+    late = due + dt.timedelta(days=3)
+    assert _arrange(client, case, late, reason="Holidays.").status_code == 302
+    smtp.messages.clear()
+    response = _arrange(client, case, late, time="15:00")  # only the time changes
+    assert response.status_code == 302, response.text
+    assert "Why:" not in smtp.body(smtp.to("layla@example.test")[0])
+    assert schedule.arranged(case).reason == "Holidays.", "the reason stays on record"
+
+
+def test_an_import_refuses_a_shared_or_impossible_nhs_number(app, client, invited, db):
+    from coregroup.api import interchange
+    from coregroup.contacts import Viewer
+    from coregroup.models import Child
+
+    case, members = invited
+    case.children.append(Child(name="Mia", date_of_birth=dt.date(2021, 3, 4)))
+    db.session.commit()
+    exported = interchange.export_case(case, Viewer.of(members["sam"]))
+    exported["children"][0]["nhsNumber"] = exported["children"][1]["nhsNumber"] = "9434765919"
+    pointers = {p["pointer"] for p in interchange.check(exported)}
+    assert "/children/1/nhsNumber" in pointers
+    exported["children"][1]["nhsNumber"] = "0000000000"
+    pointers = {p["pointer"] for p in interchange.check(exported)}
+    assert "/children/1/nhsNumber" in pointers
