@@ -10,6 +10,7 @@ import uuid
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from hypothesis_jsonschema import from_schema
+from stdnum.gb import nhs
 
 from coregroup import textpolicy
 from coregroup.api import interchange
@@ -32,7 +33,29 @@ def _without_extensions(node):
     return node
 
 
-PLANS = from_schema(_without_extensions(SCHEMAS["child-protection-plan"].raw))
+# Real NHS numbers (their check digit right), a different one for each child of a case.
+NHS_NUMBERS = [f"{n}" for n in range(4010232100, 4010240000) if nhs.is_valid(f"{n}")][:25]
+
+
+def _unique_ids(node):
+    """Items of a list with the same id made different: a plan's items merge by id, so a plan
+    that repeats one is refused (coregroup.plans.services.duplicate_ids)."""
+    if isinstance(node, dict):
+        for value in node.values():
+            _unique_ids(value)
+    elif isinstance(node, list):
+        seen = set()
+        for n, item in enumerate(node):
+            if isinstance(item, dict) and isinstance(item.get("id"), str):
+                base, k = item["id"][:30], n
+                while item["id"] in seen:
+                    item["id"], k = f"{base}-{k}", k + 1
+                seen.add(item["id"])
+            _unique_ids(item)
+    return node
+
+
+PLANS = from_schema(_without_extensions(SCHEMAS["child-protection-plan"].raw)).map(_unique_ids)
 RECORDS = from_schema(_without_extensions(SCHEMAS["core-group-meeting"].raw))
 # Text the policy accepts (what it refuses is tested on its own, in tests/test_text_policy.py).
 ACCEPTED_CONTROLS = "\t\n\r"
@@ -158,7 +181,7 @@ def case_exports(draw, importer_email: str):
                 "dateOfBirth": draw(DATES),
                 "expectedOn": draw(DATES),
                 "addedOn": draw(DATES),
-                "nhsNumber": draw(st.sampled_from([None, "9434765919", "4010232137"])),
+                "nhsNumber": draw(st.sampled_from([None, NHS_NUMBERS[c]])),  # each child's own
                 "localId": draw(st.none() | st.from_regex(r"[A-Za-z0-9]{1,20}", fullmatch=True)),
                 "family": draw(st.lists(st.sampled_from(family), unique=True)) if family else [],
                 "plans": plans,

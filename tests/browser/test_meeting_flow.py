@@ -79,5 +79,11 @@ def test_a_subsequent_core_group_from_start_to_circulation(browser, live_server,
     expect(page.get_by_role("heading", level=1)).to_have_text("Send the plan and minutes")
     page.get_by_role("button", name="Send by email to everyone not sent yet").click()
     expect(page.locator(".govuk-notification-banner--success")).to_contain_text("Sent to 6 members")
-    assert len(inbox.messages) == 6
+    invitations = [
+        m for m in inbox.messages if any(p.get_content_type() == "text/calendar" for p in m.walk())
+    ]
+    # Each member: their invitation to the next meeting (sent on completing), then the plan
+    # and minutes.
+    assert len(invitations) == 6 and len({m["To"] for m in invitations}) == 6
+    assert len(inbox.messages) - len(invitations) == 6
     context.close()
