@@ -16,7 +16,14 @@ from werkzeug.http import parse_accept_header
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
-from coregroup import audit, checkpoints, fragments, textpolicy, translation_review, unitofwork
+from coregroup import (
+    audit,
+    checkpoints,
+    dueitems,  # noqa: F401 - its session hooks keep the dashboard's rows
+    textpolicy,
+    translation_review,
+    unitofwork,
+)
 from coregroup.config import ROOT, finalise, settings
 from coregroup.extensions import (
     babel,
@@ -202,7 +209,6 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     """Build the application: configuration, extensions, schemas and flows, blueprints."""
     config_name = config_name or os.environ.get("COREGROUP_ENV", "development")
     config = settings(config_name) | overrides
-    fragments.clear()  # a new app (a test's fresh database) never sees another's fragments
     app = CoreGroup(
         __name__,
         template_folder=str(ROOT / "templates"),

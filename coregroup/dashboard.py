@@ -6,18 +6,15 @@ import datetime as dt
 from dataclasses import dataclass
 
 from flask import url_for
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import selectinload
 
-from coregroup import rules
-from coregroup.cases import childplans
+from coregroup import access, dueitems, rules
 from coregroup.extensions import db
 from coregroup.i18n import format_date, ngettext
 from coregroup.i18n import gettext as _
-from coregroup.meetings import services as meetings
-from coregroup.models import Case, ConferenceRequest, Meeting, PlanVersion
-from coregroup.plans import services as plans
-from coregroup.rules.attention import SOON_WORKING_DAYS, Finding, findings
+from coregroup.models import Case, DueItem
+from coregroup.rules.attention import SOON_WORKING_DAYS, Finding, classify, finding_code
 
 
 @dataclass(frozen=True)
@@ -97,76 +94,87 @@ def _url(case: Case, found: Finding) -> str:
     return url_for("meetings.index", case_id=case.id)
 
 
-def items_for(
-    case: Case,
-    today: dt.date,
-    case_meetings=None,
-    latest=None,
-    prefetched: bool = False,
-    requests=None,
-) -> list[Item]:
-    if not prefetched:
-        case_meetings = meetings.meetings(case)
-        latest = plans.latest_version(case)
-        requests = childplans.open_requests(case)
-    outstanding = {
-        m.number: len(meetings.circulation_outstanding(m)) for m in case_meetings if m.is_completed
-    }
-    timeline = meetings.timeline(case, case_meetings)
-    plan = latest.document if latest else {}
+def items_for(case: Case, today: dt.date) -> list[Item]:
+    """What needs doing in one case on `today`, read from its records."""
+    from coregroup.meetings import services as meetings
+
+    ((_case, case_facts),) = dueitems.facts_of([case])
     # "Due soon": within five working days, in the case's own jurisdiction.
     soon_by = rules.add_working_days(today, SOON_WORKING_DAYS, meetings.case_rules(case))
-    return [
-        Item(case, found.kind, _text(found), _url(case, found), found.when)
-        for found in findings(
-            case, today, timeline, case_meetings, plan, outstanding, requests or [], soon_by
-        )
-    ]
+    found = (classify(fact, today, soon_by) for fact in case_facts)
+    return [Item(case, f.kind, _text(f), _url(case, f), f.when) for f in found if f is not None]
 
 
-def items(cases: list[Case], today: dt.date) -> list[Item]:
-    """Everything due across these cases, with a fixed number of queries however many cases."""
-    ids = [case.id for case in cases]
-    by_case: dict[int, list] = {case_id: [] for case_id in ids}
-    for meeting in db.session.scalars(
-        select(Meeting)
-        .where(Meeting.case_id.in_(ids))
-        .order_by(Meeting.number)
-        .options(selectinload(Meeting.circulations))
+PER_PAGE = 25
+KINDS = ("overdue", "attention", "due")
+
+
+@dataclass(frozen=True)
+class Page:
+    cases: int  # how many cases the reader is a professional member of
+    counts: dict[str, int]  # by kind, across all of them
+    items: list[Item]  # this page's, what needs attention first
+    number: int
+    pages: int
+    kind: str | None  # only this kind, or every kind
+
+
+def page(user, today: dt.date, number: int = 1, kind: str | None = None) -> Page:
+    """One page of what needs doing across the person's cases: overdue first, then what needs a
+    decision, then what is due soon; each by date. A fixed number of queries, none reading a
+    plan, however many cases (the rows are kept by coregroup.dueitems)."""
+    mine = access.professional_case_ids(user, today)
+    cases, places = 0, []
+    for place, count in db.session.execute(
+        select(Case.jurisdiction, func.count()).where(Case.id.in_(mine)).group_by(Case.jurisdiction)
     ):
-        by_case[meeting.case_id].append(meeting)
-    newest = (
-        select(PlanVersion.case_id, func.max(PlanVersion.number).label("number"))
-        .where(PlanVersion.case_id.in_(ids))
-        .group_by(PlanVersion.case_id)
+        cases += count
+        places.append(place)
+    if not cases:
+        return Page(0, dict.fromkeys(KINDS, 0), [], 1, 1, kind)
+    kind_of = dueitems.kind_of(today, dueitems.soon_by(places, today)).label("kind")
+    shown = (
+        select(DueItem, Case.reference, kind_of)
+        .join(Case, DueItem.case_id == Case.id)
+        .where(DueItem.case_id.in_(mine))
         .subquery()
     )
-    latest = {
-        v.case_id: v
-        for v in db.session.scalars(
-            select(PlanVersion).join(
-                newest,
-                (PlanVersion.case_id == newest.c.case_id) & (PlanVersion.number == newest.c.number),
-            )
+    counts = dict.fromkeys(KINDS, 0)
+    for found_kind, count in db.session.execute(
+        select(shown.c.kind, func.count()).where(shown.c.kind.is_not(None)).group_by(shown.c.kind)
+    ):
+        counts[found_kind] = count
+    total = counts[kind] if kind else sum(counts.values())
+    pages = max(1, -(-total // PER_PAGE))
+    number = min(number, pages)
+    rank = case(*((shown.c.kind == k, n) for n, k in enumerate(KINDS)))
+    rows = db.session.execute(
+        select(shown)
+        .where(shown.c.kind == kind if kind else shown.c.kind.is_not(None))
+        .order_by(rank, func.coalesce(shown.c.due_on, today), shown.c.reference, shown.c.id)
+        .limit(PER_PAGE)
+        .offset((number - 1) * PER_PAGE)
+    ).all()
+    named = {
+        c.id: c
+        for c in db.session.scalars(
+            select(Case)
+            .where(Case.id.in_({row.case_id for row in rows}))
+            .options(selectinload(Case.children))
         )
     }
-    asked: dict[int, list] = {case_id: [] for case_id in ids}
-    for request in db.session.scalars(
-        select(ConferenceRequest)
-        .where(ConferenceRequest.case_id.in_(ids), ConferenceRequest.answered_by_id.is_(None))
-        .order_by(ConferenceRequest.requested_on, ConferenceRequest.id)
-    ):
-        asked[request.case_id].append(request)
-    # The next meetings as moved or cancelled, for all the cases in one query.
-    db.session.scalars(
-        select(Case).where(Case.id.in_(ids)).options(selectinload(Case.arranged_meetings))
-    ).all()
-    order = {"overdue": 0, "attention": 1, "due": 2}
-    found = [
-        item
-        for case in cases
-        for item in items_for(
-            case, today, by_case[case.id], latest.get(case.id), True, asked[case.id]
+    items = []
+    for row in rows:
+        found = Finding(
+            row.kind,
+            finding_code(row.code, row.kind),
+            row.due_on,
+            row.meeting_number,
+            row.need_number,
+            row.location,
+            row.count,
+            row.what or "",
         )
-    ]
-    return sorted(found, key=lambda i: (order[i.kind], i.when or today, i.case.reference))
+        owner = named[row.case_id]
+        items.append(Item(owner, found.kind, _text(found), _url(owner, found), found.when))
+    return Page(cases, counts, items, number, pages, kind)

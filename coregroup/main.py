@@ -1,13 +1,14 @@
 """The start page, the list of a person's cases, and the health check."""
 
-from flask import Blueprint, jsonify, redirect, render_template, url_for
+from flask import Blueprint, abort, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import text
 
 from coregroup import audit
-from coregroup.access import my_cases, professional_cases
+from coregroup.access import my_cases
 from coregroup.extensions import db
 from coregroup.models import User
+from coregroup.params import small_int
 from coregroup.redirects import safe_next
 
 bp = Blueprint("main", __name__)
@@ -32,13 +33,23 @@ def cases():
 @bp.get("/dashboard")
 @login_required
 def dashboard():
+    """What needs doing across the person's cases, a page at a time (`?page=`), of one kind
+    only with `?kind=overdue|attention|due`."""
     import datetime as dt
 
     from coregroup import dashboard as board
 
-    cases = professional_cases(current_user)
-    page = render_template("dashboard.html", items=board.items(cases, dt.date.today()), cases=cases)
-    audit.record_each("view", "GET /dashboard", current_user.id, [c.id for c in cases])
+    kind = request.args.get("kind")
+    if kind not in (None, *board.KINDS):
+        abort(404)
+    try:
+        number = small_int(request.args.get("page", "1"))
+    except ValueError:
+        abort(404)
+    found = board.page(current_user, dt.date.today(), max(number, 1), kind)
+    page = render_template("dashboard.html", board=found)
+    shown = sorted({item.case.id for item in found.items})
+    audit.record_each("view", "GET " + request.full_path.rstrip("?"), current_user.id, shown)
     return page
 
 

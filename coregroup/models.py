@@ -130,6 +130,10 @@ class Case(db.Model):
     arranged_meetings: Mapped[list[ArrangedMeeting]] = relationship(
         order_by="ArrangedMeeting.id", cascade="all, delete-orphan"
     )
+    # What is due, kept for the dashboard (coregroup.dueitems).
+    due_items: Mapped[list[DueItem]] = relationship(
+        cascade="all, delete-orphan",
+    )
 
     # For a family member's request: only their own children are named (coregroup.access).
     shown_children = None  # set[int] of Child.id, or None: every child
@@ -252,7 +256,7 @@ class ChildPlan(db.Model):
     ended_on: Mapped[dt.date | None]
     end_reason: Mapped[str | None] = mapped_column(String(40))
     end_note: Mapped[str | None] = mapped_column(TypedText(1000))
-    ended_by_id: Mapped[int | None] = mapped_column(ForeignKey("review_conference.id"))
+    ended_by_id: Mapped[int | None] = mapped_column(ForeignKey("review_conference.id"), index=True)
 
     child: Mapped[Child] = relationship(back_populates="plans")
 
@@ -284,7 +288,7 @@ class ReviewConference(db.Model):
     chair: Mapped[str | None] = mapped_column(TypedText(200))
     outcomes: Mapped[dict] = mapped_column(Document, default=dict)
     next_review_on: Mapped[dt.date | None]
-    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
     recorded_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     case: Mapped[Case] = relationship(back_populates="review_conferences")
@@ -300,8 +304,10 @@ class ConferenceRequest(db.Model):
     requested_on: Mapped[dt.date]
     meeting_number: Mapped[int | None]  # the core group that asked, if one did
     reason: Mapped[str | None] = mapped_column(TypedText(2000))
-    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
-    answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("review_conference.id"))
+    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
+    answered_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("review_conference.id"), index=True
+    )
 
     answered_by: Mapped[ReviewConference | None] = relationship()
 
@@ -317,7 +323,7 @@ class SubjectAccessRelease(db.Model):
     subject_name: Mapped[str] = mapped_column(TypedText(200))
     released: Mapped[dict] = mapped_column(Document)
     withheld: Mapped[list] = mapped_column(Document, default=list)
-    released_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    released_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
     released_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
@@ -346,7 +352,7 @@ class Member(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     ref: Mapped[str] = mapped_column(String(48), unique=True, default=new_member_ref)
     case_id: Mapped[int] = mapped_column(ForeignKey("case.id"))
-    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
     name: Mapped[str] = mapped_column(TypedText(200))
     role: Mapped[str] = mapped_column(String(40))
     organisation: Mapped[str | None] = mapped_column(TypedText(200))
@@ -413,7 +419,7 @@ class PlanVersion(db.Model):
     number: Mapped[int]
     document: Mapped[dict] = mapped_column(Document)
     schema_version: Mapped[str] = mapped_column(String(20))
-    author_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
     # The author as a member of this case's core group: kept with the version, so that an
     # export names them in any installation (filled in on insert, see _member_refs below).
     author_ref: Mapped[str | None] = mapped_column(String(48))
@@ -431,7 +437,7 @@ class PlanDraft(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("case.id"))
-    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
     base_number: Mapped[int]
     document: Mapped[dict] = mapped_column(Document)
     # What the draft is relative to, field by field: version `base_number`'s document, except
@@ -448,7 +454,7 @@ class Presence(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("case.id"), index=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
     section: Mapped[str | None] = mapped_column(String(80))
     seen_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
@@ -462,7 +468,7 @@ class SetAside(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("case.id"), index=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
     at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     pointer: Mapped[str] = mapped_column(TypedText(500))
     value: Mapped[dict] = mapped_column(Document)  # {"value": ...}
@@ -487,7 +493,7 @@ class Meeting(db.Model):
     plan_number: Mapped[int | None]
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     completed_at: Mapped[dt.datetime | None]
-    completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
     completed_by_ref: Mapped[str | None] = mapped_column(String(48))
 
     case: Mapped[Case] = relationship()
@@ -526,7 +532,7 @@ class ArrangedMeeting(db.Model):
     status: Mapped[str] = mapped_column(String(20), default="planned")  # or "cancelled"
     reason: Mapped[str | None] = mapped_column(TypedText(1000))
     changed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
-    changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
 
     @property
     def cancelled(self) -> bool:
@@ -538,11 +544,11 @@ class Circulation(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     meeting_id: Mapped[int] = mapped_column(ForeignKey("meeting.id"), index=True)
-    member_id: Mapped[int] = mapped_column(ForeignKey("member.id"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id"), index=True)
     method: Mapped[str] = mapped_column(String(20))  # "email", "by hand", "post"
     address: Mapped[str | None] = mapped_column(TypedText(320))
     sent_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
-    sent_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    sent_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
     sent_by_ref: Mapped[str | None] = mapped_column(String(48))
     error: Mapped[str | None] = mapped_column(Text)
     received_at: Mapped[dt.datetime | None]
@@ -551,6 +557,22 @@ class Circulation(db.Model):
 
     meeting: Mapped[Meeting] = relationship(back_populates="circulations")
     member: Mapped[Member] = relationship()
+
+
+class DueItem(db.Model):
+    """One thing due in a case (coregroup.rules.attention.Fact), kept so the dashboard reads a
+    caseload's items in one indexed query instead of every plan and meeting: rewritten for a
+    case whenever anything it comes from is (coregroup.dueitems), never edited by hand."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id"), index=True)
+    code: Mapped[str] = mapped_column(String(40))
+    due_on: Mapped[dt.date | None]
+    meeting_number: Mapped[int | None]
+    need_number: Mapped[int | None]
+    location: Mapped[str | None] = mapped_column(Text)
+    count: Mapped[int] = mapped_column(default=0)
+    what: Mapped[str | None] = mapped_column(TypedText())
 
 
 class RecoveryCode(db.Model):
@@ -580,7 +602,7 @@ class Invitation(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("member.id"), index=True)
-    created_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[dt.datetime]
     used_at: Mapped[dt.datetime | None]  # accepted
@@ -614,15 +636,15 @@ class Handover(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("case.id"), index=True)
-    from_member_id: Mapped[int] = mapped_column(ForeignKey("member.id"))
-    to_member_id: Mapped[int] = mapped_column(ForeignKey("member.id"))
+    from_member_id: Mapped[int] = mapped_column(ForeignKey("member.id"), index=True)
+    to_member_id: Mapped[int] = mapped_column(ForeignKey("member.id"), index=True)
     on: Mapped[dt.date]  # the day the new lead took over (once done)
     previous_lead_leaves: Mapped[bool] = mapped_column(default=False)
     # The new lead's role before, given back when they hand the role on (a health visitor
     # acting as lead is a health visitor again afterwards).
     to_role: Mapped[str | None] = mapped_column(String(40))
     status: Mapped[str] = mapped_column(String(20), default="waiting")  # done, cancelled
-    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
     recorded_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     done_at: Mapped[dt.datetime | None]
 
@@ -655,7 +677,7 @@ class AuditEvent(db.Model):
     chain: Mapped[str] = mapped_column(String(80))
     seq: Mapped[int]
     at: Mapped[dt.datetime] = mapped_column(default=utcnow)
-    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
     case_id: Mapped[int | None] = mapped_column(ForeignKey("case.id"), index=True)
     action: Mapped[str] = mapped_column(String(40))
     target: Mapped[str] = mapped_column(String(500))

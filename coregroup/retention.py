@@ -20,12 +20,14 @@ from coregroup import audit, rules
 from coregroup.extensions import db
 from coregroup.models import (
     AUDIT_TRIGGERS,
+    ArrangedMeeting,
     AuditEvent,
     Case,
     Child,
     ChildPlan,
     Circulation,
     ConferenceRequest,
+    DueItem,
     Handover,
     Invitation,
     Meeting,
@@ -148,6 +150,8 @@ def reduce(case: Case, today: dt.date) -> dict[str, int]:
         delete(Meeting).where(Meeting.case_id == case.id),
         delete(Invitation).where(Invitation.member_id.in_(members)),
         delete(Handover).where(Handover.case_id == case.id),
+        delete(DueItem).where(DueItem.case_id == case.id),
+        delete(ArrangedMeeting).where(ArrangedMeeting.case_id == case.id),
         delete(Reminder).where(Reminder.case_id == case.id),
         delete(Member).where(Member.case_id == case.id),
         delete(PlanVersion).where(PlanVersion.case_id == case.id),

@@ -12,8 +12,8 @@ from functools import wraps
 
 from flask import abort, current_app, g, make_response, request, session
 from flask_login import current_user, login_required
-from sqlalchemy import and_, bindparam, or_, select
-from sqlalchemy.orm import contains_eager
+from sqlalchemy import and_, bindparam, false, or_, select
+from sqlalchemy.orm import contains_eager, selectinload
 
 from coregroup import audit, tokens
 from coregroup.extensions import db
@@ -269,7 +269,11 @@ def my_cases(user) -> list[Case]:
     query = (
         select(Member)
         .join(Case)
-        .options(contains_eager(Member.case))
+        .options(
+            # Each case's title names its children: loaded for all the cases in one query.
+            contains_eager(Member.case).selectinload(Case.children),
+            selectinload(Member.children),
+        )
         .where(Member.user_id == user.id, current_on(today), still_readable(today))
         .order_by(Case.reference)
     )
@@ -280,8 +284,6 @@ def my_cases(user) -> list[Case]:
 
 def professional_cases(user) -> list[Case]:
     """The cases where this person is a current professional member, members loaded at once."""
-    from sqlalchemy.orm import selectinload
-
     if not professional_memberships_allowed():
         return []
 
@@ -303,6 +305,23 @@ def professional_cases(user) -> list[Case]:
             .order_by(Case.reference)
         )
     )
+
+
+def professional_case_ids(user, today: dt.date):
+    """professional_cases' ids, as a SELECT for IN (the dashboard reads nothing else)."""
+    query = (
+        select(Member.case_id)
+        .join(Case)
+        .where(
+            Member.user_id == user.id,
+            current_on(today),
+            still_readable(today),
+            Member.role.not_in(FAMILY_ROLES),
+        )
+    )
+    if not professional_memberships_allowed():
+        query = query.where(false())
+    return query
 
 
 SOCIAL_WORK_ROLES = ("lead-social-worker", "social-worker")

@@ -23,7 +23,7 @@ from flask_login import current_user
 from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 
-from coregroup import formgen, fragments, pages, textpolicy
+from coregroup import formgen, pages, textpolicy
 from coregroup.access import case_route
 from coregroup.cases.people import member_context
 from coregroup.document import find_item
@@ -534,23 +534,8 @@ def _render_read(views_error: str | None = None, typed: str | None = None, statu
     summary = own_views = None
     if latest is not None:
         language = g.member.language or str(get_locale())
-        audience = g.member.ref if g.member.is_family else "professional"
         dates = _schedule_now()
-        # Safe to keep: a version never changes, and the key names everything else the summary
-        # shows (the reader's audience, the languages, the members' names and roles, the day).
-        key = (
-            "plan-read",
-            latest.id,
-            audience,
-            str(get_locale()),
-            language,
-            tuple((m.ref, m.name, m.role, m.language, m.left_on) for m in g.case.members),
-            # A family member sees what concerns their own children, named as they are now.
-            tuple((c.ref, c.name) for c in g.member.children) if g.member.is_family else (),
-            dt.date.today(),
-            dates,
-        )
-        summary, own_views = fragments.cached(key, lambda: _read_summary(latest, language, dates))
+        summary, own_views = _read_summary(latest, language, dates)
     response = make_response(
         render_template(
             "plans/read.html",

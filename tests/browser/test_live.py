@@ -36,3 +36,41 @@ def test_a_saved_change_appears_on_the_other_persons_screen(browser, live_server
     )
     watcher.context.close()
     editor.context.close()
+
+
+def test_each_saved_version_shows_on_an_open_plan_page_within_two_seconds(browser, live_server):
+    """Measured, as people use it: the editor saves in one browser; from the moment their
+    "Plan saved" page is up, how long until the other person's open plan page shows the new
+    version (polling once a second while the page is visible). Printed; each must show."""
+    import statistics
+    import time
+
+    base, credentials = live_server
+    watcher = browser.new_context(viewport=PHONE).new_page()
+    editor = browser.new_context().new_page()
+    for page, who in ((watcher, "priya"), (editor, "sam")):
+        sign_in(
+            page,
+            base,
+            f"{who}@demo.coregroup.example",
+            credentials[f"{who}@demo.coregroup.example"],
+        )
+    watcher.goto(f"{base}/cases/1/plan")
+    expect(watcher.locator("main")).to_contain_text("The latest saved plan is version 1")
+    waits = []
+    for version in range(2, 10):
+        editor.goto(f"{base}/cases/1/plan/aims/aims")
+        editor.get_by_label("What is the core group trying to achieve?").fill(f"Round {version}")
+        editor.get_by_role("button", name="Continue").click()
+        editor.goto(f"{base}/cases/1/plan/check")
+        editor.get_by_role("button", name="Save the plan").click()
+        expect(editor.locator("main")).to_contain_text(f"Plan saved as version {version}")
+        saved = time.monotonic()
+        expect(watcher.locator("main")).to_contain_text(
+            f"The latest saved plan is version {version}", timeout=5000
+        )
+        waits.append(time.monotonic() - saved)
+    p95 = statistics.quantiles(waits, n=20, method="inclusive")[18]
+    print(f"\nlive update: p50 {statistics.median(waits):.2f} s, p95 {p95:.2f} s, n={len(waits)}")
+    watcher.context.close()
+    editor.context.close()

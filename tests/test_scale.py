@@ -1,0 +1,271 @@
+"""National scale: every foreign key indexed, no page query that scans a table growing with the
+database (EXPLAIN on PostgreSQL), and a dashboard read from kept rows, a page at a time, with
+the same queries for 1 case or 20 and the same findings as each case's own records."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+from sqlalchemy import event, select, text
+
+from coregroup import dashboard
+from coregroup.extensions import db as _db
+from coregroup.models import DueItem
+from coregroup.plans import services
+from tests.conftest import make_case, make_member, make_user, page, sign_in
+from tests.factories import large_plan
+from tests.test_query_counts import counting
+
+
+def test_every_foreign_key_leads_an_index(app):
+    """A foreign key without an index makes every lookup by it (a person's memberships, a
+    case's children) and every delete of its parent scan the whole table."""
+    missing = []
+    for table in _db.metadata.sorted_tables:
+        leading = {next(iter(index.columns)).name for index in table.indexes}
+        leading |= {
+            next(iter(constraint.columns)).name
+            for constraint in table.constraints
+            if getattr(constraint, "columns", None)
+            and constraint.__class__.__name__ != "ForeignKeyConstraint"
+        }
+        missing += [
+            f"{table.name}.{fk.parent.name}"
+            for fk in table.foreign_keys
+            if fk.parent.name not in leading
+        ]
+    assert missing == []
+
+
+def caseload(db, lead, count: int, today: dt.date, first: int = 0):
+    """`count` cases where `lead` is the lead social worker, each with actions overdue, due and
+    done, and a completed meeting whose plan and minutes reached nobody yet."""
+    cases = []
+    for n in range(first, first + count):
+        case = make_case(
+            reference=f"LOAD-{n:03d}",
+            initial_conference=today - dt.timedelta(days=8 if n % 2 else 30 + n),
+            jurisdiction="england" if n % 2 else "guernsey",
+        )
+        make_member(case, lead, ref=f"m-lead{n}")
+        refs = [f"m-lead{n}"]
+        refs.append(make_member(case, None, name="Teacher", role="teacher", ref=f"m-t{n}").ref)
+        plan = large_plan(refs, services.plan_schema().version, 2, 4)
+        dates = [-10 - n, n, 400, -5]  # overdue, soon or later, far off, done late
+        actions = [a for need in plan["needs"] for a in need["actions"]]
+        for action, days in zip(actions, dates, strict=True):
+            action["byWhen"] = (today + dt.timedelta(days=days)).isoformat()
+        actions[-1]["status"] = "done"
+        services.write_version(case, lead, plan)
+        cases.append(case)
+    db.session.commit()
+    return cases
+
+
+def test_the_dashboard_says_what_each_cases_own_records_say(app, db):
+    """The kept rows, classified in SQL, give the same items on any day as reading each case's
+    plan and meetings afresh (coregroup.rules.attention)."""
+    today = dt.date.today()
+    lead = make_user(professional=True)
+    cases = caseload(db, lead, 6, today)
+    for day in (today, today + dt.timedelta(days=3), today + dt.timedelta(days=40)):
+        with app.test_request_context():
+            expected = sorted(
+                (item.case.id, item.kind, item.text, item.when)
+                for found in cases
+                for item in dashboard.items_for(found, day)
+            )
+            board = dashboard.page(lead, day, 1)
+            assert board.pages == 1
+            got = sorted((item.case.id, item.kind, item.text, item.when) for item in board.items)
+        assert expected and got == expected, day
+        assert sum(board.counts.values()) == len(expected)
+
+
+def test_the_dashboard_pages_and_counts_and_runs_the_same_queries_for_1_case_or_20(client, db):
+    today = dt.date.today()
+    lead = make_user(professional=True)
+    caseload(db, lead, 1, today)
+    sign_in(client, lead)
+    client.get("/dashboard")
+    with counting(db) as one:
+        assert client.get("/dashboard").status_code == 200
+    caseload(db, lead, 19, today, first=1)
+    with counting(db) as twenty:
+        html = page(client.get("/dashboard"))
+    assert len(one) == len(twenty), (len(one), len(twenty))
+    # Overdue first, a page at a time, with the counts of every kind across all 20 cases.
+    rows = html.select("tbody tr")
+    assert len(rows) == dashboard.PER_PAGE
+    assert [r.select_one(".govuk-tag").get_text(strip=True) for r in rows][0] == "Overdue"
+    counts = html.select_one(".app-due-counts").get_text(" ", strip=True)
+    with client.application.test_request_context():
+        board = dashboard.page(lead, today, 1)
+    assert f"Overdue {board.counts['overdue']}" in counts
+    assert board.counts["overdue"] >= 20  # an overdue action in each case, and more
+    assert "20 cases" in html.get_text()
+    assert html.select_one(".govuk-pagination")
+    last = page(client.get(f"/dashboard?page={board.pages}"))
+    assert last.select("tbody tr")
+    assert page(client.get("/dashboard?page=999")).select("tbody tr")  # the last page
+    assert board.counts["due"] > 0
+    due = page(client.get("/dashboard?kind=due"))
+    tags = {t.get_text(strip=True) for t in due.select("tbody .govuk-tag")}
+    assert tags == {"Due soon"}
+    for bad in ("?kind=everything", "?page=x", "?page=-1", "?page=99999999999"):
+        assert client.get("/dashboard" + bad).status_code == 404
+
+
+def test_the_dashboard_records_a_view_of_only_the_cases_it_shows(client, db):
+    from coregroup.models import AuditEvent
+
+    today = dt.date.today()
+    lead = make_user(professional=True)
+    cases = caseload(db, lead, 12, today)
+    sign_in(client, lead)
+    client.get("/dashboard?kind=due")
+    seen = set(
+        db.session.scalars(
+            select(AuditEvent.case_id).where(AuditEvent.target.like("GET /dashboard%"))
+        )
+    )
+    with client.application.test_request_context():
+        shown = {i.case.id for i in dashboard.page(lead, today, 1, "due").items}
+    assert seen == shown and shown < {c.id for c in cases}
+
+
+def test_due_items_follow_every_write_in_the_same_commit(client, planned, db):
+    """Marking an overdue action done through the plan's own page takes it off the dashboard;
+    a new meeting date moves the core group's due date."""
+    case, members = planned
+    overdue = [
+        item
+        for item in db.session.scalars(select(DueItem).where(DueItem.case_id == case.id))
+        if item.code == "action" and item.due_on < dt.date.today()
+    ]
+    assert overdue
+    plan = services.latest_version(case).document
+    for need in plan["needs"]:
+        for action in need["actions"]:
+            action["status"] = "done"
+    services.write_version(case, members["sam"].user, plan)
+    db.session.commit()
+    left = db.session.scalars(
+        select(DueItem).where(DueItem.case_id == case.id, DueItem.code == "action")
+    ).all()
+    assert left == []
+    html = page(client.get("/dashboard"))
+    assert "was due by" not in html.get_text()
+
+
+def test_rebuild_writes_every_cases_items_again(app, db):
+    today = dt.date.today()
+    lead = make_user(professional=True)
+    cases = caseload(db, lead, 3, today)
+    before = db.session.execute(
+        select(DueItem.case_id, DueItem.code, DueItem.due_on).order_by(DueItem.id)
+    ).all()
+    db.session.execute(DueItem.__table__.delete())
+    db.session.commit()
+    from coregroup import dueitems
+
+    assert dueitems.rebuild(batch=2) == len(cases)
+    after = db.session.execute(
+        select(DueItem.case_id, DueItem.code, DueItem.due_on).order_by(DueItem.id)
+    ).all()
+    assert sorted(after) == sorted(before) and after
+
+
+def full_scans(plan: dict, leading: dict[str, str]) -> list[str]:
+    """The tables a query plan reads whole, or nearly: a sequential scan, or an index read
+    without a condition on its first column (end to end, or skipping through it: what
+    PostgreSQL does with an index whose first column is not the one looked up). `leading`:
+    each index's first column."""
+    found = []
+    node = plan["Node Type"]
+    if node == "Seq Scan":
+        found.append(plan["Relation Name"])
+    elif node in ("Index Scan", "Index Only Scan", "Bitmap Index Scan"):
+        first = leading.get(plan["Index Name"], "")
+        if not re.search(rf"\b{first}\b", plan.get("Index Cond", "")):
+            found.append(plan["Index Name"])
+    for child in plan.get("Plans", []):
+        found += full_scans(child, leading)
+    return found
+
+
+@pytest.mark.postgres_only
+def test_no_page_scans_a_table_that_grows_with_the_database(client, planned, db):
+    """Every query of the main pages, EXPLAINed on PostgreSQL with sequential scans priced out:
+    a table that can be read through an index is; one that cannot shows a Seq Scan."""
+    case, members = planned
+    meeting_case = case
+    from coregroup.meetings import services as meetings
+
+    with client.application.test_request_context():
+        meeting = meetings.open_meeting(meeting_case)
+        db.session.commit()
+    parent = members["layla"].user
+    pages = [
+        (members["sam"].user, "/dashboard"),
+        (members["sam"].user, "/cases"),
+        (members["sam"].user, f"/cases/{case.id}"),
+        (members["sam"].user, f"/cases/{case.id}/plan"),
+        (members["sam"].user, "/my-tasks"),
+        (members["sam"].user, f"/cases/{case.id}/meetings"),
+        (members["sam"].user, f"/cases/{case.id}/meetings/{meeting.number}"),
+        (parent, f"/cases/{case.id}/plan"),
+        (parent, "/my-tasks"),
+    ]
+    scans = {}
+    for user, url in pages:
+        sign_in(client, user)
+        client.get(url)
+        seen = []
+
+        def keep(conn, cursor, statement, parameters, context, executemany, seen=seen):
+            if statement.lstrip().upper().startswith("SELECT"):
+                seen.append((statement, parameters))
+
+        event.listen(db.engine, "before_cursor_execute", keep)
+        try:
+            assert client.get(url).status_code == 200, url
+        finally:
+            event.remove(db.engine, "before_cursor_execute", keep)
+        with db.engine.connect() as connection:
+            connection.execute(text("SET enable_seqscan = off"))
+            leading = dict(
+                connection.execute(
+                    text(
+                        "SELECT i.indexrelid::regclass::text, a.attname FROM pg_index i "
+                        "JOIN pg_attribute a ON a.attrelid = i.indrelid "
+                        "AND a.attnum = i.indkey[0]"
+                    )
+                ).all()
+            )
+            raw = connection.connection.dbapi_connection
+            for statement, parameters in seen:
+                with raw.cursor() as cursor:
+                    cursor.execute("EXPLAIN (FORMAT JSON) " + statement, parameters)
+                    plan = cursor.fetchone()[0][0]["Plan"]
+                for table in full_scans(plan, leading):
+                    scans.setdefault(url, set()).add((table, statement[:300]))
+            raw.rollback()
+    assert scans == {}
+
+
+def test_the_list_of_cases_runs_the_same_queries_for_1_case_or_20(client, db):
+    today = dt.date.today()
+    lead = make_user(professional=True)
+    caseload(db, lead, 1, today)
+    sign_in(client, lead)
+    client.get("/cases")
+    with counting(db) as one:
+        assert client.get("/cases").status_code == 200
+    caseload(db, lead, 19, today, first=1)
+    with counting(db) as twenty:
+        html = page(client.get("/cases"))
+    assert len(one) == len(twenty), (len(one), len(twenty))
+    assert len(html.select("main li a")) == 20
