@@ -6,7 +6,16 @@ import json
 import os
 import secrets
 
-from flask import Flask, Request, g, has_request_context, request, session
+from flask import (
+    Flask,
+    Request,
+    current_app,
+    g,
+    has_app_context,
+    has_request_context,
+    request,
+    session,
+)
 from flask.json.provider import DefaultJSONProvider
 from sqlalchemy import event, exc
 from sqlalchemy.engine import Engine
@@ -83,7 +92,9 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=5000")
+        # A writer waits this long for another to finish (COREGROUP_LOCK_WAIT_SECONDS).
+        seconds = current_app.config["COREGROUP_LOCK_WAIT_SECONDS"] if has_app_context() else 10
+        cursor.execute(f"PRAGMA busy_timeout={int(seconds * 1000)}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=FULL")
         cursor.close()

@@ -83,6 +83,10 @@ def settings(name: str) -> dict:
         # After a case closes, its members can still read it for this long (to read the
         # last minutes, to ask what happens next); then only its last lead social worker.
         "COREGROUP_CLOSED_READABLE_DAYS": int(env("COREGROUP_CLOSED_READABLE_DAYS", "90")),
+        # How long a change waits for another change to the same case (or the same person's
+        # draft) to finish before it is answered 503 with Retry-After, what was typed kept:
+        # never a wait that runs on into the worker's time-out. The same for SQLite's writer.
+        "COREGROUP_LOCK_WAIT_SECONDS": float(env("COREGROUP_LOCK_WAIT_SECONDS", "10")),
         # Reminders (flask reminders): each member this many working days before an action of
         # theirs is due (and once when it is overdue); every member this many before a core
         # group meeting (the notice, with the latest plan); the lead before a meeting or a

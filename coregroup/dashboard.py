@@ -98,11 +98,11 @@ def items_for(case: Case, today: dt.date) -> list[Item]:
     """What needs doing in one case on `today`, read from its records."""
     from coregroup.meetings import services as meetings
 
-    ((_case, case_facts),) = dueitems.facts_of([case])
+    (found,) = dueitems.read([case])
     # "Due soon": within five working days, in the case's own jurisdiction.
     soon_by = rules.add_working_days(today, SOON_WORKING_DAYS, meetings.case_rules(case))
-    found = (classify(fact, today, soon_by) for fact in case_facts)
-    return [Item(case, f.kind, _text(f), _url(case, f), f.when) for f in found if f is not None]
+    shown = (classify(fact, today, soon_by) for fact in found.facts)
+    return [Item(case, f.kind, _text(f), _url(case, f), f.when) for f in shown if f is not None]
 
 
 PER_PAGE = 25

@@ -1,7 +1,8 @@
 """What is due in each case, kept as rows (DueItem) so that a caseload's dashboard is one
 indexed query, whatever the caseload and whatever the size of the database.
 
-A case's rows are the facts of coregroup.rules.attention: what is due, and by when, whatever
+A case's rows (and, for My tasks, each action with each member responsible for it, and the
+case's next dates) are the facts of coregroup.rules.attention: what is due, and by when, whatever
 the day. They are rewritten in the same commit as anything they come from (the case, its
 children's plans, members, plan versions, meetings, circulations, requests for a conference,
 the next meeting as changed): a session hook notes what a unit of work touched, and just
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from sqlalchemy import Date, and_, case, delete, event, func, insert, literal, select
 from sqlalchemy.orm import Session, selectinload
@@ -24,6 +26,7 @@ from coregroup.extensions import db
 from coregroup.models import (
     ArrangedMeeting,
     Case,
+    CaseDates,
     Child,
     ChildPlan,
     Circulation,
@@ -33,6 +36,7 @@ from coregroup.models import (
     Member,
     PlanVersion,
     ReviewConference,
+    TaskItem,
 )
 from coregroup.rules.attention import ALWAYS, REVIEW_SOON, SOON_WORKING_DAYS, Fact, facts
 
@@ -100,28 +104,70 @@ def _forget(session: Session, transaction) -> None:
 
 
 def write(case_ids: list[int], session: Session | None = None) -> None:
-    """Rewrite these cases' due items from their records."""
+    """Rewrite these cases' due items, task items and dates from their records."""
     session = session or db.session
     cases = list(
         session.scalars(
             select(Case)
             .where(Case.id.in_(case_ids))
             .options(
-                selectinload(Case.members),
+                selectinload(Case.members).selectinload(Member.children),
                 selectinload(Case.children).selectinload(Child.plans),
                 selectinload(Case.review_conferences),
                 selectinload(Case.arranged_meetings),
             )
         )
     )
-    rows = [
-        {"case_id": found_case.id, **_row(fact)}
-        for found_case, case_facts in facts_of(cases, session)
-        for fact in case_facts
-    ]
-    session.execute(delete(DueItem).where(DueItem.case_id.in_(case_ids)))
-    if rows:
-        session.execute(insert(DueItem), rows)
+    due, tasks, dates = [], [], []
+    for found in read(cases, session):
+        due += [{"case_id": found.case.id, **_row(fact)} for fact in found.facts]
+        tasks += _tasks(found.case, found.plan)
+        timeline = found.timeline
+        dates.append(
+            {
+                "case_id": found.case.id,
+                "next_meeting": timeline.next_core_group_planned,
+                "next_meeting_due": timeline.next_core_group_due,
+                "review_due": timeline.review_conference_due,
+            }
+        )
+    for table in (DueItem, TaskItem, CaseDates):
+        session.execute(delete(table).where(table.case_id.in_(case_ids)))
+    for table, rows in ((DueItem, due), (TaskItem, tasks), (CaseDates, dates)):
+        if rows:
+            session.execute(insert(table), rows)
+
+
+def _tasks(owner: Case, plan: dict) -> list[dict]:
+    """Each action of the plan with each member responsible for it, as that member may read
+    the plan (a parent: what concerns their own children)."""
+    from coregroup.plans import services as plans
+    from coregroup.plans.audience import for_member
+
+    if owner.is_closed or not plan.get("needs"):
+        return []
+    schema = plans.plan_schema()
+    rows = []
+    for member in owner.members:
+        document = for_member(schema, plan, member) if member.is_family else plan
+        for need in document.get("needs", []):
+            for action in need.get("actions", []):
+                if member.ref in action.get("who", []):
+                    rows.append(
+                        {
+                            "case_id": owner.id,
+                            "member_id": member.id,
+                            "need": need.get("whatMustChange"),
+                            "what": action.get("what"),
+                            "by_when": (
+                                dt.date.fromisoformat(action["byWhen"])
+                                if action.get("byWhen")
+                                else None
+                            ),
+                            "status": action.get("status"),
+                        }
+                    )
+    return rows
 
 
 def _row(fact: Fact) -> dict:
@@ -136,8 +182,17 @@ def _row(fact: Fact) -> dict:
     }
 
 
-def facts_of(cases: list[Case], session: Session | None = None) -> Iterable[tuple[Case, list]]:
-    """Each case with its facts, read with a fixed number of queries however many cases."""
+@dataclass(frozen=True)
+class Read:
+    case: Case
+    timeline: object  # coregroup.meetings.services.Timeline
+    plan: dict  # the latest version's document
+    facts: list[Fact]
+
+
+def read(cases: list[Case], session: Session | None = None) -> Iterable[Read]:
+    """Each case's timeline, latest plan and facts, read with a fixed number of queries however
+    many cases."""
     from coregroup.meetings import services as meetings
 
     session = session or db.session
@@ -180,13 +235,17 @@ def facts_of(cases: list[Case], session: Session | None = None) -> Iterable[tupl
             if m.is_completed
         }
         version = latest.get(found_case.id)
-        yield (
+        plan = version.document if version else {}
+        timeline = meetings.timeline(found_case, case_meetings)
+        yield Read(
             found_case,
+            timeline,
+            plan,
             facts(
                 found_case,
-                meetings.timeline(found_case, case_meetings),
+                timeline,
                 case_meetings,
-                version.document if version else {},
+                plan,
                 outstanding,
                 asked[found_case.id],
             ),

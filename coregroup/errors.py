@@ -30,6 +30,15 @@ def _wants_json() -> bool:
     )
 
 
+def _waited_too_long(error: OperationalError) -> bool:
+    """A lock wait that ran out: PostgreSQL's lock_timeout (SQLSTATE 55P03, lock not
+    available), or SQLite's busy timeout ("database is locked")."""
+    found = error.orig
+    if getattr(found, "sqlstate", None) == "55P03":
+        return True
+    return type(found).__module__.startswith("sqlite3") and "locked" in str(found)
+
+
 def _page(status: int, title: str, body: str, headers=None):
     """An error page; what the failed request had written is rolled back first."""
     db.session.rollback()
@@ -140,6 +149,8 @@ def register(app) -> None:
             from flask_login import AnonymousUserMixin
 
             g._login_user = AnonymousUserMixin()
+        if _waited_too_long(error):
+            return _busy(error)
         log.error("database unavailable: %s", type(error.orig).__name__)
         title = _("Sorry, the service is not available right now")
         body = _("Try again in a minute. If you were sending something, go back and send it again.")
@@ -147,6 +158,29 @@ def register(app) -> None:
         if _wants_json():
             return problem(503, "unavailable", body, headers=headers)
         return render_template("errors/unavailable.html", title=title, body=body), 503, headers
+
+    def _busy(error):
+        """A change waited longer than COREGROUP_LOCK_WAIT_SECONDS for another change to the
+        same case: 503 with Retry-After, and nothing lost. A form's answers come back in a
+        page that sends them again (the database is not asked: it is busy); a plan's page
+        answers are in the person's draft already, committed before they saved."""
+        from coregroup.resume import is_form_post, typed_fields
+
+        log.warning("lock wait ran out: %s", type(error.orig).__name__)
+        title = _("Someone else is saving a change to this case")
+        body = _("Your change is not saved yet. Wait a few seconds, then send it again.")
+        headers = {"Retry-After": "5"}
+        if _wants_json():
+            return problem(503, "busy", body, headers=headers)
+        fields = typed_fields() if is_form_post() else {}
+        page = render_template(
+            "errors/busy.html",
+            title=title,
+            body=body,
+            fields=fields,
+            action=request.full_path.rstrip("?"),
+        )
+        return page, 503, headers
 
     @app.errorhandler(InternalServerError)
     def _server(error):

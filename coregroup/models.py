@@ -130,10 +130,10 @@ class Case(db.Model):
     arranged_meetings: Mapped[list[ArrangedMeeting]] = relationship(
         order_by="ArrangedMeeting.id", cascade="all, delete-orphan"
     )
-    # What is due, kept for the dashboard (coregroup.dueitems).
-    due_items: Mapped[list[DueItem]] = relationship(
-        cascade="all, delete-orphan",
-    )
+    # What is due, kept for the dashboard and My tasks (coregroup.dueitems).
+    due_items: Mapped[list[DueItem]] = relationship(cascade="all, delete-orphan")
+    task_items: Mapped[list[TaskItem]] = relationship(cascade="all, delete-orphan")
+    dates: Mapped[CaseDates | None] = relationship(cascade="all, delete-orphan")
 
     # For a family member's request: only their own children are named (coregroup.access).
     shown_children = None  # set[int] of Child.id, or None: every child
@@ -573,6 +573,30 @@ class DueItem(db.Model):
     location: Mapped[str | None] = mapped_column(Text)
     count: Mapped[int] = mapped_column(default=0)
     what: Mapped[str | None] = mapped_column(TypedText())
+
+
+class TaskItem(db.Model):
+    """One action in the latest plan and one member responsible for it, as that member may
+    read the plan: kept, like DueItem, so My tasks reads a person's tasks across all their
+    cases in one indexed query (coregroup.dueitems)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id"), index=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id"), index=True)
+    need: Mapped[str | None] = mapped_column(TypedText())  # what must change
+    what: Mapped[str | None] = mapped_column(TypedText())
+    by_when: Mapped[dt.date | None]
+    status: Mapped[str | None] = mapped_column(String(40))
+
+
+class CaseDates(db.Model):
+    """A case's next meeting as arranged, the latest the rules allow it, and when the review
+    conference is due: kept with its due items (coregroup.dueitems)."""
+
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id"), primary_key=True)
+    next_meeting: Mapped[dt.date | None]
+    next_meeting_due: Mapped[dt.date | None]
+    review_due: Mapped[dt.date | None]
 
 
 class RecoveryCode(db.Model):

@@ -35,19 +35,24 @@ def _owner() -> int | None:
     return found.user_id if found else None
 
 
+def typed_fields() -> dict[str, list[str]]:
+    """What this request's form carried that a person typed or chose, never a secret or the
+    form's token. As it may be stored: a character the text policy refuses is kept as U+FFFD
+    (the form it goes back to refuses it again, at its field)."""
+    return {
+        textpolicy.scrub(k): [textpolicy.scrub(v) for v in values]
+        for k, values in request.form.to_dict(flat=False).items()
+        if k != "csrf_token" and not any(word in k.lower() for word in SECRET_NAMES)
+    }
+
+
 def keep_typed() -> str | None:
     """Store this request's answers for their owner; None when there is no known owner."""
     db.session.rollback()
     owner = _owner()
     if owner is None:
         return None
-    # Kept as typed, but as it may be stored: a character the text policy refuses is kept as
-    # U+FFFD (the form it goes back to refuses it again, at its field).
-    fields = {
-        textpolicy.scrub(k): textpolicy.scrub(v)
-        for k, v in request.form.to_dict(flat=False).items()
-        if k != "csrf_token" and not any(word in k.lower() for word in SECRET_NAMES)
-    }
+    fields = typed_fields()
     pending_id = secrets.token_urlsafe(24)
     db.session.execute(
         delete(PendingSubmission).where(PendingSubmission.created_at < utcnow() - KEEP_FOR)

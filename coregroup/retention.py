@@ -23,6 +23,7 @@ from coregroup.models import (
     ArrangedMeeting,
     AuditEvent,
     Case,
+    CaseDates,
     Child,
     ChildPlan,
     Circulation,
@@ -39,6 +40,7 @@ from coregroup.models import (
     ReviewConference,
     SetAside,
     SubjectAccessRelease,
+    TaskItem,
     member_child,
 )
 
@@ -151,6 +153,8 @@ def reduce(case: Case, today: dt.date) -> dict[str, int]:
         delete(Invitation).where(Invitation.member_id.in_(members)),
         delete(Handover).where(Handover.case_id == case.id),
         delete(DueItem).where(DueItem.case_id == case.id),
+        delete(TaskItem).where(TaskItem.case_id == case.id),
+        delete(CaseDates).where(CaseDates.case_id == case.id),
         delete(ArrangedMeeting).where(ArrangedMeeting.case_id == case.id),
         delete(Reminder).where(Reminder.case_id == case.id),
         delete(Member).where(Member.case_id == case.id),

@@ -9,11 +9,14 @@ from dataclasses import dataclass
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from sqlalchemy import select
 
 from coregroup import audit, rules
-from coregroup.access import my_cases
+from coregroup.access import my_cases, my_memberships
+from coregroup.extensions import db
 from coregroup.i18n import gettext as _
-from coregroup.models import Case, Member
+from coregroup.models import Case, Member, TaskItem
+from coregroup.models import CaseDates as KeptDates
 from coregroup.webforms import Form
 
 bp = Blueprint("tasks", __name__)
@@ -48,53 +51,53 @@ class CaseDates:
 
 def for_user(user, today: dt.date) -> tuple[list[Task], list[CaseDates]]:
     """The person's tasks across their cases (each as their role may read the plan), and each
-    case's dates."""
-    from coregroup.meetings import services as meetings
+    case's dates: read from the rows coregroup.dueitems keeps, in a fixed number of queries
+    however many cases."""
     from coregroup.plans import services as plans
-    from coregroup.plans.audience import for_member
     from coregroup.plans.presenters import display
 
-    tasks: list[Task] = []
-    dates: list[CaseDates] = []
-    schema = plans.plan_schema()
-    status_schema = schema.at(["needs", "*", "actions", "*", "status"])
-    for case in my_cases(user):
-        member = next(m for m in case.members if m.user_id == user.id and m.current_on(today))
-        timeline = meetings.timeline(case, meetings.meetings(case))
-        dates.append(
-            CaseDates(
-                case,
-                member,
-                timeline.next_core_group_planned,
-                timeline.next_core_group_due,
-                timeline.review_conference_due,
-            )
+    memberships = my_memberships(user)
+    by_member = {m.id: m for m in memberships}
+    kept = {
+        row.case_id: row
+        for row in db.session.scalars(
+            select(KeptDates).where(KeptDates.case_id.in_([m.case_id for m in memberships]))
         )
+    }
+    dates = [
+        CaseDates(
+            m.case,
+            m,
+            kept[m.case_id].next_meeting if m.case_id in kept else None,
+            kept[m.case_id].next_meeting_due if m.case_id in kept else None,
+            kept[m.case_id].review_due if m.case_id in kept else None,
+        )
+        for m in memberships
+    ]
+    soon_by = {
+        place: rules.add_working_days(today, 5, rules.profile(place))
+        for place in {m.case.jurisdiction for m in memberships}
+    }
+    status_schema = plans.plan_schema().at(["needs", "*", "actions", "*", "status"])
+    tasks: list[Task] = []
+    for row in db.session.scalars(select(TaskItem).where(TaskItem.member_id.in_(by_member))):
+        case = by_member[row.member_id].case
         if case.is_closed:
             continue
-        latest = plans.latest_version(case)
-        document = latest.document if latest else {}
-        if member.is_family:
-            document = for_member(schema, document, member)
-        soon_by = rules.add_working_days(today, 5, meetings.case_rules(case))
-        for need in document.get("needs", []):
-            for action in need.get("actions", []):
-                if member.ref not in action.get("who", []):
-                    continue
-                by = dt.date.fromisoformat(action["byWhen"]) if action.get("byWhen") else None
-                open_ = action.get("status") not in ("done", "cannot-be-done")
-                tasks.append(
-                    Task(
-                        case=case,
-                        what=action.get("what", ""),
-                        need=need.get("whatMustChange", ""),
-                        by=by,
-                        status=action.get("status", ""),
-                        status_label=display(status_schema, action.get("status"), {}),
-                        overdue=bool(open_ and by and by < today),
-                        soon=bool(open_ and by and today <= by <= soon_by),
-                    )
-                )
+        open_ = row.status not in ("done", "cannot-be-done")
+        by = row.by_when
+        tasks.append(
+            Task(
+                case=case,
+                what=row.what or "",
+                need=row.need or "",
+                by=by,
+                status=row.status or "",
+                status_label=display(status_schema, row.status, {}),
+                overdue=bool(open_ and by and by < today),
+                soon=bool(open_ and by and today <= by <= soon_by[case.jurisdiction]),
+            )
+        )
     tasks.sort(key=lambda t: t.order)
     return tasks, dates
 

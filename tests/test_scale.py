@@ -269,3 +269,20 @@ def test_the_list_of_cases_runs_the_same_queries_for_1_case_or_20(client, db):
         html = page(client.get("/cases"))
     assert len(one) == len(twenty), (len(one), len(twenty))
     assert len(html.select("main li a")) == 20
+
+
+def test_my_tasks_runs_the_same_queries_for_1_case_or_20(client, db):
+    today = dt.date.today()
+    lead = make_user(professional=True)
+    caseload(db, lead, 1, today)
+    sign_in(client, lead)
+    client.get("/my-tasks")
+    with counting(db) as one:
+        assert client.get("/my-tasks").status_code == 200
+    caseload(db, lead, 19, today, first=1)
+    with counting(db) as twenty:
+        html = page(client.get("/my-tasks"))
+    assert len(one) == len(twenty), (len(one), len(twenty))
+    # The lead is responsible for every other action: two in each case's plan.
+    assert len(html.select("#tasks > li")) == 20 * 2
+    assert html.select_one("#tasks .govuk-tag--red")

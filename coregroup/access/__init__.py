@@ -12,7 +12,7 @@ from functools import wraps
 
 from flask import abort, current_app, g, make_response, request, session
 from flask_login import current_user, login_required
-from sqlalchemy import and_, bindparam, false, or_, select
+from sqlalchemy import and_, bindparam, false, or_, select, text
 from sqlalchemy.orm import contains_eager, selectinload
 
 from coregroup import audit, tokens
@@ -106,13 +106,18 @@ def membership(user, case_id: int) -> Member | None:
     )
 
 
-def case_route(permission: str, audited: bool = True, when_closed: bool = False):
+def case_route(
+    permission: str, audited: bool = True, when_closed: bool = False, own_rows: bool = False
+):
     """Load the case named by `case_id` for a member whose role has `permission`; else 404.
 
     `audited=False` only for polling that shows no case content beyond what the pages showed.
     A closed case is read-only: a change is refused with a page that says so and shows what
     was typed, unless the route says it is for a closed case too (`when_closed`: starting a
     new plan, a legal hold, a subject access release, confirming receipt).
+    `own_rows`: a change that writes only the person's own rows in the case (their draft and
+    the answers it sets aside): it waits for nobody else's change to the case, only for their
+    own in another window (PostgreSQL: their membership's row lock instead of the case's).
     """
     if permission not in PERMISSIONS:
         raise KeyError(permission)
@@ -152,8 +157,12 @@ def case_route(permission: str, audited: bool = True, when_closed: bool = False)
             # UPDATE, as every row lock here: rows that refer to the case (an audit event, a
             # version) still take their foreign-key lock on it, so a reader's audit record
             # never waits in a circle with a change.
-            lock = select(Case.id).where(Case.id == case_id).with_for_update(key_share=True)
-            db.session.execute(lock)
+            wait_for_locks_at_most(current_app.config["COREGROUP_LOCK_WAIT_SECONDS"])
+            if own_rows:
+                lock = select(Member.id).where(Member.id == member.id)
+            else:
+                lock = select(Case.id).where(Case.id == case_id)
+            db.session.execute(lock.with_for_update(key_share=True))
             db.session.refresh(member.case, ["status"])  # closed by someone meanwhile?
             if member.case.is_closed and not when_closed:
                 response = make_response(_closed_page(member.case, 409))
@@ -169,6 +178,15 @@ def case_route(permission: str, audited: bool = True, when_closed: bool = False)
         return wrapped
 
     return decorate
+
+
+def wait_for_locks_at_most(seconds: float) -> None:
+    """PostgreSQL: a lock this transaction waits for longer than `seconds` ends it with
+    LockNotAvailable (answered 503 with Retry-After: coregroup.errors). SQLite's one writer
+    waits as long (its busy timeout, set when it connects)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        milliseconds = max(1, int(seconds * 1000))
+        db.session.execute(text(f"SET LOCAL lock_timeout = {milliseconds}"))
 
 
 # Form fields that carry the page's machinery, not what a person typed.
@@ -264,7 +282,9 @@ def narrowed(member: Member) -> Case:
     return case
 
 
-def my_cases(user) -> list[Case]:
+def my_memberships(user) -> list[Member]:
+    """The person's current memberships of the cases they may open, each case loaded with its
+    children and named for them (narrowed), in one query and two more however many."""
     today = dt.date.today()
     query = (
         select(Member)
@@ -279,7 +299,14 @@ def my_cases(user) -> list[Case]:
     )
     if not professional_memberships_allowed():
         query = query.where(Member.role.in_(FAMILY_ROLES))
-    return [narrowed(member) for member in db.session.scalars(query)]
+    found = list(db.session.scalars(query))
+    for member in found:
+        narrowed(member)
+    return found
+
+
+def my_cases(user) -> list[Case]:
+    return [member.case for member in my_memberships(user)]
 
 
 def professional_cases(user) -> list[Case]:

@@ -227,6 +227,16 @@ def _items(leaves: dict[Key, object]) -> set[Key]:
     return {key[: n + 1] for key in leaves for n, part in enumerate(key) if part.startswith("[")}
 
 
+def _by_item(leaves: dict[Key, object]) -> dict[Key, dict[Key, object]]:
+    """Every list item's key path (ending in its [id] marker) with the leaves under it."""
+    found: dict[Key, dict[Key, object]] = {}
+    for key, value in leaves.items():
+        for n, part in enumerate(key):
+            if part.startswith("["):
+                found.setdefault(key[: n + 1], {})[key] = value
+    return found
+
+
 def _under(leaves: dict[Key, object], prefix: Key) -> dict[Key, object]:
     return {k: v for k, v in leaves.items() if k[: len(prefix)] == prefix}
 
@@ -240,10 +250,12 @@ def merge(base: dict, theirs: dict, yours: dict) -> tuple[dict, list[Conflict]]:
     b, t, y = flatten(base), flatten(theirs), flatten(yours)
     conflicts: list[Conflict] = []
     settled: dict[Key, dict[Key, object]] = {}  # item -> the leaves it ends up with
-    for item in sorted(_items(b), key=len):
+    # Each item's leaves on each side, gathered in one pass (not one pass per item).
+    under_b, under_t, under_y = _by_item(b), _by_item(t), _by_item(y)
+    for item in sorted(under_b, key=len):
         if any(item[: len(done)] == done for done in settled):
             continue
-        bi, ti, yi = _under(b, item), _under(t, item), _under(y, item)
+        bi, ti, yi = under_b[item], under_t.get(item, {}), under_y.get(item, {})
         if ti and yi:
             continue  # both kept it: merged field by field below
         if not ti and not yi:

@@ -119,7 +119,7 @@ def section(case_id: int, section_id: str):
 
 
 @bp.route("/<section_id>/<path:location>", methods=["GET", "POST"])
-@case_route("plan.contribute")
+@case_route("plan.contribute", own_rows=True)
 def location(case_id: int, section_id: str, location: str):
     target = navigation.parse(_section_or_404(section_id), location)
     if target is None:
@@ -440,7 +440,7 @@ def save(case_id: int):
 
 
 @bp.post("/resolve")
-@case_route("plan.contribute")
+@case_route("plan.contribute", own_rows=True)
 def resolve(case_id: int):
     form = Form()
     keep = request.form.get("keep")
@@ -452,7 +452,7 @@ def resolve(case_id: int):
 
 
 @bp.post("/discard")
-@case_route("plan.contribute")
+@case_route("plan.contribute", own_rows=True)
 def discard(case_id: int):
     form = Form()
     if not form.validate():

@@ -1,5 +1,6 @@
 """an index on every foreign key (a page's query never scans a table that grows with the
-database); the dashboard's due items, kept per case when its records are written
+database); the dashboard's due items, My tasks' task items and each case's next dates, kept
+per case when its records are written
 
 Revision ID: 0013
 Revises: 0012
@@ -55,6 +56,25 @@ def upgrade():
         sa.Column("what", sa.String(), nullable=True),
     )
     op.create_index("ix_due_item_case_id", "due_item", ["case_id"])
+    op.create_table(
+        "task_item",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("case_id", sa.Integer(), sa.ForeignKey("case.id"), nullable=False),
+        sa.Column("member_id", sa.Integer(), sa.ForeignKey("member.id"), nullable=False),
+        sa.Column("need", sa.String(), nullable=True),
+        sa.Column("what", sa.String(), nullable=True),
+        sa.Column("by_when", sa.Date(), nullable=True),
+        sa.Column("status", sa.String(40), nullable=True),
+    )
+    op.create_index("ix_task_item_case_id", "task_item", ["case_id"])
+    op.create_index("ix_task_item_member_id", "task_item", ["member_id"])
+    op.create_table(
+        "case_dates",
+        sa.Column("case_id", sa.Integer(), sa.ForeignKey("case.id"), primary_key=True),
+        sa.Column("next_meeting", sa.Date(), nullable=True),
+        sa.Column("next_meeting_due", sa.Date(), nullable=True),
+        sa.Column("review_due", sa.Date(), nullable=True),
+    )
     # On PostgreSQL, built without blocking writes to a large table (outside a transaction).
     postgres = op.get_bind().dialect.name == "postgresql"
     with op.get_context().autocommit_block() if postgres else nullcontext():
@@ -76,5 +96,9 @@ def upgrade():
 def downgrade():
     for table, column in INDEXED:
         op.drop_index(f"ix_{table}_{column}", table)
+    op.drop_table("case_dates")
+    op.drop_index("ix_task_item_member_id", "task_item")
+    op.drop_index("ix_task_item_case_id", "task_item")
+    op.drop_table("task_item")
     op.drop_index("ix_due_item_case_id", "due_item")
     op.drop_table("due_item")
