@@ -50,8 +50,22 @@ def backup_command(output: str | None):
     click.echo(f"Backup written to {written}.")
 
 
+@click.command("due-items")
+def due_items_command():
+    """Rewrite every case's kept due items, tasks and next dates from its records (they are kept
+    as each case is written; run this after changing profiles.yaml, or after a bulk load)."""
+    import time
+
+    from coregroup import dueitems
+
+    started = time.monotonic()
+    done = dueitems.rebuild()
+    click.echo(f"Due items rewritten for {done} cases in {time.monotonic() - started:.1f} s.")
+
+
 def register(app) -> None:
     app.cli.add_command(backup_command)
+    app.cli.add_command(due_items_command)
     app.cli.add_command(demo)
     app.cli.add_command(demo_code)
     app.cli.add_command(users)
@@ -384,9 +398,11 @@ def reminders_command(dry_run: bool, today):
 
     from flask import current_app
 
-    from coregroup import reminders
+    from coregroup import dueitems, reminders
 
     day = today.date() if today else dt.date.today()
+    if not dry_run:
+        dueitems.rewrite_where_membership_turned(day)
     base = current_app.config["COREGROUP_BASE_URL"]
     with current_app.test_request_context(base_url=base):  # for the links in the e-mails
         if dry_run:

@@ -18,7 +18,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import Date, and_, case, delete, event, func, insert, literal, select
+from sqlalchemy import Date, and_, case, delete, event, func, insert, literal, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from coregroup import rules
@@ -271,6 +271,27 @@ def rebuild(batch: int = 500, session: Session | None = None) -> int:
         session.commit()
         session.expunge_all()
         done, last = done + len(ids), ids[-1]
+
+
+def rewrite_where_membership_turned(day: dt.date, days: int = 7) -> int:
+    """Rewrite the cases where someone joined or left the core group by date (a date set
+    earlier, reached now) in the `days` days up to `day`: who is owed a meeting's plan and
+    minutes changes with the calendar, not with a write. Run daily (flask reminders); how many
+    cases."""
+    since = day - dt.timedelta(days=days)
+    ids = sorted(
+        set(
+            db.session.scalars(
+                select(Member.case_id).where(
+                    or_(Member.joined_on.between(since, day), Member.left_on.between(since, day))
+                )
+            )
+        )
+    )
+    if ids:
+        write(ids)
+        db.session.commit()
+    return len(ids)
 
 
 def soon_by(jurisdictions: Iterable[str], today: dt.date) -> dict[str, dt.date]:

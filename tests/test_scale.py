@@ -8,7 +8,7 @@ import datetime as dt
 import re
 
 import pytest
-from sqlalchemy import event, select, text
+from sqlalchemy import event, func, select, text
 
 from coregroup import dashboard
 from coregroup.extensions import db as _db
@@ -286,3 +286,48 @@ def test_my_tasks_runs_the_same_queries_for_1_case_or_20(client, db):
     # The lead is responsible for every other action: two in each case's plan.
     assert len(html.select("#tasks > li")) == 20 * 2
     assert html.select_one("#tasks .govuk-tag--red")
+
+
+def test_the_due_items_command_rewrites_them_all(app, db, runner):
+    today = dt.date.today()
+    lead = make_user(professional=True)
+    caseload(db, lead, 2, today)
+    db.session.execute(DueItem.__table__.delete())
+    db.session.commit()
+    result = runner.invoke(args=["due-items"])
+    assert result.exit_code == 0, result.output
+    assert "rewritten for 2 cases" in result.output
+    assert db.session.scalar(select(func.count()).select_from(DueItem)) > 0
+
+
+def test_a_member_leaving_by_date_is_counted_by_the_daily_run(client, planned, db):
+    """The plan and minutes are owed to members still in the group: a leaving date reached
+    (set earlier, no write today) changes the count when the daily run rewrites the case."""
+    from coregroup import dueitems
+    from coregroup.meetings import services as meetings
+    from coregroup.models import Member
+
+    case, members = planned
+    with client.application.test_request_context():
+        meeting = meetings.open_meeting(case)
+        meeting.status = "completed"
+        meeting.record = {**meeting.record, "date": dt.date.today().isoformat()}
+        db.session.commit()
+
+    def owed():
+        return db.session.scalar(
+            select(DueItem.count).where(DueItem.case_id == case.id, DueItem.code == "circulation")
+        )
+
+    before = owed()
+    assert before
+    # The teacher's leaving date, set earlier: reached today, with no write today.
+    db.session.execute(
+        Member.__table__.update()
+        .where(Member.id == members["priya"].id)
+        .values(left_on=dt.date.today())
+    )
+    db.session.commit()
+    assert owed() == before
+    assert dueitems.rewrite_where_membership_turned(dt.date.today()) == 1
+    assert owed() == before - 1
