@@ -5,7 +5,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import text
 
 from coregroup import audit
-from coregroup.access import my_cases
+from coregroup.access import my_memberships, with_children
 from coregroup.extensions import db
 from coregroup.models import User
 from coregroup.params import small_int
@@ -21,12 +21,27 @@ def index():
     return redirect(url_for("main.cases"))
 
 
+CASES_PER_PAGE = 50
+
+
 @bp.get("/cases")
 @login_required
 def cases():
-    found = my_cases(current_user)
-    page = render_template("cases/index.html", cases=found)
-    audit.record_each("view", "GET /cases", current_user.id, [c.id for c in found])
+    """The person's cases by reference, a page at a time (`?page=`)."""
+    try:
+        number = max(1, small_int(request.args.get("page", "1")))
+    except ValueError:
+        abort(404)
+    found = [m.case for m in my_memberships(current_user, children=False)]
+    pages = max(1, -(-len(found) // CASES_PER_PAGE))
+    number = min(number, pages)
+    shown = with_children(found[(number - 1) * CASES_PER_PAGE : number * CASES_PER_PAGE])
+    page = render_template(
+        "cases/index.html", cases=shown, total=len(found), number=number, pages=pages
+    )
+    audit.record_each(
+        "view", "GET " + request.full_path.rstrip("?"), current_user.id, [c.id for c in shown]
+    )
     return page
 
 

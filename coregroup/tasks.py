@@ -7,16 +7,17 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from coregroup import audit, rules
-from coregroup.access import my_cases, my_memberships
+from coregroup.access import my_cases, my_memberships, with_children
 from coregroup.extensions import db
 from coregroup.i18n import gettext as _
 from coregroup.models import Case, Member, TaskItem
 from coregroup.models import CaseDates as KeptDates
+from coregroup.params import small_int
 from coregroup.webforms import Form
 
 bp = Blueprint("tasks", __name__)
@@ -56,7 +57,7 @@ def for_user(user, today: dt.date) -> tuple[list[Task], list[CaseDates]]:
     from coregroup.plans import services as plans
     from coregroup.plans.presenters import display
 
-    memberships = my_memberships(user)
+    memberships = my_memberships(user, children=False)
     by_member = {m.id: m for m in memberships}
     kept = {
         row.case_id: row
@@ -102,20 +103,42 @@ def for_user(user, today: dt.date) -> tuple[list[Task], list[CaseDates]]:
     return tasks, dates
 
 
+DATES_PER_PAGE = 25
+
+
 @bp.get("/my-tasks")
 @login_required
 def mine():
+    """The person's tasks, then their cases' next meetings and reviews, soonest first, a page
+    at a time (`?page=`)."""
+    try:
+        number = max(1, small_int(request.args.get("page", "1")))
+    except ValueError:
+        abort(404)
     today = dt.date.today()
     tasks, dates = for_user(current_user, today)
     memberships = [d.member for d in dates]
+    dates.sort(
+        key=lambda d: (d.case.is_closed, d.next_meeting or d.next_meeting_due or dt.date.max)
+    )
+    pages = max(1, -(-len(dates) // DATES_PER_PAGE))
+    number = min(number, pages)
+    shown = dates[(number - 1) * DATES_PER_PAGE : number * DATES_PER_PAGE]
+    with_children(
+        list({id(c): c for c in [*(d.case for d in shown), *(t.case for t in tasks)]}.values())
+    )
     page = render_template(
         "tasks/mine.html",
         tasks=tasks,
-        dates=dates,
+        dates=shown,
+        cases=len(dates),
+        number=number,
+        pages=pages,
         wants=all(m.wants_reminders for m in memberships) if memberships else True,
         form=Form(),
     )
-    audit.record_each("view", "GET /my-tasks", current_user.id, [d.case.id for d in dates])
+    seen = sorted({t.case.id for t in tasks} | {d.case.id for d in shown})
+    audit.record_each("view", "GET " + request.full_path.rstrip("?"), current_user.id, seen)
     return page
 
 

@@ -331,3 +331,40 @@ def test_a_member_leaving_by_date_is_counted_by_the_daily_run(client, planned, d
     assert owed() == before
     assert dueitems.rewrite_where_membership_turned(dt.date.today()) == 1
     assert owed() == before - 1
+
+
+def test_the_list_of_cases_and_my_meetings_come_a_page_at_a_time(client, db, monkeypatch):
+    from coregroup import main, tasks
+    from coregroup.models import AuditEvent
+
+    monkeypatch.setattr(main, "CASES_PER_PAGE", 8)
+    monkeypatch.setattr(tasks, "DATES_PER_PAGE", 8)
+    today = dt.date.today()
+    lead = make_user(professional=True)
+    caseload(db, lead, 20, today)
+    sign_in(client, lead)
+    first, last = page(client.get("/cases")), page(client.get("/cases?page=3"))
+    names = [a.get_text() for a in first.select("main ul.govuk-list li a")]
+    assert len(names) == 8 and "You are in 20 core groups." in first.get_text()
+    assert len(last.select("main ul.govuk-list li a")) == 4
+    assert first.select_one(".govuk-pagination__next a")["href"].endswith("page=2")
+    assert page(client.get("/cases?page=99")).select("main ul.govuk-list li a")  # the last page
+    assert client.get("/cases?page=x").status_code == 404
+    viewed = set(
+        db.session.scalars(select(AuditEvent.case_id).where(AuditEvent.target == "GET /cases"))
+    )
+    assert len(viewed) == 8  # only the cases the page showed
+    mine = page(client.get("/my-tasks"))
+    rows = mine.select("#dates ~ table tbody tr")
+    assert len(rows) == 8 and "Your 20 cases" in mine.get_text()
+    assert len(page(client.get("/my-tasks?page=3")).select("#dates ~ table tbody tr")) == 4
+
+    # Soonest first: the next meeting, or the latest it may be held, in date order.
+    def day(text: str):
+        return dt.datetime.strptime(text, "%d %B %Y").date()
+
+    order = []
+    for row in rows:
+        planned, held_by = (td.get_text(strip=True) for td in row.select("td")[:2])
+        order.append(day(planned) if planned != "Not set yet" else day(held_by))
+    assert order == sorted(order)

@@ -17,7 +17,7 @@ from sqlalchemy.orm import contains_eager, selectinload
 
 from coregroup import audit, tokens
 from coregroup.extensions import db
-from coregroup.models import FAMILY_ROLES, Case, Child, Member
+from coregroup.models import FAMILY_ROLES, Case, Member
 from coregroup.problems import problem
 
 ADMIN, LEAD, PROFESSIONAL, FAMILY, VIEWER = (
@@ -282,60 +282,51 @@ def narrowed(member: Member) -> Case:
     return case
 
 
-def my_memberships(user) -> list[Member]:
-    """The person's current memberships of the cases they may open, each case loaded with its
-    children and named for them (narrowed), in one query and two more however many."""
+def my_memberships(user, children: bool = True) -> list[Member]:
+    """The person's current memberships of the cases they may open, ordered by reference, each
+    case named for them (narrowed), in a fixed number of queries however many. `children`:
+    False leaves the cases' children to `with_children` (a page showing a few of many)."""
     today = dt.date.today()
+    loads = contains_eager(Member.case)
     query = (
         select(Member)
         .join(Case)
-        .options(
-            # Each case's title names its children: loaded for all the cases in one query.
-            contains_eager(Member.case).selectinload(Case.children),
-            selectinload(Member.children),
-        )
+        # Each case's title names its children: loaded for all the cases in one query.
+        .options(loads.selectinload(Case.children) if children else loads)
         .where(Member.user_id == user.id, current_on(today), still_readable(today))
         .order_by(Case.reference)
     )
     if not professional_memberships_allowed():
         query = query.where(Member.role.in_(FAMILY_ROLES))
     found = list(db.session.scalars(query))
+    family = [m.id for m in found if m.is_family]
+    if family:  # their own children, which name the case for them (none for a professional)
+        db.session.scalars(
+            select(Member).where(Member.id.in_(family)).options(selectinload(Member.children))
+        ).all()
     for member in found:
         narrowed(member)
     return found
+
+
+def with_children(cases: list[Case]) -> list[Case]:
+    """These cases with their children loaded, in one query (to name them)."""
+    if cases:
+        db.session.scalars(
+            select(Case)
+            .where(Case.id.in_([c.id for c in cases]))
+            .options(selectinload(Case.children))
+        ).all()
+    return cases
 
 
 def my_cases(user) -> list[Case]:
     return [member.case for member in my_memberships(user)]
 
 
-def professional_cases(user) -> list[Case]:
-    """The cases where this person is a current professional member, members loaded at once."""
-    if not professional_memberships_allowed():
-        return []
-
-    return list(
-        db.session.scalars(
-            select(Case)
-            .join(Member)
-            .where(
-                Member.user_id == user.id,
-                current_on(dt.date.today()),
-                still_readable(dt.date.today()),
-                Member.role.not_in(FAMILY_ROLES),
-            )
-            .options(
-                selectinload(Case.members),
-                selectinload(Case.children).selectinload(Child.plans),
-                selectinload(Case.review_conferences),
-            )
-            .order_by(Case.reference)
-        )
-    )
-
-
 def professional_case_ids(user, today: dt.date):
-    """professional_cases' ids, as a SELECT for IN (the dashboard reads nothing else)."""
+    """The ids of the cases where this person is a current professional member, as a SELECT
+    for IN (the dashboard reads nothing else of them)."""
     query = (
         select(Member.case_id)
         .join(Case)
