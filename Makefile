@@ -8,7 +8,7 @@ FLASK := $(BIN)/flask --app app
 DIST := coregroup/static/dist
 GOVUK := node_modules/govuk-frontend/dist/govuk
 
-.PHONY: install assets translations compile-translations run serve test test-sqlite test-postgres lint format bench clean system-packages
+.PHONY: install assets translations compile-translations run serve test test-sqlite test-postgres lint format bench bench-scale clean system-packages
 
 # What the suite needs from Debian besides Python and Node: Chromium (the browser tests),
 # PostgreSQL's server (its lane: the tests start a throwaway one) and Redis (the shared sign-in
@@ -111,6 +111,13 @@ test-postgres: system-packages install
 bench: install
 	@$(MAKE) --no-print-directory system-packages SYSTEM_PACKAGES="wrk postgresql"
 	$(BIN)/python bench/run.py
+
+# The main pages on a national-scale database (bench/scale.py): a throwaway PostgreSQL bulk loaded
+# with BENCH_SCALE_CASES open cases (default 50,000) and twice as many closed, measured at 500 and
+# at the full size, then SQLite at BENCH_SCALE_SQLITE_CASES (5,000). Writes bench-results/scale.md.
+bench-scale: install
+	@$(MAKE) --no-print-directory system-packages SYSTEM_PACKAGES="wrk postgresql"
+	$(BIN)/python bench/scale.py
 
 clean:
 	rm -rf $(VENV) node_modules $(DIST) .pytest_cache

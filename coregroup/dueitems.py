@@ -148,7 +148,12 @@ def _tasks(owner: Case, plan: dict) -> list[dict]:
         return []
     schema = plans.plan_schema()
     rows = []
+    responsible = {
+        ref for need in plan["needs"] for a in need.get("actions", []) for ref in a.get("who", [])
+    }
     for member in owner.members:
+        if member.ref not in responsible:
+            continue
         document = for_member(schema, plan, member) if member.is_family else plan
         for need in document.get("needs", []):
             for action in need.get("actions", []):
@@ -205,9 +210,11 @@ def read(cases: list[Case], session: Session | None = None) -> Iterable[Read]:
         .options(selectinload(Meeting.circulations))
     ):
         by_case[meeting.case_id].append(meeting)
+    # A closed case's plan asks nothing more (its tasks end with it): not read.
+    running = [c.id for c in cases if not c.is_closed]
     newest = (
         select(PlanVersion.case_id, func.max(PlanVersion.number).label("number"))
-        .where(PlanVersion.case_id.in_(ids))
+        .where(PlanVersion.case_id.in_(running))
         .group_by(PlanVersion.case_id)
         .subquery()
     )

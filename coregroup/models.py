@@ -8,7 +8,17 @@ import uuid
 
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
-from sqlalchemy import JSON, ForeignKey, String, Text, TypeDecorator, UniqueConstraint, event, true
+from sqlalchemy import (
+    JSON,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+    event,
+    true,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -695,14 +705,19 @@ class AuditEvent(db.Model):
     or rebuilt.
     """
 
-    __table_args__ = (UniqueConstraint("chain", "seq", name="uq_audit_event_chain_seq"),)
+    __table_args__ = (
+        UniqueConstraint("chain", "seq", name="uq_audit_event_chain_seq"),
+        # A case's events by time (who has opened the latest plan since it was saved): read
+        # from where it starts, however long the case's history.
+        Index("ix_audit_event_case_id_at", "case_id", "at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     chain: Mapped[str] = mapped_column(String(80))
     seq: Mapped[int]
     at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
-    case_id: Mapped[int | None] = mapped_column(ForeignKey("case.id"), index=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("case.id"))
     action: Mapped[str] = mapped_column(String(40))
     target: Mapped[str] = mapped_column(String(500))
     ip: Mapped[str | None] = mapped_column(String(64))

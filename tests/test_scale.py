@@ -368,3 +368,60 @@ def test_the_list_of_cases_and_my_meetings_come_a_page_at_a_time(client, db, mon
         planned, held_by = (td.get_text(strip=True) for td in row.select("td")[:2])
         order.append(day(planned) if planned != "Not set yet" else day(held_by))
     assert order == sorted(order)
+
+
+def test_at_scale_every_page_runs_the_same_queries_in_a_database_twice_the_size(
+    database_uri, tmp_path
+):
+    """The small version of `make bench-scale`: its bulk loader (bench/scale_data.py) fills a
+    database with realistic open and closed cases, then doubles it; every page the benchmark
+    measures runs the same number of queries at both sizes, for a reader with 1 case, one with
+    every case, and a parent."""
+    from bench import scale_data
+    from coregroup import create_app
+    from coregroup.extensions import db as database
+
+    info = scale_data.load(database_uri, 12, 12, audit_per_case=3)
+    app = create_app(
+        "test",
+        SQLALCHEMY_DATABASE_URI=database_uri,
+        COREGROUP_AUDIT_CHECKPOINTS=str(tmp_path / "checkpoints"),
+    )
+    readers = info["readers"]
+    case, parent_case = info["chair_case"], info["parent_case"]
+    pages = {
+        "chair": [
+            "/dashboard",
+            "/cases",
+            f"/cases/{case}",
+            f"/cases/{case}/plan",
+            "/my-tasks",
+            f"/cases/{case}/meetings",
+            f"/cases/{case}/meetings/1/minutes",
+        ],
+        "one": ["/dashboard", "/cases", "/my-tasks"],
+        "parent": [f"/cases/{parent_case}/plan/read", "/my-tasks", "/cases"],
+    }
+
+    def measure() -> dict[str, int]:
+        counts = {}
+        with app.app_context():
+            for who, urls in pages.items():
+                client = app.test_client()
+                signed = client.post(
+                    "/sign-in",
+                    data={"email": readers[who]["email"], "password": readers[who]["password"]},
+                )
+                assert signed.status_code == 302
+                for url in urls:
+                    assert client.get(url).status_code == 200, (who, url)
+                    with counting(database) as seen:
+                        assert client.get(url).status_code == 200, (who, url)
+                    counts[f"{who} {url}"] = len(seen)
+            database.session.remove()
+            database.engine.dispose()
+        return counts
+
+    small = measure()
+    scale_data.load(database_uri, 12, 12, audit_per_case=3, seed=1)
+    assert measure() == small

@@ -86,6 +86,15 @@ def upgrade():
                 postgresql_concurrently=True,
                 if_not_exists=True,
             )
+        # A case's audit events by time, in place of by case alone.
+        op.create_index(
+            "ix_audit_event_case_id_at",
+            "audit_event",
+            ["case_id", "at"],
+            postgresql_concurrently=True,
+            if_not_exists=True,
+        )
+        op.drop_index("ix_audit_event_case_id", "audit_event", postgresql_concurrently=True)
     # Every case's due items, from its records, with the code that keeps them from now on.
     from coregroup import dueitems
 
@@ -94,6 +103,8 @@ def upgrade():
 
 
 def downgrade():
+    op.create_index("ix_audit_event_case_id", "audit_event", ["case_id"])
+    op.drop_index("ix_audit_event_case_id_at", "audit_event")
     for table, column in INDEXED:
         op.drop_index(f"ix_{table}_{column}", table)
     op.drop_table("case_dates")
