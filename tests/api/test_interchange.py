@@ -55,8 +55,15 @@ def _unique_ids(node):
     return node
 
 
-PLANS = from_schema(_without_extensions(SCHEMAS["child-protection-plan"].raw)).map(_unique_ids)
-RECORDS = from_schema(_without_extensions(SCHEMAS["core-group-meeting"].raw))
+# Text the policy refuses made acceptable (each refused character as U+FFFD, as a stored value
+# is read back): what it refuses is tested on its own, and a generated case thrown away for one
+# such character costs a whole new case (most of them were, and the test took minutes).
+PLANS = (
+    from_schema(_without_extensions(SCHEMAS["child-protection-plan"].raw))
+    .map(_unique_ids)
+    .map(textpolicy.scrub)
+)
+RECORDS = from_schema(_without_extensions(SCHEMAS["core-group-meeting"].raw)).map(textpolicy.scrub)
 # Text the policy accepts (what it refuses is tested on its own, in tests/test_text_policy.py).
 ACCEPTED_CONTROLS = "\t\n\r"
 TEXT = st.text(
@@ -246,7 +253,7 @@ def test_export_import_export_gives_the_same_json_for_any_valid_case(app, db, cl
     sign_in(client, importer)
 
     @settings(
-        max_examples=12,
+        max_examples=6,  # bounded: generating a whole case from the schemas takes seconds each
         derandomize=True,  # a fixed seed: the same cases on every run
         deadline=None,
         suppress_health_check=list(HealthCheck),
