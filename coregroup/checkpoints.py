@@ -116,7 +116,7 @@ def due() -> bool:
 def write_if_due() -> None:
     """After a request that recorded something: a checkpoint if the newest is old enough. A
     failure is logged, never the request's: its work has committed already."""
-    if not due():
+    if not current_app.config["COREGROUP_AUDIT_CHECKPOINT_BY_REQUESTS"] or not due():
         return
     try:
         write()

@@ -152,6 +152,12 @@ def settings(name: str) -> dict:
         "COREGROUP_AUDIT_VERIFY_KEY_FILE": env("COREGROUP_AUDIT_VERIFY_KEY_FILE"),
         "COREGROUP_AUDIT_CHECKPOINTS": env("COREGROUP_AUDIT_CHECKPOINTS"),
         "COREGROUP_AUDIT_CHECKPOINT_SECONDS": int(env("COREGROUP_AUDIT_CHECKPOINT_SECONDS", "60")),
+        # Whether requests write the checkpoints (the first to record something once the newest
+        # is old enough), or only `flask --app app audit checkpoint` from a timer: a checkpoint
+        # reads every chain's end, which at national scale is tens of milliseconds a request
+        # should not wait for.
+        "COREGROUP_AUDIT_CHECKPOINT_BY_REQUESTS": env("COREGROUP_AUDIT_CHECKPOINT_BY_REQUESTS", "1")
+        == "1",
         "COREGROUP_FORMS_DIR": ROOT / "forms",
     }
     if name == "test":

@@ -284,6 +284,20 @@ def test_a_checkpoint_is_written_by_a_request_when_the_last_is_a_minute_old(clie
     assert signed.chains[f"case/{case.id}"][0] == len(_chain(case.id))
 
 
+def test_with_checkpoints_by_a_timer_no_request_writes_one(client, planned, app, runner):
+    """COREGROUP_AUDIT_CHECKPOINT_BY_REQUESTS=0 (national scale): requests never read every
+    chain's end; `flask audit checkpoint` from a timer writes them."""
+    case, _members = planned
+    app.config["COREGROUP_AUDIT_CHECKPOINT_BY_REQUESTS"] = False
+    folder = checkpoints.directory()
+    first = set(folder.glob("*.json"))
+    os.utime(folder / checkpoints.NEWEST, (time.time() - 61, time.time() - 61))
+    client.get(f"/cases/{case.id}")
+    assert set(folder.glob("*.json")) == first
+    assert runner.invoke(args=["audit", "checkpoint"]).exit_code == 0
+    assert len(set(folder.glob("*.json")) - first) == 1
+
+
 ERASE = (
     "UPDATE audit_event SET action = :erased, target = :target, ip = NULL, user_id = :user "
     "WHERE chain = :chain"
