@@ -462,37 +462,13 @@ def measure(url: str, info: dict, work: Path, label: str, pg=None) -> dict:
     return {"in": inproc, "wrk": under}
 
 
-def dueitems_rebuild(url: str) -> float | None:
-    """coregroup.dueitems.rebuild() in an app context, if it exists; its seconds."""
-    try:
-        from coregroup import dueitems
-    except ImportError:
-        return None
-    if not hasattr(dueitems, "rebuild"):
-        return None
-    from bench.scale_data import _app
-    from coregroup.extensions import db
-
-    app = _app(url)
-    started = time.perf_counter()
-    with app.app_context():
-        dueitems.rebuild()
-        db.session.commit()
-        if url.startswith("postgresql"):
-            with db.engine.connect() as conn:
-                conn.exec_driver_sql("ANALYZE due_item")
-                conn.commit()
-        db.engine.dispose()
-    return time.perf_counter() - started
-
-
 def loaded(url: str, open_cases: int, closed_cases: int, label: str, times: list) -> dict:
     say(f"Loading {open_cases:,} open and {closed_cases:,} closed cases ({label})...")
     info = load(url, open_cases, closed_cases, AUDIT, log=say)
     problems = validate_sample(url)
     if problems:
         raise SystemExit("loaded documents are not valid: " + "; ".join(problems[:5]))
-    rebuild = dueitems_rebuild(url)
+    rebuild = info["due_items_seconds"]  # the loader writes every case's due items
     times.append((label, info, rebuild))
     say(
         f"  load {info['copy_seconds']:.1f} s ({info['rows_written']['audit_event']:,} audit "

@@ -19,6 +19,7 @@ from flask import (
 from flask.json.provider import DefaultJSONProvider
 from sqlalchemy import event, exc
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import Pool
 from werkzeug.datastructures import LanguageAccept
 from werkzeug.http import parse_accept_header
@@ -336,10 +337,21 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
         which rolls back first: coregroup.errors) and before anything is sent. What the
         request recorded in the audit trail is written in the same commit (coregroup.audit)."""
         if not g.get("database_down"):
-            if g.pop("read_first", False):
-                _commit_after_reading()
-            else:
-                db.session.commit()
+            try:
+                if g.pop("read_first", False):
+                    _commit_after_reading()
+                else:
+                    db.session.commit()
+            except OperationalError as error:
+                # The records could not be written (SQLite: another writer held the lock past
+                # COREGROUP_LOCK_WAIT_SECONDS): the page is not sent without them.
+                from coregroup.errors import busy_response, waited_too_long
+
+                if not waited_too_long(error):
+                    raise
+                db.session.rollback()
+                g.pop("writing_now", None)  # the page that says so only reads
+                return app.make_response(busy_response(error))
             g.unit_of_work_done = True
             if db.session.info.pop(audit.WROTE, False):
                 checkpoints.write_if_due()

@@ -30,7 +30,39 @@ def _wants_json() -> bool:
     )
 
 
-def _waited_too_long(error: OperationalError) -> bool:
+def busy_response(error: OperationalError):
+    """A change (or a page's record of reading) waited longer than COREGROUP_LOCK_WAIT_SECONDS
+    for another change: 503 with Retry-After, and nothing lost. A form's answers come back in a
+    page that sends them again; the page asks nothing of the database (it is busy). The form
+    had passed its CSRF check to get this far, so what it carried is the person's own."""
+    from flask import g
+
+    g.database_down = True  # the unit of work is over: nothing more is asked of the database
+    log.warning("lock wait ran out: %s", type(error.orig).__name__)
+    headers = {"Retry-After": "5"}
+    if request.method in ("GET", "HEAD"):
+        title = _("Sorry, the service is busy")
+        body = _("Try again in a few seconds.")
+    else:
+        title = _("Someone else is saving a change to this case")
+        body = _("Your change is not saved yet. Wait a few seconds, then send it again.")
+    if _wants_json():
+        return problem(503, "busy", body, headers=headers)
+    from coregroup.resume import NEVER_KEPT, typed_fields
+
+    blueprint = (request.endpoint or "").split(".")[0]
+    kept = request.method == "POST" and blueprint not in NEVER_KEPT
+    page = render_template(
+        "errors/busy.html",
+        title=title,
+        body=body,
+        fields=typed_fields() if kept else {},
+        action=request.full_path.rstrip("?"),
+    )
+    return page, 503, headers
+
+
+def waited_too_long(error: OperationalError) -> bool:
     """A lock wait that ran out: PostgreSQL's lock_timeout (SQLSTATE 55P03, lock not
     available), or SQLite's busy timeout ("database is locked")."""
     found = error.orig
@@ -149,8 +181,8 @@ def register(app) -> None:
             from flask_login import AnonymousUserMixin
 
             g._login_user = AnonymousUserMixin()
-        if _waited_too_long(error):
-            return _busy(error)
+        if waited_too_long(error):
+            return busy_response(error)
         log.error("database unavailable: %s", type(error.orig).__name__)
         title = _("Sorry, the service is not available right now")
         body = _("Try again in a minute. If you were sending something, go back and send it again.")
@@ -158,29 +190,6 @@ def register(app) -> None:
         if _wants_json():
             return problem(503, "unavailable", body, headers=headers)
         return render_template("errors/unavailable.html", title=title, body=body), 503, headers
-
-    def _busy(error):
-        """A change waited longer than COREGROUP_LOCK_WAIT_SECONDS for another change to the
-        same case: 503 with Retry-After, and nothing lost. A form's answers come back in a
-        page that sends them again (the database is not asked: it is busy); a plan's page
-        answers are in the person's draft already, committed before they saved."""
-        from coregroup.resume import is_form_post, typed_fields
-
-        log.warning("lock wait ran out: %s", type(error.orig).__name__)
-        title = _("Someone else is saving a change to this case")
-        body = _("Your change is not saved yet. Wait a few seconds, then send it again.")
-        headers = {"Retry-After": "5"}
-        if _wants_json():
-            return problem(503, "busy", body, headers=headers)
-        fields = typed_fields() if is_form_post() else {}
-        page = render_template(
-            "errors/busy.html",
-            title=title,
-            body=body,
-            fields=fields,
-            action=request.full_path.rstrip("?"),
-        )
-        return page, 503, headers
 
     @app.errorhandler(InternalServerError)
     def _server(error):

@@ -8,7 +8,7 @@ from coregroup import audit
 from coregroup.access import my_memberships, with_children
 from coregroup.extensions import db
 from coregroup.models import User
-from coregroup.params import small_int
+from coregroup.params import page_number
 from coregroup.redirects import safe_next
 
 bp = Blueprint("main", __name__)
@@ -29,7 +29,7 @@ CASES_PER_PAGE = 50
 def cases():
     """The person's cases by reference, a page at a time (`?page=`)."""
     try:
-        number = max(1, small_int(request.args.get("page", "1")))
+        number = page_number(request.args.get("page", "1"))
     except ValueError:
         abort(404)
     found = [m.case for m in my_memberships(current_user, children=False)]
@@ -58,10 +58,10 @@ def dashboard():
     if kind not in (None, *board.KINDS):
         abort(404)
     try:
-        number = small_int(request.args.get("page", "1"))
+        number = page_number(request.args.get("page", "1"))
     except ValueError:
         abort(404)
-    found = board.page(current_user, dt.date.today(), max(number, 1), kind)
+    found = board.page(current_user, dt.date.today(), number, kind)
     page = render_template("dashboard.html", board=found)
     shown = sorted({item.case.id for item in found.items})
     audit.record_each("view", "GET " + request.full_path.rstrip("?"), current_user.id, shown)

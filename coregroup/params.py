@@ -9,3 +9,12 @@ def small_int(raw: str) -> int:
     if not 0 <= value <= MAX_ID:
         raise ValueError(raw)
     return value
+
+
+def page_number(raw: str) -> int:
+    """A page number from a query string: 1, 2, ... written in ASCII digits without a sign,
+    leading zero or separator; anything else raises ValueError. A number past the last page is
+    the caller's to bring back to it."""
+    if not (raw.isascii() and raw.isdigit() and raw[0] != "0" and len(raw) <= 12):
+        raise ValueError(raw)
+    return int(raw)

@@ -17,7 +17,7 @@ from coregroup.extensions import db
 from coregroup.i18n import gettext as _
 from coregroup.models import Case, Member, TaskItem
 from coregroup.models import CaseDates as KeptDates
-from coregroup.params import small_int
+from coregroup.params import page_number
 from coregroup.webforms import Form
 
 bp = Blueprint("tasks", __name__)
@@ -112,7 +112,7 @@ def mine():
     """The person's tasks, then their cases' next meetings and reviews, soonest first, a page
     at a time (`?page=`)."""
     try:
-        number = max(1, small_int(request.args.get("page", "1")))
+        number = page_number(request.args.get("page", "1"))
     except ValueError:
         abort(404)
     today = dt.date.today()
@@ -134,6 +134,7 @@ def mine():
         cases=len(dates),
         number=number,
         pages=pages,
+        today=today,
         wants=all(m.wants_reminders for m in memberships) if memberships else True,
         form=Form(),
     )

@@ -136,3 +136,38 @@ def test_changes_to_different_cases_never_wait_for_each_other(client, planned, d
         assert changed.status_code == 302  # the other case's lock, taken at once
         waited = client.post(f"/cases/{case}/plan/save", headers=SAME_SITE)
         assert waited.status_code == 503  # this case's lock: held by the other change
+
+
+def test_a_page_read_while_another_change_holds_the_case_is_never_a_500(
+    client, planned, db, short_waits
+):
+    """SQLite: a page's record of reading waits for the one writer like any change, then the
+    page is 503 with Retry-After (it is not sent without its record). PostgreSQL: reading
+    never waits for a change."""
+    case, members = planned
+    case = case.id
+    with another_change_to(db, case):
+        for url in (f"/cases/{case}", "/dashboard", f"/cases/{case}/plan"):
+            answer = client.get(url)
+            if db.engine.url.get_backend_name() == "sqlite":
+                assert answer.status_code == 503, url
+                assert answer.headers["Retry-After"] == "5"
+                assert "Sorry, the service is busy" in answer.text
+            else:
+                assert answer.status_code == 200, url
+    assert client.get(f"/cases/{case}").status_code == 200
+
+
+def test_what_was_typed_comes_back_from_a_form_sent_without_an_origin(
+    client, planned, db, short_waits
+):
+    """Some browsers and tools send neither Origin nor Referer: the form passed its CSRF check
+    to get this far, so its answers still come back."""
+    case, members = planned
+    url = f"/cases/{case.id}/plan/views"
+    case = case.id
+    with another_change_to(db, case):
+        busy = client.post(url, data={"views": "Kept without an origin"})
+    assert busy.status_code == 503
+    sent = {i["name"]: i["value"] for i in page(busy).select("main form input[type=hidden]")}
+    assert sent["views"] == "Kept without an origin"

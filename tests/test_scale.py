@@ -114,8 +114,12 @@ def test_the_dashboard_pages_and_counts_and_runs_the_same_queries_for_1_case_or_
     due = page(client.get("/dashboard?kind=due"))
     tags = {t.get_text(strip=True) for t in due.select("tbody .govuk-tag")}
     assert tags == {"Due soon"}
-    for bad in ("?kind=everything", "?page=x", "?page=-1", "?page=99999999999"):
-        assert client.get("/dashboard" + bad).status_code == 404
+    for bad in ("?kind=everything", "?page=x", "?page=-1", "?page=0", "?page=00", "?page=-0"):
+        assert client.get("/dashboard" + bad).status_code == 404, bad
+    for bad in ("?page=１", "?page=1_0", "?page=+2", "?page=", "?page=1.0"):
+        assert client.get("/dashboard" + bad).status_code == 404, bad
+    # A page past the end, however far, is the last page.
+    assert page(client.get("/dashboard?page=99999999999")).select("tbody tr")
 
 
 def test_the_dashboard_records_a_view_of_only_the_cases_it_shows(client, db):
@@ -357,6 +361,9 @@ def test_the_list_of_cases_and_my_meetings_come_a_page_at_a_time(client, db, mon
     mine = page(client.get("/my-tasks"))
     rows = mine.select("#dates ~ table tbody tr")
     assert len(rows) == 8 and "Your 20 cases" in mine.get_text()
+    assert "LOAD-0" in rows[0].select_one("th").get_text()  # each case's reference
+    assert mine.select("#dates ~ table .govuk-tag--red")  # a meeting past its latest date
+    assert "(page 1 of 3)" in mine.select_one("title").get_text()
     assert len(page(client.get("/my-tasks?page=3")).select("#dates ~ table tbody tr")) == 4
 
     # Soonest first: the next meeting, or the latest it may be held, in date order.
@@ -366,6 +373,7 @@ def test_the_list_of_cases_and_my_meetings_come_a_page_at_a_time(client, db, mon
     order = []
     for row in rows:
         planned, held_by = (td.get_text(strip=True) for td in row.select("td")[:2])
+        held_by = held_by.removesuffix("Overdue")  # marked when the date has passed
         order.append(day(planned) if planned != "Not set yet" else day(held_by))
     assert order == sorted(order)
 
