@@ -148,8 +148,10 @@ def _wrote_while_reading(connection, cursor, statement, parameters, context, exe
 
 
 def _reads_first() -> bool:
-    if not has_request_context() or request.endpoint is None:
+    if not has_request_context():
         return False
+    if request.endpoint is None:  # no such page (404, 405): only its error page is read
+        return request.method in ("GET", "HEAD")
     if g.get("unit_of_work_done"):
         # After the request's commit only reading is left (a streamed export, the chains'
         # ends for a checkpoint): never hold the write lock for as long as a stream lasts.

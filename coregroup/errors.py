@@ -48,7 +48,7 @@ def busy_response(error: OperationalError):
         body = _("Your change is not saved yet. Wait a few seconds, then send it again.")
     if _wants_json():
         return problem(503, "busy", body, headers=headers)
-    from coregroup.resume import NEVER_KEPT, typed_fields
+    from coregroup.resume import MACHINERY, NEVER_KEPT, typed_fields
 
     blueprint = (request.endpoint or "").split(".")[0]
     kept = request.method == "POST" and blueprint not in NEVER_KEPT
@@ -57,6 +57,7 @@ def busy_response(error: OperationalError):
         title=title,
         body=body,
         fields=typed_fields() if kept else {},
+        machinery=MACHINERY,
         action=request.full_path.rstrip("?"),
     )
     return page, 503, headers

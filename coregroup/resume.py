@@ -22,6 +22,10 @@ bp = Blueprint("resume", __name__)
 KEEP_FOR = dt.timedelta(hours=24)
 
 
+# Fields a page's form carries for its own working, not what the person typed: kept to send
+# again, never shown as their answers.
+MACHINERY = {"csrf_token", "page_state", "shown", "base", "action"}
+
 SECRET_NAMES = ("password", "passcode", "again", "code", "secret", "token")
 
 

@@ -167,7 +167,20 @@ def test_what_was_typed_comes_back_from_a_form_sent_without_an_origin(
     url = f"/cases/{case.id}/plan/views"
     case = case.id
     with another_change_to(db, case):
-        busy = client.post(url, data={"views": "Kept without an origin"})
+        busy = client.post(url, data={"views": "Kept without an origin", "page_state": "{}"})
     assert busy.status_code == 503
-    sent = {i["name"]: i["value"] for i in page(busy).select("main form input[type=hidden]")}
-    assert sent["views"] == "Kept without an origin"
+    html = page(busy)
+    sent = {i["name"]: i["value"] for i in html.select("main form input[type=hidden]")}
+    assert sent["views"] == "Kept without an origin" and sent["page_state"] == "{}"
+    # The form's own workings go back with it, but are not shown as what was typed.
+    assert [dd.get_text() for dd in html.select("main dl dd")] == ["Kept without an origin"]
+
+
+def test_no_such_page_while_another_change_holds_the_database_is_never_a_500(
+    client, planned, db, short_waits
+):
+    case, members = planned
+    case = case.id
+    with another_change_to(db, case):
+        for url in ("/no-such-page", "/favicon.ico"):
+            assert client.get(url).status_code in (404, 503), url
