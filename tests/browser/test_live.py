@@ -8,20 +8,23 @@ from tests.browser.conftest import PHONE, sign_in
 pytestmark = pytest.mark.browser
 
 
-def test_a_saved_change_appears_on_the_other_persons_screen(browser, live_server):
+def watcher_and_editor(browser, live_server, editor_viewport):
+    """Priya on a phone with the plan open at version 1, and Sam signed in to edit it."""
     base, credentials = live_server
     watcher = browser.new_context(viewport=PHONE).new_page()
-    editor = browser.new_context(viewport=PHONE).new_page()
+    editor = browser.new_context(viewport=editor_viewport).new_page()
     for page, who in ((watcher, "priya"), (editor, "sam")):
         page.set_default_timeout(5000)
-        sign_in(
-            page,
-            base,
-            f"{who}@demo.coregroup.example",
-            credentials[f"{who}@demo.coregroup.example"],
-        )
+        email = f"{who}@demo.coregroup.example"
+        sign_in(page, base, email, credentials[email])
     watcher.goto(f"{base}/cases/1/plan")
     expect(watcher.locator("main")).to_contain_text("The latest saved plan is version 1")
+    return watcher, editor
+
+
+def test_a_saved_change_appears_on_the_other_persons_screen(browser, live_server):
+    base, _credentials = live_server
+    watcher, editor = watcher_and_editor(browser, live_server, PHONE)
     editor.goto(f"{base}/cases/1/plan/aims/aims")
     expect(watcher.locator("#live-others")).to_contain_text(
         "Sam Okafor (lead social worker) is editing What the core group is trying to achieve",
@@ -45,18 +48,8 @@ def test_each_saved_version_shows_on_an_open_plan_page_within_two_seconds(browse
     import statistics
     import time
 
-    base, credentials = live_server
-    watcher = browser.new_context(viewport=PHONE).new_page()
-    editor = browser.new_context().new_page()
-    for page, who in ((watcher, "priya"), (editor, "sam")):
-        sign_in(
-            page,
-            base,
-            f"{who}@demo.coregroup.example",
-            credentials[f"{who}@demo.coregroup.example"],
-        )
-    watcher.goto(f"{base}/cases/1/plan")
-    expect(watcher.locator("main")).to_contain_text("The latest saved plan is version 1")
+    base, _credentials = live_server
+    watcher, editor = watcher_and_editor(browser, live_server, None)
     waits = []
     for version in range(2, 10):
         editor.goto(f"{base}/cases/1/plan/aims/aims")
